@@ -1,0 +1,47 @@
+"""The `gridwatch` command: one entry point, one sub-command group per package."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from gridwatch import __version__
+
+app = typer.Typer(
+    name="gridwatch",
+    help="GridWatch: cameras and sensors → alerts → grid events for governance centres.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    """Attach each package's commands; the list is explicit, not discovered."""
+    from detectors.cli import detect
+    from models.cli import app as models_app
+
+    app.add_typer(models_app, name="models")
+    app.command(name="detect")(detect)
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at DEBUG level."),
+    json_logs: bool = typer.Option(False, "--json-logs", help="Log one JSON object per line."),
+) -> None:
+    from gridwatch.logs import setup_logging
+
+    setup_logging(level=logging.DEBUG if verbose else logging.INFO, json_lines=json_logs)
+
+
+@app.command()
+def version() -> None:
+    """Print the GridWatch version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register()
+    app()

@@ -1,0 +1,194 @@
+"""The alert an edge box sends to the centre (`POST /v1/alerts`).
+
+Defined once here; the edge builds it, the API parses it. Parsing checks everything a
+receiver must be able to trust afterwards: UTC times, coordinates in range, the evidence
+snapshot decodes and matches its sha256.
+
+Example:
+    >>> from datetime import UTC, datetime
+    >>> Alert(alert_id="edge-01-0001", device_id="edge-01", source_id="cam-1",
+    ...       source_kind="camera", kind="intrusion", severity="high",
+    ...       observed_at=datetime(2026, 11, 21, 3, 0, tzinfo=UTC),
+    ...       location=Location(lon=116.4, lat=39.9)).kind
+    <AlertKind.INTRUSION: 'intrusion'>
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024
+"""Largest evidence snapshot (decoded JPEG bytes) an alert may carry."""
+
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
+]
+
+
+class AlertKind(StrEnum):
+    """What was observed."""
+
+    INTRUSION = "intrusion"
+    CROWD = "crowd"
+    LOITERING = "loitering"
+    LINE_CROSSING = "line_crossing"
+    VEHICLE_STATIONARY = "vehicle_stationary"
+    SMOKE = "smoke"
+    FIRE = "fire"
+    WATER_LEVEL = "water_level"
+    GAS = "gas"
+    DOOR = "door"
+    MANHOLE = "manhole"
+    TEMPERATURE = "temperature"
+    BATTERY = "battery"
+    DEVICE_OFFLINE = "device_offline"
+
+
+class AlertPhase(StrEnum):
+    """An episode is raised once and, for conditions that end, cleared once."""
+
+    RAISED = "raised"
+    CLEARED = "cleared"
+
+
+class Severity(StrEnum):
+    """How urgent the centre should treat the alert."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class SourceKind(StrEnum):
+    """Which kind of device produced the observation."""
+
+    CAMERA = "camera"
+    SENSOR = "sensor"
+    EDGE = "edge"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Location(_Strict):
+    """WGS-84 longitude/latitude of the camera, sensor or zone."""
+
+    lon: float = Field(ge=-180, le=180, description="Longitude in degrees (WGS-84)")
+    lat: float = Field(ge=-90, le=90, description="Latitude in degrees (WGS-84)")
+
+
+class EvidenceBox(_Strict):
+    """One object box of the evidence, in pixels of the original frame."""
+
+    label: str = Field(min_length=1, max_length=64, description="Class name or class group")
+    score: float = Field(ge=0, le=1, description="Detector confidence")
+    box: tuple[float, float, float, float] = Field(description="x1, y1, x2, y2 in pixels")
+    track_id: int | None = Field(default=None, ge=0, description="Tracker id, when tracking is on")
+
+    @field_validator("box")
+    @classmethod
+    def _ordered(cls, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        x1, y1, x2, y2 = box
+        if x2 < x1 or y2 < y1:
+            raise ValueError(f"box {list(box)} must have x1 <= x2 and y1 <= y2")
+        return box
+
+
+class Reading(_Strict):
+    """One sensor reading attached as evidence."""
+
+    name: str = Field(min_length=1, max_length=64, description="What was measured, e.g. water_level")
+    value: float | bool | str = Field(description="The measured value")
+    unit: str = Field(default="", max_length=16, description="Unit, e.g. m, ppm, %")
+    at: datetime | None = Field(default=None, description="When it was measured (UTC)")
+
+
+class Evidence(_Strict):
+    """What backs the alert up: a snapshot with boxes drawn, the boxes, readings."""
+
+    snapshot_jpeg_b64: str | None = Field(default=None, description="JPEG snapshot, base64")
+    snapshot_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the decoded JPEG bytes"
+    )
+    boxes: list[EvidenceBox] = Field(default_factory=list, max_length=500)
+    readings: list[Reading] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _snapshot_matches(self) -> Evidence:
+        if (self.snapshot_jpeg_b64 is None) != (self.snapshot_sha256 is None):
+            raise ValueError("snapshot_jpeg_b64 and snapshot_sha256 must be given together")
+        if self.snapshot_jpeg_b64 is not None:
+            data = self.snapshot_bytes()
+            if len(data) > MAX_SNAPSHOT_BYTES:
+                raise ValueError(f"snapshot is {len(data)} bytes; the limit is {MAX_SNAPSHOT_BYTES}")
+            if not data.startswith(b"\xff\xd8"):
+                raise ValueError("snapshot_jpeg_b64 is not a JPEG (no SOI marker)")
+            digest = hashlib.sha256(data).hexdigest()
+            if digest != self.snapshot_sha256:
+                raise ValueError(f"snapshot sha256 is {digest}, not the declared {self.snapshot_sha256}")
+        return self
+
+    def snapshot_bytes(self) -> bytes:
+        """The decoded snapshot, or b"" when there is none."""
+        if self.snapshot_jpeg_b64 is None:
+            return b""
+        if len(self.snapshot_jpeg_b64) > MAX_SNAPSHOT_BYTES * 4 // 3 + 8:
+            raise ValueError(f"snapshot is larger than {MAX_SNAPSHOT_BYTES} bytes")
+        try:
+            return base64.b64decode(self.snapshot_jpeg_b64, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"snapshot_jpeg_b64 is not valid base64: {exc}") from exc
+
+    @classmethod
+    def with_snapshot(cls, jpeg: bytes, **fields: Any) -> Evidence:
+        """Build evidence around JPEG bytes, computing the base64 and the sha256."""
+        return cls(
+            snapshot_jpeg_b64=base64.b64encode(jpeg).decode("ascii"),
+            snapshot_sha256=hashlib.sha256(jpeg).hexdigest(),
+            **fields,
+        )
+
+
+class ModelRef(_Strict):
+    """The model that produced a video alert."""
+
+    name: str = Field(min_length=1, max_length=64)
+    version: str = Field(min_length=1, max_length=64)
+
+
+class Alert(_Strict):
+    """One observation from an edge box that the centre should register."""
+
+    alert_id: Identifier = Field(description="Idempotency id chosen at the edge; retries reuse it")
+    device_id: Identifier = Field(description="The edge box that sent it")
+    source_id: Identifier = Field(description="The camera or sensor that observed it")
+    source_kind: SourceKind
+    kind: AlertKind
+    phase: AlertPhase = AlertPhase.RAISED
+    severity: Severity
+    observed_at: datetime = Field(description="When it was observed, timezone-aware, stored as UTC")
+    location: Location
+    rule: str | None = Field(default=None, max_length=64, description="Rule that raised it")
+    evidence: Evidence = Field(default_factory=Evidence)
+    model: ModelRef | None = None
+    score: float | None = Field(default=None, ge=0, le=1)
+    details: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=32)
+
+    @field_validator("observed_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("observed_at must carry a timezone (e.g. 2026-11-21T03:00:00Z)")
+        value = value.astimezone(UTC)
+        if value > datetime.now(UTC) + timedelta(minutes=10):
+            raise ValueError(f"observed_at {value.isoformat()} is more than 10 minutes in the future")
+        return value
