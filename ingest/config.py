@@ -1,0 +1,68 @@
+"""Configuration of a video source, validated once where it is read."""
+
+from __future__ import annotations
+
+from typing import Self
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "http", "https"})
+
+
+class BackoffConfig(BaseModel):
+    """How long a live source waits between reconnect attempts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    initial_s: float = Field(0.5, gt=0, description="Delay before the first reconnect attempt, seconds.")
+    max_s: float = Field(30.0, gt=0, description="Upper bound of the delay between attempts, seconds.")
+    factor: float = Field(2.0, ge=1, description="Multiplier applied to the delay after each failure.")
+    jitter: float = Field(
+        0.2, ge=0, le=1, description="Fraction of each delay drawn at random (0: none, 1: full jitter)."
+    )
+
+    @model_validator(mode="after")
+    def _max_not_below_initial(self) -> Self:
+        if self.max_s < self.initial_s:
+            msg = f"max_s ({self.max_s}) must not be below initial_s ({self.initial_s})"
+            raise ValueError(msg)
+        return self
+
+
+class VideoSourceConfig(BaseModel):
+    """A camera or clip: where to read it, how often to keep a frame, how long to wait for it.
+
+    Example:
+        >>> VideoSourceConfig(id="gate-1", url="rtsp://10.0.0.7:554/stream1", detect_fps=5)
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, description="Source id, copied into every frame (e.g. the camera id).")
+    url: str = Field(min_length=1, description="A video file path, or a stream URL such as rtsp://host/path.")
+    detect_fps: float | None = Field(
+        None, gt=0, description="Keep at most this many frames per second of stream time; None keeps all."
+    )
+    open_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Longest wait to open the source; keep it above the stream's keyframe interval.",
+    )
+    read_timeout_s: float = Field(
+        5.0, gt=0, description="Longest wait for the next frame before the source counts as stalled."
+    )
+    queue_size: int = Field(
+        4, ge=1, description="Frames buffered between the reader and the consumer (live: oldest dropped)."
+    )
+    realtime: bool = Field(
+        False, description="Files only: deliver frames at the clip's own rate, like a camera would."
+    )
+    backoff: BackoffConfig = Field(
+        default_factory=BackoffConfig, description="Delays between reconnect attempts of a live source."
+    )
+
+    @property
+    def is_live(self) -> bool:
+        """True for a network stream (reconnects), False for a file (read once to its end)."""
+        return urlsplit(self.url).scheme.lower() in STREAM_SCHEMES

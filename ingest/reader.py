@@ -1,0 +1,93 @@
+"""Read the frames to keep from one open capture, decoding only those."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import cast
+
+import cv2
+
+from ingest.capture import redact
+from ingest.config import VideoSourceConfig
+from ingest.decimate import Decimator
+from ingest.errors import EndOfStreamError, SourceError
+from ingest.frame import Frame, Image
+from ingest.state import HealthTracker
+
+logger = logging.getLogger(__name__)
+
+
+class FrameReader:
+    """Turn one open ``cv2.VideoCapture`` into kept frames: grab every frame, decode only kept ones.
+
+    ``grab()`` demuxes and decodes the compressed frame (a decoder needs every reference frame); only
+    ``retrieve()`` converts it to a BGR image. Skipped frames never pay for that conversion and copy.
+
+    Example:
+        >>> reader = FrameReader(capture, config, tracker, first_index=0)
+        >>> frame = reader.read()  # raises EndOfStreamError at the end of a file or when a stream stops
+    """
+
+    def __init__(
+        self, capture: cv2.VideoCapture, config: VideoSourceConfig, tracker: HealthTracker, first_index: int
+    ) -> None:
+        self._capture = capture
+        self._config = config
+        self._tracker = tracker
+        self._decimator = Decimator(config.detect_fps)
+        self._fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        self._grabbed = 0
+        self._grabbed_at = datetime.now(UTC)
+        self.next_index = first_index
+        self._started = time.monotonic()
+
+    def read(self) -> Frame:
+        """Return the next frame to keep, or raise ``EndOfStreamError`` when no frame comes."""
+        while True:
+            pts = self._grab()
+            if self._decimator.keep(pts):
+                return self._retrieve(pts)
+            self._tracker.count(frames_skipped=1)
+
+    def _grab(self) -> float:
+        if not self._capture.grab():
+            raise EndOfStreamError(self._stop_reason())
+        self._grabbed_at = datetime.now(UTC)
+        self._tracker.frame_read(self._grabbed_at)
+        self._grabbed += 1
+        self.next_index += 1
+        return self._pts()
+
+    def _pts(self) -> float:
+        """Stream time of the grabbed frame; the frame count over the nominal rate if the stream has none."""
+        msec = self._capture.get(cv2.CAP_PROP_POS_MSEC)
+        return msec / 1000.0 if msec > 0 else (self._grabbed - 1) / self._fps
+
+    def _retrieve(self, pts: float) -> Frame:
+        ok, image = self._capture.retrieve()
+        if not ok or image is None:
+            raise SourceError(f"cannot decode frame {self.next_index - 1} of {redact(self._config.url)}")
+        captured_at = self._grabbed_at
+        if self._config.realtime and not self._config.is_live:
+            self._pace(pts)
+            captured_at = datetime.now(UTC)
+        return Frame(
+            source_id=self._config.id,
+            index=self.next_index - 1,
+            pts=pts,
+            captured_at=captured_at,
+            image=cast(Image, image),
+        )
+
+    def _pace(self, pts: float) -> None:
+        delay = self._started + pts - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+    def _stop_reason(self) -> str:
+        if self._config.is_live:
+            url, timeout = redact(self._config.url), self._config.read_timeout_s
+            return f"no frame from {url} within {timeout:g} s, or the connection was lost"
+        return f"end of video file {self._config.url}"

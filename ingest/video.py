@@ -1,0 +1,187 @@
+"""A video source: a file or a live stream read on its own thread, with reconnects and a visible state."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Self
+
+import cv2
+
+from ingest.backoff import Backoff
+from ingest.capture import open_capture, redact
+from ingest.config import VideoSourceConfig
+from ingest.errors import EndOfStreamError, FrameTimeoutError, SourceError
+from ingest.frame import Frame
+from ingest.handoff import FrameQueue
+from ingest.reader import FrameReader
+from ingest.state import HealthTracker, SourceHealth, SourceState
+
+logger = logging.getLogger(__name__)
+
+
+class VideoSource:
+    """Frames from a file or an RTSP stream, read ahead on a thread into a small bounded queue.
+
+    A file is opened at once (a missing or unreadable file raises ``SourceError`` naming it), read to its
+    end, and then the source is ``finished``; no frame of a file is dropped. A live stream is opened on the
+    reader thread; when it cannot be opened or stops delivering within the read timeout, the source goes
+    ``offline`` or ``stalled`` and reconnects with a jittered exponential backoff. When the consumer is
+    slower than a live stream, the oldest queued frame is dropped and counted.
+
+    Example:
+        >>> config = VideoSourceConfig(id="gate-1", url="rtsp://127.0.0.1:8554/cam", detect_fps=5)
+        >>> with VideoSource(config) as source:
+        ...     for frame in source.frames():
+        ...         handle(frame)  # source.state, source.health() tell how the stream is doing
+    """
+
+    def __init__(self, config: VideoSourceConfig) -> None:
+        self.config = config
+        self._tracker = HealthTracker(config.id)
+        self._stop = threading.Event()
+        self._queue = FrameQueue(
+            config.queue_size, drop_oldest=config.is_live, tracker=self._tracker, stop=self._stop
+        )
+        self._backoff = Backoff(config.backoff)
+        self._thread: threading.Thread | None = None
+        self._next_index = 0
+        self._opened_before = False
+
+    @property
+    def state(self) -> SourceState:
+        """The current state: connecting, streaming, stalled, offline, finished, closed or failed."""
+        return self._tracker.state
+
+    def health(self) -> SourceHealth:
+        """A snapshot of the state, its recent transitions and the counters."""
+        return self._tracker.snapshot()
+
+    def open(self) -> Self:
+        """Start reading; for a file, open it first and raise ``SourceError`` if that fails."""
+        if self._thread is not None:
+            return self
+        capture = None if self.config.is_live else self._open_file()
+        self._thread = threading.Thread(
+            target=self._run, args=(capture,), name=f"source-{self.config.id}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def read(self, timeout: float | None = None) -> Frame:
+        """Return the next frame, waiting at most ``timeout`` s (default: the read timeout).
+
+        Raises ``FrameTimeoutError`` if none comes in time, ``EndOfStreamError`` once a file is done or
+        the source closed, and ``SourceError`` if a file failed.
+        """
+        self.open()
+        wait = self.config.read_timeout_s if timeout is None else timeout
+        try:
+            return self._queue.get(wait)
+        except FrameTimeoutError:
+            raise FrameTimeoutError(self._timeout_message(wait)) from None
+
+    def frames(self) -> Iterator[Frame]:
+        """Yield frames until a file ends or the source is closed; a live source waits through outages."""
+        self.open()
+        while True:
+            try:
+                yield self._queue.get(FrameQueue.POLL_S * 5)
+            except FrameTimeoutError:
+                continue
+            except EndOfStreamError:
+                return
+
+    def close(self) -> None:
+        """Stop the reader thread and release the capture; waits at most about one open + read timeout."""
+        self._tracker.enter(SourceState.CLOSED, "closed by the consumer")
+        self._stop.set()
+        if self._thread is None:
+            return
+        self._thread.join(self.config.open_timeout_s + self.config.read_timeout_s + 1.0)
+        if self._thread.is_alive():
+            logger.warning("source %s: reader thread still busy after close", self.config.id)
+
+    def __enter__(self) -> Self:
+        return self.open()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _open_file(self) -> cv2.VideoCapture:
+        try:
+            return open_capture(self.config)
+        except SourceError as exc:
+            self._tracker.error(str(exc))
+            self._tracker.enter(SourceState.FAILED, str(exc))
+            raise
+
+    def _run(self, capture: cv2.VideoCapture | None) -> None:
+        end: SourceError = EndOfStreamError(f"source {self.config.id} closed")
+        try:
+            while not self._stop.is_set() and not self.state.is_final:
+                capture = capture or self._connect()
+                if capture is not None:
+                    self._stream(capture)
+                    capture = None
+            if self.state is SourceState.FINISHED:
+                end = EndOfStreamError(f"end of video file {self.config.url}")
+        except SourceError as exc:
+            logger.error("source %s failed: %s", self.config.id, exc)
+            self._tracker.error(str(exc))
+            self._tracker.enter(SourceState.FAILED, str(exc))
+            end = exc
+        finally:
+            self._queue.finish(end)
+
+    def _connect(self) -> cv2.VideoCapture | None:
+        """Open the live stream once; on failure go offline, wait out the backoff and return None."""
+        self._tracker.enter(SourceState.CONNECTING, f"opening {redact(self.config.url)}")
+        try:
+            capture = open_capture(self.config)
+        except SourceError as exc:
+            self._tracker.count(failed_opens=1)
+            self._go_down(SourceState.OFFLINE, str(exc))
+            return None
+        if self._opened_before:
+            self._tracker.count(reconnects=1)
+        self._opened_before = True
+        return capture
+
+    def _stream(self, capture: cv2.VideoCapture) -> None:
+        """Read kept frames into the queue until the capture stops; then stall (live) or finish (file)."""
+        reader = FrameReader(capture, self.config, self._tracker, first_index=self._next_index)
+        try:
+            while not self._stop.is_set():
+                frame = reader.read()
+                self._tracker.enter(SourceState.STREAMING, f"frames from {redact(self.config.url)}")
+                self._backoff.reset()
+                self._queue.put(frame)
+        except EndOfStreamError as exc:
+            if self.config.is_live:
+                self._go_down(SourceState.STALLED, str(exc))
+            else:
+                self._tracker.enter(SourceState.FINISHED, str(exc))
+        finally:
+            self._next_index = reader.next_index
+            capture.release()
+
+    def _go_down(self, state: SourceState, reason: str) -> None:
+        """Record a lost or failed connection, then wait out the backoff (or until closed)."""
+        delay = self._backoff.next_delay()
+        logger.warning("source %s %s: %s; retrying in %.1f s", self.config.id, state.value, reason, delay)
+        self._tracker.error(reason)
+        self._tracker.enter(state, reason)
+        self._stop.wait(delay)
+
+    def _timeout_message(self, waited: float) -> str:
+        health = self.health()
+        detail = f"; last error: {health.last_error}" if health.last_error else ""
+        return (
+            f"no frame from source {self.config.id} ({redact(self.config.url)}) within {waited:g} s; "
+            f"state {health.state.value} since {health.since.isoformat()}{detail}"
+        )

@@ -1,0 +1,98 @@
+"""File sources: frames with their stream times, decimation on real clips, clear errors, a clean end."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest import EndOfStreamError, SourceError, SourceState, VideoSource, VideoSourceConfig
+from tests.ingest.conftest import CAR_CLIP, PERSON_CLIP, clip
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    ("path", "detect_fps", "total", "kept", "first_pts"),
+    [
+        (PERSON_CLIP, None, 1394, 1394, [0.0, 0.1, 0.2, 0.3, 0.4]),
+        (PERSON_CLIP, 5, 1394, 697, [0.0, 0.2, 0.4, 0.6, 0.8]),
+        (CAR_CLIP, None, 377, 377, [0.0, 0.08, 0.16, 0.24, 0.32]),
+        (CAR_CLIP, 5, 377, 151, [0.0, 0.24, 0.4, 0.64, 0.8]),
+    ],
+)
+def test_reads_every_kept_frame_then_finishes(
+    path: Path, detect_fps: float | None, total: int, kept: int, first_pts: list[float]
+) -> None:
+    config = VideoSourceConfig(id="clip", url=str(clip(path)), detect_fps=detect_fps)
+    with VideoSource(config) as source:
+        times = [round(frame.pts, 3) for frame in source.frames()]
+        health = source.health()
+    assert (len(times), times[:5]) == (kept, first_pts)
+    assert health.state is SourceState.FINISHED
+    assert (health.frames_read, health.frames_skipped) == (total, total - kept)
+
+
+def test_frames_carry_source_index_time_and_bgr_image() -> None:
+    config = VideoSourceConfig(id="car", url=str(clip(CAR_CLIP)), detect_fps=5)
+    with VideoSource(config) as source:
+        first, second = source.read(timeout=10), source.read(timeout=10)
+    assert (first.source_id, first.index, second.index) == ("car", 0, 3)
+    assert first.image.shape == (432, 768, 3)
+    assert first.image.dtype == np.uint8
+    assert (first.width, first.height) == (768, 432)
+    assert first.captured_at.tzinfo is UTC
+    assert first.captured_at <= second.captured_at
+
+
+def test_read_after_the_end_raises_end_of_stream() -> None:
+    config = VideoSourceConfig(id="car", url=str(clip(CAR_CLIP)), detect_fps=1)
+    with VideoSource(config) as source:
+        count = sum(1 for _ in source.frames())
+        with pytest.raises(EndOfStreamError, match=re.escape(str(CAR_CLIP))):
+            source.read(timeout=5)
+    assert count == 31
+
+
+def test_missing_file_raises_naming_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-clip.mp4"
+    source = VideoSource(VideoSourceConfig(id="x", url=str(missing)))
+    with pytest.raises(SourceError, match=re.escape(str(missing))):
+        source.open()
+    assert source.state is SourceState.FAILED
+
+
+def test_file_that_is_not_a_video_raises_naming_the_path(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.mp4"
+    bogus.write_text("not a video")
+    with pytest.raises(SourceError, match=r"cannot open video file .*notes\.mp4"):
+        VideoSource(VideoSourceConfig(id="x", url=str(bogus))).open()
+
+
+def test_slow_consumer_of_a_file_loses_no_frame() -> None:
+    config = VideoSourceConfig(id="car", url=str(clip(CAR_CLIP)), queue_size=1)
+    with VideoSource(config) as source:
+        indexes = [frame.index for frame in source.frames()]
+        dropped = source.health().frames_dropped
+    assert (indexes, dropped) == (list(range(377)), 0)
+
+
+def test_realtime_file_is_delivered_at_the_clip_rate() -> None:
+    config = VideoSourceConfig(id="car", url=str(clip(CAR_CLIP)), detect_fps=5, realtime=True)
+    with VideoSource(config) as source:
+        frames = [source.read(timeout=5) for _ in range(6)]
+    elapsed = (frames[-1].captured_at - frames[0].captured_at).total_seconds()
+    assert frames[-1].pts == pytest.approx(1.04)
+    assert elapsed >= frames[-1].pts - 0.05
+
+
+def test_close_stops_the_reader_early() -> None:
+    config = VideoSourceConfig(id="person", url=str(clip(PERSON_CLIP)), queue_size=2)
+    source = VideoSource(config).open()
+    source.read(timeout=10)
+    source.close()
+    assert source.state is SourceState.CLOSED
+    assert source.health().frames_read < 1394
