@@ -1,0 +1,1 @@
+"""GridWatch central API: alerts in, grid events out, lifecycle, grids, devices, users."""

@@ -1,0 +1,89 @@
+"""The app factory: `create_app(settings)` builds everything; nothing happens at import time.
+
+Example:
+    >>> app = create_app(ApiSettings(database_url="sqlite:///:memory:"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api import jobs, migrate
+from api.centre import load_centre_config
+from api.context import ApiContext
+from api.db import make_engine, make_sessionmaker
+from api.errors import ApiError, ConflictError
+from api.metrics import ApiMetrics
+from api.routes import admin, alerts, events, grids, health, stats, webhooks
+from api.services.batcher import GroupCommitter
+from api.settings import ApiSettings
+
+logger = logging.getLogger(__name__)
+
+
+def build_context(settings: ApiSettings) -> ApiContext:
+    """Load the centre config and open the database engine."""
+    engine = make_engine(settings.database_url)
+    return ApiContext(
+        settings=settings,
+        centre=load_centre_config(settings.centre_config),
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        metrics=ApiMetrics(),
+    )
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    body: dict[str, object] = {"detail": str(exc)}
+    if isinstance(exc, ConflictError) and exc.allowed is not None:
+        body["allowed"] = exc.allowed
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
+    settings = ctx.settings
+    return [
+        (settings.escalation_interval_s, partial(jobs.run_escalation, ctx), "escalation"),
+        (settings.webhook_interval_s, partial(jobs.run_deliveries, ctx), "webhooks"),
+    ]
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    ctx: ApiContext = app.state.ctx
+    if ctx.settings.should_migrate_on_start:
+        await asyncio.to_thread(migrate.upgrade, ctx.engine)
+    cells = await asyncio.to_thread(jobs.reload_grids, ctx)
+    logger.info("grid index holds %d cells", cells)
+    committer = GroupCommitter(partial(jobs.store_alerts, ctx), max_size=ctx.settings.batch_max_size)
+    committer.on_batch = ctx.metrics.batch_size.observe
+    committer.start()
+    app.state.committer = committer
+    tasks = [asyncio.create_task(jobs.every(s, job, name)) for s, job, name in _periodic(ctx) if s > 0]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await committer.stop()
+        ctx.engine.dispose()
+
+
+def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = None) -> FastAPI:
+    """A ready-to-serve app; settings come from the environment when not given."""
+    ctx = ctx or build_context(settings or ApiSettings())
+    app = FastAPI(title="GridWatch central API", version="0.1.0", lifespan=_lifespan)
+    app.state.ctx = ctx
+    app.add_exception_handler(ApiError, _api_error)
+    for module in (health, alerts, events, grids, admin, webhooks, stats):
+        app.include_router(module.router)
+    return app

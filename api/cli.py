@@ -1,0 +1,169 @@
+"""`gridwatch api ...`: serve, migrate, import grids, escalate, and admin commands."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+
+from api.app import build_context, create_app
+from api.context import ApiContext
+from api.errors import ApiError
+from api.jobs import run_escalation
+from api.logic.roles import Role
+from api.migrate import upgrade
+from api.services.grids import import_grids
+from api.services.principals import create_device, create_user, revoke_device
+from api.settings import ApiSettings
+
+logger = logging.getLogger(__name__)
+
+app = typer.Typer(help="The central API: alerts in, grid events out.", no_args_is_help=True)
+
+DbOption = Annotated[
+    str | None, typer.Option("--database-url", help="SQLAlchemy URL (default: $GRIDWATCH_API_DATABASE_URL)")
+]
+CentreOption = Annotated[
+    Path | None, typer.Option("--centre-config", help="Centre YAML (default: configs/centre.example.yaml)")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _settings(database_url: str | None, centre_config: Path | None) -> ApiSettings:
+    overrides: dict[str, object] = {}
+    if database_url:
+        overrides["database_url"] = database_url
+    if centre_config:
+        overrides["centre_config"] = centre_config
+    try:
+        return ApiSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise _fail(f"settings: {exc}") from exc
+
+
+@contextmanager
+def _context(database_url: str | None, centre_config: Path | None) -> Iterator[ApiContext]:
+    """A migrated database and loaded config; API errors become exit code 2 with their message."""
+
+    try:
+        ctx = build_context(_settings(database_url, centre_config))
+        upgrade(ctx.engine)
+        yield ctx
+    except ApiError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        if "ctx" in locals():
+            ctx.engine.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
+    database_url: DbOption = None,
+    centre_config: CentreOption = None,
+) -> None:
+    """Serve the API (migrates a SQLite database on start)."""
+    try:
+        application = create_app(_settings(database_url, centre_config))
+    except ApiError as exc:
+        raise _fail(str(exc)) from exc
+    uvicorn.run(application, host=host, port=port, log_config=None)
+
+
+@app.command()
+def migrate(database_url: DbOption = None, centre_config: CentreOption = None) -> None:
+    """Bring the database schema to the newest revision."""
+    with _context(database_url, centre_config) as ctx:
+        typer.echo(f"database {ctx.engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@app.command("import-grids")
+def import_grids_command(
+    file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection of grid nodes")],
+    database_url: DbOption = None,
+    centre_config: CentreOption = None,
+) -> None:
+    """Import or update grid nodes; the same file twice changes nothing; a bad file changes nothing."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _fail(f"{file}: {exc}") from exc
+    with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
+        result = import_grids(session=session, data=data)
+        session.commit()
+    typer.echo(f"{file}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+
+
+@app.command()
+def escalate(
+    once: Annotated[bool, typer.Option("--once", help="Run one sweep and exit (required)")] = False,
+    database_url: DbOption = None,
+    centre_config: CentreOption = None,
+) -> None:
+    """Escalate events past a deadline one level, with a 督办 record (the server also does this)."""
+    if not once:
+        raise _fail("pass --once; the periodic job runs inside `gridwatch api serve`")
+    with _context(database_url, centre_config) as ctx:
+        typer.echo(f"{run_escalation(ctx)} 督办 records written")
+
+
+@app.command("add-device")
+def add_device(
+    device_id: Annotated[str, typer.Argument(help="Device id, as the edge box sends it")],
+    *,
+    kind: Annotated[str, typer.Option(help="edge, camera or sensor")] = "edge",
+    name: Annotated[str, typer.Option(help="Human-readable name")] = "",
+    lon: Annotated[float | None, typer.Option(help="Longitude")] = None,
+    lat: Annotated[float | None, typer.Option(help="Latitude")] = None,
+    database_url: DbOption = None,
+    centre_config: CentreOption = None,
+) -> None:
+    """Register a device; for an edge box, print its token (shown only this once)."""
+    with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
+        device, token = create_device(
+            session=session, device_id=device_id, kind=kind, name=name, lon=lon, lat=lat
+        )
+        session.commit()
+    typer.echo(token if token else f"device {device.device_id} registered (no token: not an edge box)")
+
+
+@app.command("revoke-device")
+def revoke_device_command(
+    device_id: Annotated[str, typer.Argument(help="Device id")],
+    database_url: DbOption = None,
+    centre_config: CentreOption = None,
+) -> None:
+    """Revoke an edge box's token."""
+    with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
+        revoke_device(session=session, device_id=device_id)
+        session.commit()
+    typer.echo(f"device {device_id} revoked")
+
+
+@app.command("add-user")
+def add_user(
+    username: Annotated[str, typer.Argument(help="Login name")],
+    role: Annotated[str, typer.Option(help="operator, supervisor, admin or case_system")] = "operator",
+    scope: Annotated[str | None, typer.Option(help="Grid code of the subtree (default: all)")] = None,
+    database_url: DbOption = None,
+    centre_config: CentreOption = None,
+) -> None:
+    """Create a user and print their token (shown only this once)."""
+    if role not in {r.value for r in Role}:
+        raise _fail(f"--role {role!r} is not one of {', '.join(r.value for r in Role)}")
+    with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
+        _user, token = create_user(session=session, username=username, role=Role(role), scope=scope)
+        session.commit()
+    typer.echo(token)

@@ -1,0 +1,55 @@
+"""The API's exception hierarchy; routes translate these to HTTP answers in one place."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """Base of every error the API raises on purpose."""
+
+    status_code = 400
+
+
+class BadInputError(ApiError):
+    """The input is well-formed JSON but wrong (names the field or feature and the reason)."""
+
+    status_code = 422
+
+
+class NotAuthenticatedError(ApiError):
+    """No credentials, or credentials that match nobody."""
+
+    status_code = 401
+
+
+class ForbiddenError(ApiError):
+    """Known caller, not allowed to do this (revoked device, wrong role)."""
+
+    status_code = 403
+
+
+class NotFoundError(ApiError):
+    """Nothing there, or nothing the caller may see (scoping answers 404, never 403)."""
+
+    status_code = 404
+
+
+class ConflictError(ApiError):
+    """The request clashes with the current state (invalid transition, reused id)."""
+
+    status_code = 409
+
+    def __init__(self, message: str, *, allowed: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
+class PayloadTooLargeError(ApiError):
+    """Evidence over the configured size limit."""
+
+    status_code = 413
+
+
+class ConfigError(ApiError):
+    """A centre configuration file is missing or invalid."""
+
+    status_code = 500

@@ -1,0 +1,68 @@
+"""Units of work that open their own session and commit, plus the periodic in-process loops."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from api.context import ApiContext
+from api.errors import ApiError
+from api.services.escalation import escalate_once
+from api.services.grids import load_index
+from api.services.ingest import Accepted, IngestItem, ingest_batch
+from api.services.webhooks import DeliveryPolicy, deliver_due
+
+logger = logging.getLogger(__name__)
+
+
+def store_alerts(ctx: ApiContext, items: Sequence[IngestItem]) -> list[Accepted | ApiError]:
+    """Ingest one batch and commit it; answers are valid only after this returns."""
+    with ctx.sessions() as session:
+        results = ingest_batch(
+            session=session,
+            centre=ctx.centre,
+            grids=ctx.grids,
+            evidence_max_bytes=ctx.settings.evidence_max_bytes,
+            items=items,
+            now=datetime.now(UTC),
+        )
+        session.commit()
+    return results
+
+
+def run_escalation(ctx: ApiContext, now: datetime | None = None) -> int:
+    """One escalation sweep, committed; returns the number of 督办 records written."""
+    with ctx.sessions() as session:
+        written = escalate_once(session=session, now=now or datetime.now(UTC))
+        session.commit()
+    ctx.metrics.escalations.inc(len(written))
+    return len(written)
+
+
+def run_deliveries(ctx: ApiContext, now: datetime | None = None) -> dict[str, int]:
+    """Attempt every webhook delivery that is due."""
+    policy = DeliveryPolicy(
+        ctx.settings.webhook_max_attempts, ctx.settings.webhook_backoff_s, ctx.settings.webhook_timeout_s
+    )
+    counts = deliver_due(sessions=ctx.sessions, policy=policy, now=now or datetime.now(UTC))
+    for state, n in counts.items():
+        ctx.metrics.webhook_attempts.labels(state).inc(n)
+    return counts
+
+
+def reload_grids(ctx: ApiContext) -> int:
+    """Rebuild the in-memory cell index from the database."""
+    with ctx.sessions() as session:
+        return load_index(session=session, state=ctx.grids)
+
+
+async def every(interval_s: float, job: Callable[[], object], name: str) -> None:
+    """Run `job` in a worker thread every `interval_s` seconds; log failures and keep going."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await asyncio.to_thread(job)
+        except Exception:
+            logger.exception("periodic job %s failed; will retry in %.0f s", name, interval_s)

@@ -1,0 +1,1 @@
+"""Pure logic: no database, no HTTP; plain functions and small value types."""

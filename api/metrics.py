@@ -1,0 +1,38 @@
+"""Prometheus metrics of one API instance, on its own registry (no process globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+def _registry() -> CollectorRegistry:
+    return CollectorRegistry(auto_describe=True)
+
+
+@dataclass
+class ApiMetrics:
+    """Counters and histograms exported at /metrics."""
+
+    registry: CollectorRegistry = field(default_factory=_registry)
+
+    def __post_init__(self) -> None:
+        self.alerts = Counter(
+            "gridwatch_alerts_total", "Alerts posted, by outcome", ["outcome"], registry=self.registry
+        )
+        self.batch_size = Histogram(
+            "gridwatch_alert_batch_size",
+            "Alerts per group commit",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+            registry=self.registry,
+        )
+        self.escalations = Counter(
+            "gridwatch_escalations_total", "督办 records written", registry=self.registry
+        )
+        self.webhook_attempts = Counter(
+            "gridwatch_webhook_attempts_total",
+            "Webhook attempts, by result",
+            ["result"],
+            registry=self.registry,
+        )

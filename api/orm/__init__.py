@@ -1,0 +1,24 @@
+"""SQLAlchemy 2 models; one module per concept, all registered on `Base.metadata`."""
+
+from api.orm.alert import AlertRow, EvidenceRow
+from api.orm.base import Base
+from api.orm.device import Device
+from api.orm.event import CodeCounter, Event, EventHistory, Supervision
+from api.orm.grid import Grid
+from api.orm.user import User
+from api.orm.webhook import Delivery, Subscription
+
+__all__ = [
+    "AlertRow",
+    "Base",
+    "CodeCounter",
+    "Delivery",
+    "Device",
+    "Event",
+    "EventHistory",
+    "EvidenceRow",
+    "Grid",
+    "Subscription",
+    "Supervision",
+    "User",
+]

@@ -1,0 +1,137 @@
+"""Event bodies: summary, detail, history, actions, alert acceptance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.logic.lifecycle import Action, Status
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class AlertAccepted(BaseModel):
+    """The answer to `POST /v1/alerts`; a retry with the same alert id gets the same body."""
+
+    alert_id: str
+    event_code: str = Field(description="Unified code (统一编码) of the event the alert belongs to")
+    outcome: Literal["opened", "joined"] = Field(description="Opened a new event or joined an open one")
+    cell_code: str | None = Field(description="网格 cell holding the alert; null outside every cell")
+
+
+class EventOut(_Out):
+    """An event as listed and as sent to webhooks."""
+
+    code: str
+    type_code: str
+    category: str
+    severity: str
+    status: Status
+    cell_code: str | None
+    grid_path: str
+    located: bool = Field(description="False when the alert lay outside every cell (flagged)")
+    lon: float
+    lat: float
+    first_seen: datetime
+    last_seen: datetime
+    alert_count: int
+    created_at: datetime
+    ack_due: datetime
+    feedback_due: datetime
+    resolution_due: datetime
+    acknowledged_at: datetime | None
+    in_progress_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    escalation_level: int
+    responsible_grid: str | None
+    department: str | None
+    worker: str | None
+    feedback: str | None
+    rating: int | None
+    dismiss_reason: str | None
+
+
+class HistoryOut(_Out):
+    """One entry of an event's append-only history."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str
+    data: dict[str, Any]
+
+
+class EventAlertOut(_Out):
+    """An alert of an event, with a pointer to its evidence."""
+
+    alert_id: str
+    device_id: str
+    source_id: str
+    kind: str
+    severity: str
+    observed_at: datetime
+    received_at: datetime
+    lon: float
+    lat: float
+    payload: dict[str, Any]
+    evidence_url: str | None = None
+
+
+class SupervisionOut(_Out):
+    """A 督办 record."""
+
+    deadline: str
+    due_at: datetime
+    at: datetime
+    from_level: int
+    to_level: int
+    grid_code: str | None
+    note: str
+
+
+class EventDetail(BaseModel):
+    """An event with its alerts, evidence links, history and 督办 records."""
+
+    event: EventOut
+    alerts: list[EventAlertOut]
+    history: list[HistoryOut]
+    supervisions: list[SupervisionOut]
+    allowed_actions: list[Action]
+
+
+class EventPage(BaseModel):
+    """One page of events; pass `next_cursor` back as `cursor` for the next page."""
+
+    items: list[EventOut]
+    next_cursor: str | None
+
+
+class ActionIn(BaseModel):
+    """An action on an event; the fields needed depend on the action."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    note: str = Field(default="", max_length=2000)
+    department: str | None = Field(default=None, max_length=128, description="dispatch: department")
+    worker: str | None = Field(default=None, max_length=128, description="dispatch: worker")
+    feedback: str | None = Field(default=None, max_length=4000, description="close: feedback")
+    rating: int | None = Field(default=None, ge=1, le=5, description="close: satisfaction 1–5")
+    reason: str | None = Field(default=None, max_length=2000, description="dismiss: why")
+
+    @model_validator(mode="after")
+    def _needed_fields(self) -> ActionIn:
+        if self.action is Action.DISPATCH and not (self.department or self.worker):
+            raise ValueError("dispatch needs a department or a worker")
+        if self.action is Action.CLOSE and (self.rating is None or not self.feedback):
+            raise ValueError("close needs feedback and a rating from 1 to 5")
+        if self.action is Action.DISMISS and not self.reason:
+            raise ValueError("dismiss needs a reason")
+        return self

@@ -1,0 +1,1 @@
+"""Services: plain functions with keyword-only arguments over a SQLAlchemy session."""

@@ -1,0 +1,94 @@
+"""Group commit for `POST /v1/alerts`: requests queue up, one writer stores a batch per commit.
+
+Every request waits for the commit of the batch holding its alert, so an answer always means the
+alert is stored. While one batch commits the next one gathers, so batches grow with load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+from api.errors import ApiError
+
+logger = logging.getLogger(__name__)
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class ServiceStoppingError(ApiError):
+    """The writer stopped before this alert was stored."""
+
+    status_code = 503
+
+
+class StoreError(ApiError):
+    """Storing the alert failed unexpectedly (logged with its traceback)."""
+
+    status_code = 500
+
+
+class GroupCommitter(Generic[Item, Result]):
+    """Runs `process(batch)` in a worker thread for queued items; each caller awaits its own result.
+
+    `process` must commit before it returns; if it raises, the items are retried one at a time so
+    a single bad item cannot sink the others.
+    """
+
+    def __init__(
+        self, process: Callable[[Sequence[Item]], list[Result | ApiError]], *, max_size: int
+    ) -> None:
+        self._process = process
+        self._max_size = max_size
+        self._queue: asyncio.Queue[tuple[Item, asyncio.Future[Result]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.on_batch: Callable[[int], None] = lambda size: None
+
+    def start(self) -> None:
+        """Start the writer on the running event loop."""
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="alert-writer")
+
+    async def stop(self) -> None:
+        """Stop the writer; items still queued get a 503."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        while not self._queue.empty():
+            _, future = self._queue.get_nowait()
+            future.set_exception(ServiceStoppingError("the API is shutting down; retry"))
+
+    async def submit(self, item: Item) -> Result:
+        """Queue `item` and wait until its batch is committed."""
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        await self._queue.put((item, future))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._max_size and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            results = await self._results([item for item, _ in batch])
+            self.on_batch(len(batch))
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+    async def _results(self, items: list[Item]) -> list[Result | ApiError | Exception]:
+        try:
+            return list(await asyncio.to_thread(self._process, items))
+        except Exception:
+            if len(items) == 1:
+                logger.exception("storing one alert failed")
+                return [StoreError("internal error while storing the alert")]
+            logger.warning("a batch of %d failed; retrying one at a time", len(items), exc_info=True)
+        return [(await self._results([item]))[0] for item in items]

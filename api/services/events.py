@@ -1,0 +1,155 @@
+"""Reading events inside a user's scope: list with filters and cursor pagination, detail."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from api.errors import BadInputError, NotFoundError
+from api.logic.lifecycle import OPEN_STATUSES, Status, allowed_actions
+from api.orm import AlertRow, Event, EventHistory, EvidenceRow, Supervision
+from api.schemas.events import EventAlertOut, EventDetail, EventOut, HistoryOut, SupervisionOut
+from api.services.grids import path_of
+from api.services.principals import Principal
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Filters of the event list; None means "any"."""
+
+    statuses: tuple[Status, ...] = ()
+    type_code: str | None = None
+    grid: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    overdue: bool | None = None
+
+
+def encode_cursor(event_id: int) -> str:
+    """An opaque cursor pointing after `event_id`."""
+    return base64.urlsafe_b64encode(f"e{event_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The event id inside a cursor; 422 when it is not one of ours."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("e"):
+            raise ValueError(text)
+        return int(text[1:])
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadInputError(f"cursor {cursor!r} is not valid") from exc
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """Open events with a deadline past and its milestone not reached."""
+    return and_(
+        Event.status.in_(OPEN_STATUSES),
+        or_(
+            and_(Event.ack_due <= now, Event.acknowledged_at.is_(None)),
+            and_(Event.feedback_due <= now, Event.in_progress_at.is_(None)),
+            and_(Event.resolution_due <= now, Event.resolved_at.is_(None)),
+        ),
+    )
+
+
+def scoped(principal: Principal) -> Select[Event]:
+    """Events the principal may see."""
+    return select(Event).where(Event.grid_path.startswith(principal.scope_path, autoescape=True))
+
+
+def _filtered(session: Session, query: Select[Event], f: EventFilter, now: datetime) -> Select[Event]:
+    if f.statuses:
+        query = query.where(Event.status.in_([s.value for s in f.statuses]))
+    if f.type_code:
+        query = query.where(Event.type_code == f.type_code)
+    if f.grid:
+        grid_path = path_of(session=session, code=f.grid)
+        if grid_path is None:
+            raise BadInputError(f"grid: no grid node with code {f.grid!r}")
+        query = query.where(Event.grid_path.startswith(grid_path, autoescape=True))
+    if f.since:
+        query = query.where(Event.created_at >= f.since)
+    if f.until:
+        query = query.where(Event.created_at < f.until)
+    if f.overdue is not None:
+        clause = overdue_clause(now)
+        query = query.where(clause if f.overdue else ~clause)
+    return query
+
+
+def list_events(
+    *,
+    session: Session,
+    principal: Principal,
+    filters: EventFilter,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+) -> tuple[list[Event], str | None]:
+    """One page of events, newest first, and the cursor of the next page (None at the end)."""
+    query = _filtered(session, scoped(principal), filters, now)
+    if cursor:
+        query = query.where(Event.id < decode_cursor(cursor))
+    rows = list(session.scalars(query.order_by(Event.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1].id) if more and rows else None
+
+
+def get_event(*, session: Session, principal: Principal, code: str, for_update: bool = False) -> Event:
+    """One event by code; 404 when it does not exist or lies outside the principal's scope."""
+    query = scoped(principal).where(Event.code == code)
+    event = session.scalar(query.with_for_update() if for_update else query)
+    if event is None:
+        raise NotFoundError(f"no event {code!r} in your scope")
+    return event
+
+
+def event_detail(*, session: Session, principal: Principal, code: str) -> EventDetail:
+    """The event with its alerts (and evidence links), history and 督办 records."""
+    event = get_event(session=session, principal=principal, code=code)
+    alerts = session.execute(
+        select(AlertRow, EvidenceRow.id)
+        .outerjoin(EvidenceRow, EvidenceRow.alert_pk == AlertRow.id)
+        .where(AlertRow.event_id == event.id)
+        .order_by(AlertRow.observed_at, AlertRow.id)
+    ).all()
+    history = session.scalars(
+        select(EventHistory).where(EventHistory.event_id == event.id).order_by(EventHistory.id)
+    )
+    supervisions = session.scalars(
+        select(Supervision).where(Supervision.event_id == event.id).order_by(Supervision.id)
+    )
+    return EventDetail(
+        event=EventOut.model_validate(event),
+        alerts=[_alert_out(code, row, evidence_id) for row, evidence_id in alerts],
+        history=[HistoryOut.model_validate(h) for h in history],
+        supervisions=[SupervisionOut.model_validate(s) for s in supervisions],
+        allowed_actions=allowed_actions(Status(event.status)),
+    )
+
+
+def _alert_out(code: str, row: AlertRow, evidence_id: int | None) -> EventAlertOut:
+    out = EventAlertOut.model_validate(row)
+    if evidence_id is not None:
+        out.evidence_url = f"/v1/events/{code}/alerts/{row.alert_id}/evidence"
+    return out
+
+
+def evidence_jpeg(*, session: Session, principal: Principal, code: str, alert_id: str) -> bytes:
+    """The snapshot of one alert of a visible event; 404 otherwise."""
+    event = get_event(session=session, principal=principal, code=code)
+    jpeg = session.scalar(
+        select(EvidenceRow.jpeg)
+        .join(AlertRow, AlertRow.id == EvidenceRow.alert_pk)
+        .where(AlertRow.event_id == event.id, AlertRow.alert_id == alert_id)
+    )
+    if jpeg is None:
+        raise NotFoundError(f"no evidence for alert {alert_id!r} of event {code!r}")
+    return jpeg

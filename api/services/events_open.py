@@ -1,0 +1,93 @@
+"""Opening a new grid event: unified code, SLA deadlines, first history entry, webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from api.centre import CentreConfig
+from api.logic.clocks import compute_deadlines
+from api.logic.codes import code_prefix, format_code
+from api.logic.lifecycle import Status
+from api.orm import CodeCounter, Event, Subscription
+from api.services.history import record
+from api.services.webhooks import enqueue
+from gridwatch.contracts.alert import Alert, Severity
+
+SEVERITY_ORDER = list(Severity)
+
+
+def next_seq(*, session: Session, prefix: str) -> int:
+    """Hand out the next number for `prefix` atomically; numbers are never handed out twice."""
+    bind = session.get_bind()
+    dialect = bind.dialect.name if isinstance(bind, Engine) else bind.engine.dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    stmt = (
+        insert(CodeCounter)
+        .values(prefix=prefix, last=1)
+        .on_conflict_do_update(index_elements=["prefix"], set_={"last": CodeCounter.last + 1})
+        .returning(CodeCounter.last)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def open_event(
+    *,
+    session: Session,
+    centre: CentreConfig,
+    alert: Alert,
+    type_code: str,
+    key: str,
+    cell_code: str | None,
+    grid_path: str | None,
+    subscriptions: Sequence[Subscription],
+    now: datetime,
+) -> Event:
+    """Create the event for `alert`, with its code, deadlines, history entry and webhook deliveries."""
+    event_type = centre.event_types[type_code]
+    prefix = code_prefix(county=centre.county_code, at=now, type_code=type_code, zone=centre.zone)
+    deadlines = compute_deadlines(
+        opened_at=now, sla=event_type.sla, policy=centre.sla, calendar=centre.calendar, zone=centre.zone
+    )
+    event = Event(
+        code=format_code(prefix, next_seq(session=session, prefix=prefix)),
+        type_code=type_code,
+        category=event_type.category,
+        status=Status.NEW.value,
+        severity=max(event_type.severity, alert.severity, key=SEVERITY_ORDER.index).value,
+        correlation_key=key,
+        cell_code=cell_code,
+        grid_path=grid_path or "/",
+        located=cell_code is not None,
+        lon=alert.location.lon,
+        lat=alert.location.lat,
+        first_seen=alert.observed_at,
+        last_seen=alert.observed_at,
+        alert_count=1,
+        created_at=now,
+        ack_due=deadlines.ack_due,
+        feedback_due=deadlines.feedback_due,
+        resolution_due=deadlines.resolution_due,
+        escalation_level=0,
+        responsible_grid=cell_code,
+    )
+    session.add(event)
+    session.flush()
+    note = "" if cell_code else "outside every 网格 cell: flagged for the centre"
+    record(
+        session=session,
+        event=event,
+        actor=f"device:{alert.device_id}",
+        action="open",
+        at=now,
+        from_status=None,
+        note=note,
+        data={"alert_id": alert.alert_id},
+    )
+    enqueue(session=session, event=event, topic="event.opened", subscriptions=subscriptions, now=now)
+    return event

@@ -1,0 +1,106 @@
+"""Grid import (idempotent upsert by code), the in-memory cell index, and the grid tree."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from shapely.geometry import shape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.context import GridState
+from api.logic.geojson import CELL_LEVEL, GridSpec, parse_feature_collection
+from api.logic.gridindex import GridIndex
+from api.orm import Grid
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import changed."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _fields(spec: GridSpec, parent: Grid | None) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "level": spec.level,
+        "parent_id": parent.id if parent else None,
+        "path": f"{parent.path if parent else '/'}{spec.code}/",
+        "geometry": spec.geometry,
+        "workers": spec.workers,
+        "departments": spec.departments,
+    }
+
+
+def _upsert(session: Session, spec: GridSpec, stored: dict[str, Grid]) -> str:
+    parent = stored[spec.parent] if spec.parent else None
+    wanted = _fields(spec, parent)
+    row = stored.get(spec.code)
+    if row is None:
+        row = Grid(code=spec.code, **wanted)
+        session.add(row)
+        session.flush()
+        stored[spec.code] = row
+        return "created"
+    if all(getattr(row, key) == value for key, value in wanted.items()):
+        return "unchanged"
+    for key, value in wanted.items():
+        setattr(row, key, value)
+    return "updated"
+
+
+def import_grids(*, session: Session, data: Any) -> ImportResult:
+    """Check the whole FeatureCollection first, then upsert every node; re-import changes nothing."""
+    stored = {g.code: g for g in session.scalars(select(Grid))}
+    specs = parse_feature_collection(data, known_levels={c: g.level for c, g in stored.items()})
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for spec in specs:
+        counts[_upsert(session, spec, stored)] += 1
+    session.flush()
+    logger.info("grid import: %s", counts)
+    return ImportResult(**counts)
+
+
+def load_index(*, session: Session, state: GridState) -> int:
+    """Rebuild the in-memory cell index from the stored 网格 cells; returns the cell count."""
+    cells = session.scalars(select(Grid).where(Grid.level == CELL_LEVEL).order_by(Grid.code)).all()
+    codes = [c.code for c in cells]
+    state.replace(GridIndex(codes, [shape(c.geometry or {}) for c in cells]), {c.code: c.path for c in cells})
+    return len(codes)
+
+
+def path_of(*, session: Session, code: str) -> str | None:
+    """The grid path of a node, or None when there is no such node."""
+    return session.scalar(select(Grid.path).where(Grid.code == code))
+
+
+def _node(grid: Grid) -> dict[str, Any]:
+    return {
+        "code": grid.code,
+        "name": grid.name,
+        "level": grid.level,
+        "path": grid.path,
+        "workers": grid.workers,
+        "departments": grid.departments,
+        "children": [],
+    }
+
+
+def grid_tree(*, session: Session, scope_path: str) -> list[dict[str, Any]]:
+    """The nodes inside `scope_path` as nested dicts; roots are the topmost visible nodes."""
+    rows = session.scalars(
+        select(Grid).where(Grid.path.startswith(scope_path, autoescape=True)).order_by(Grid.level, Grid.code)
+    ).all()
+    nodes = {g.id: _node(g) for g in rows}
+    roots: list[dict[str, Any]] = []
+    for grid in rows:
+        parent = nodes.get(grid.parent_id) if grid.parent_id is not None else None
+        (parent["children"] if parent else roots).append(nodes[grid.id])
+    return roots

@@ -1,0 +1,216 @@
+"""Alerts → grid events: authenticate, deduplicate, locate, correlate, store — a batch at a time.
+
+The batch runs in one transaction; the caller commits and only then answers the senders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.centre import CentreConfig
+from api.context import GridState
+from api.errors import ApiError, ConflictError, ForbiddenError, NotAuthenticatedError, PayloadTooLargeError
+from api.logic.correlation import OpenEvent, correlation_key, pick_event
+from api.logic.lifecycle import OPEN_STATUSES
+from api.orm import AlertRow, Device, Event, EvidenceRow, Subscription
+from api.schemas.events import AlertAccepted
+from api.security import hash_token
+from api.services.events_open import SEVERITY_ORDER, open_event
+from api.services.webhooks import active_subscriptions
+from gridwatch.contracts.alert import Alert, Severity
+
+
+@dataclass(frozen=True)
+class IngestItem:
+    """One posted alert with the sender's token and the hash of the exact payload."""
+
+    alert: Alert
+    token: str
+    payload_sha256: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The answer for one alert; `replay` when it repeats an earlier answer."""
+
+    body: AlertAccepted
+    replay: bool
+
+
+@dataclass
+class _Batch:
+    session: Session
+    centre: CentreConfig
+    grids: GridState
+    evidence_max_bytes: int
+    now: datetime
+    devices: dict[str, Device]
+    answered: dict[str, tuple[str, AlertAccepted]]
+    subscriptions: list[Subscription]
+    open_events: dict[tuple[str, str], list[Event]] = field(default_factory=dict)
+
+
+def ingest_batch(
+    *,
+    session: Session,
+    centre: CentreConfig,
+    grids: GridState,
+    evidence_max_bytes: int,
+    items: Sequence[IngestItem],
+    now: datetime,
+) -> list[Accepted | ApiError]:
+    """Process `items` in order inside the session's transaction; errors are per item."""
+    batch = _Batch(
+        session,
+        centre,
+        grids,
+        evidence_max_bytes,
+        now,
+        devices=_devices(session, {hash_token(i.token) for i in items}),
+        answered=_answered(session, [i.alert.alert_id for i in items]),
+        subscriptions=active_subscriptions(session=session),
+    )
+    results: list[Accepted | ApiError] = []
+    for item in items:
+        try:
+            results.append(_ingest_one(batch, item))
+        except ApiError as exc:
+            results.append(exc)
+    return results
+
+
+def _devices(session: Session, hashes: set[str]) -> dict[str, Device]:
+    rows = session.scalars(select(Device).where(Device.token_hash.in_(hashes)))
+    return {d.token_hash: d for d in rows if d.token_hash is not None}
+
+
+def _answered(session: Session, alert_ids: list[str]) -> dict[str, tuple[str, AlertAccepted]]:
+    rows = session.execute(
+        select(AlertRow.alert_id, AlertRow.payload_sha256, AlertRow.outcome, AlertRow.cell_code, Event.code)
+        .join(Event, Event.id == AlertRow.event_id)
+        .where(AlertRow.alert_id.in_(alert_ids))
+    )
+    return {
+        r.alert_id: (
+            r.payload_sha256,
+            AlertAccepted(alert_id=r.alert_id, event_code=r.code, outcome=r.outcome, cell_code=r.cell_code),
+        )
+        for r in rows
+    }
+
+
+def _authenticate(batch: _Batch, item: IngestItem) -> Device:
+    device = batch.devices.get(hash_token(item.token))
+    if device is None:
+        raise NotAuthenticatedError("unknown device token")
+    if device.revoked_at is not None:
+        raise ForbiddenError(f"the token of device {device.device_id!r} is revoked")
+    if device.device_id != item.alert.device_id:
+        raise ForbiddenError(f"token of {device.device_id!r} cannot post for {item.alert.device_id!r}")
+    return device
+
+
+def _ingest_one(batch: _Batch, item: IngestItem) -> Accepted:
+    _authenticate(batch, item)
+    alert = item.alert
+    earlier = batch.answered.get(alert.alert_id)
+    if earlier is not None:
+        if earlier[0] != item.payload_sha256:
+            raise ConflictError(f"alert_id {alert.alert_id!r} was already used for a different alert")
+        return Accepted(earlier[1], replay=True)
+    snapshot = alert.evidence.snapshot_bytes()
+    if len(snapshot) > batch.evidence_max_bytes:
+        raise PayloadTooLargeError(
+            f"evidence snapshot is {len(snapshot)} bytes; this centre accepts {batch.evidence_max_bytes}"
+        )
+    answer = _store(batch, alert, item.payload_sha256, snapshot)
+    batch.answered[alert.alert_id] = (item.payload_sha256, answer)
+    return Accepted(answer, replay=False)
+
+
+def _store(batch: _Batch, alert: Alert, payload_sha256: str, snapshot: bytes) -> AlertAccepted:
+    cell, path = batch.grids.locate(alert.location.lon, alert.location.lat)
+    type_code = batch.centre.type_for(alert.kind)
+    key = correlation_key(cell_code=cell, device_id=alert.device_id)
+    event = _join(batch, type_code, key, alert)
+    outcome = "joined" if event is not None else "opened"
+    if event is None:
+        event = open_event(
+            session=batch.session,
+            centre=batch.centre,
+            alert=alert,
+            type_code=type_code,
+            key=key,
+            cell_code=cell,
+            grid_path=path,
+            subscriptions=batch.subscriptions,
+            now=batch.now,
+        )
+        batch.open_events.setdefault((type_code, key), []).append(event)
+    row = _alert_row(
+        alert=alert,
+        payload_sha256=payload_sha256,
+        cell=cell,
+        event_id=event.id,
+        outcome=outcome,
+        now=batch.now,
+    )
+    batch.session.add(row)
+    if snapshot:
+        batch.session.flush()
+        sha = alert.evidence.snapshot_sha256 or ""
+        batch.session.add(EvidenceRow(alert_pk=row.id, sha256=sha, size=len(snapshot), jpeg=snapshot))
+    return AlertAccepted(alert_id=alert.alert_id, event_code=event.code, outcome=outcome, cell_code=cell)
+
+
+def _join(batch: _Batch, type_code: str, key: str, alert: Alert) -> Event | None:
+    candidates = batch.open_events.get((type_code, key))
+    if candidates is None:
+        candidates = list(
+            batch.session.scalars(
+                select(Event).where(
+                    Event.type_code == type_code,
+                    Event.correlation_key == key,
+                    Event.status.in_(OPEN_STATUSES),
+                )
+            )
+        )
+        batch.open_events[(type_code, key)] = candidates
+    window = timedelta(minutes=batch.centre.window_minutes(type_code))
+    spans = [OpenEvent(e.id, e.first_seen, e.last_seen) for e in candidates if e.status in OPEN_STATUSES]
+    chosen = pick_event(spans, observed_at=alert.observed_at, window=window)
+    if chosen is None:
+        return None
+    event = next(e for e in candidates if e.id == chosen)
+    event.alert_count += 1
+    event.first_seen = min(event.first_seen, alert.observed_at)
+    event.last_seen = max(event.last_seen, alert.observed_at)
+    event.severity = max(Severity(event.severity), alert.severity, key=SEVERITY_ORDER.index).value
+    return event
+
+
+def _alert_row(
+    *, alert: Alert, payload_sha256: str, cell: str | None, event_id: int, outcome: str, now: datetime
+) -> AlertRow:
+    payload = alert.model_dump(mode="json", exclude={"evidence": {"snapshot_jpeg_b64"}})
+    return AlertRow(
+        alert_id=alert.alert_id,
+        payload_sha256=payload_sha256,
+        device_id=alert.device_id,
+        source_id=alert.source_id,
+        kind=alert.kind.value,
+        severity=alert.severity.value,
+        observed_at=alert.observed_at,
+        received_at=now,
+        lon=alert.location.lon,
+        lat=alert.location.lat,
+        cell_code=cell,
+        event_id=event_id,
+        outcome=outcome,
+        payload=payload,
+    )

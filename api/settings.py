@@ -1,0 +1,68 @@
+"""Process settings of the central API, read from the environment (prefix `GRIDWATCH_API_`).
+
+Built by whoever starts the service (CLI, tests); never at import time.
+
+Example:
+    >>> ApiSettings(database_url="sqlite:///:memory:").database_url
+    'sqlite:///:memory:'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gridwatch.contracts.alert import MAX_SNAPSHOT_BYTES
+
+
+class ApiSettings(BaseSettings):
+    """Where the database is, which centre config to load, and how the background jobs run."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDWATCH_API_", extra="forbid")
+
+    database_url: str = Field(
+        default="sqlite:///gridwatch-api.db",
+        description="SQLAlchemy URL; sqlite:///FILE (embedded, WAL) or postgresql+psycopg://...",
+    )
+    centre_config: Path = Field(
+        default=Path("configs/centre.example.yaml"),
+        description="Centre YAML: county code, time zone, event types, SLA, holiday calendar",
+    )
+    migrate_on_start: bool | None = Field(
+        default=None, description="Run Alembic upgrade on start; default: yes for SQLite, no otherwise"
+    )
+    evidence_max_bytes: int = Field(
+        default=MAX_SNAPSHOT_BYTES, gt=0, description="Largest evidence snapshot accepted (decoded bytes)"
+    )
+    batch_max_size: int = Field(
+        default=256, ge=1, le=10_000, description="Most alerts written in one group commit"
+    )
+    escalation_interval_s: float = Field(
+        default=60.0, ge=0, description="Seconds between escalation sweeps; 0 turns the job off"
+    )
+    webhook_interval_s: float = Field(
+        default=2.0, ge=0, description="Seconds between webhook delivery sweeps; 0 turns the job off"
+    )
+    webhook_max_attempts: int = Field(default=8, ge=1, description="Attempts before a delivery fails")
+    webhook_backoff_s: float = Field(default=2.0, gt=0, description="First retry delay; doubles each time")
+    webhook_timeout_s: float = Field(default=5.0, gt=0, description="Timeout of one delivery request")
+
+    @model_validator(mode="after")
+    def _evidence_within_contract(self) -> ApiSettings:
+        if self.evidence_max_bytes > MAX_SNAPSHOT_BYTES:
+            raise ValueError(
+                f"evidence_max_bytes {self.evidence_max_bytes} exceeds the contract's {MAX_SNAPSHOT_BYTES}"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is the embedded SQLite."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def should_migrate_on_start(self) -> bool:
+        """Whether start-up runs the migrations (explicit setting, else SQLite only)."""
+        return self.is_sqlite if self.migrate_on_start is None else self.migrate_on_start
