@@ -1,0 +1,61 @@
+"""Detector configuration: execution providers, threads, thresholds, class filters and groups."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Provider = Literal["cpu", "cuda", "tensorrt"]
+
+DEFAULT_GROUPS: dict[str, list[str]] = {
+    "vehicle": ["car", "bus", "truck", "motorbike", "motorcycle"],
+}
+
+
+class DetectorConfig(BaseModel):
+    """How one detector instance runs and what it reports.
+
+    Example:
+        >>> DetectorConfig(score_threshold=0.3, class_thresholds={"vehicle": 0.2}).threshold_for("car", "vehicle")
+        0.2
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field(default="yolov3-tiny-coco", description="Model name (or path to a manifest)")
+    providers: list[Provider] = Field(
+        default_factory=lambda: ["cpu"], min_length=1, description="Execution providers, in preference order"
+    )
+    intra_op_threads: int = Field(default=1, ge=1, le=64, description="onnxruntime intra-op threads")
+    score_threshold: float = Field(default=0.25, gt=0, le=1, description="Minimum score for any class")
+    class_thresholds: dict[str, float] = Field(
+        default_factory=dict, description="Per-class or per-group minimum score, overriding score_threshold"
+    )
+    classes: list[str] | None = Field(
+        default=None, description="Keep only these classes or groups (None keeps all)"
+    )
+    class_groups: dict[str, list[str]] = Field(
+        default_factory=lambda: dict(DEFAULT_GROUPS), description="Group name → member class names"
+    )
+    nms_iou: float = Field(default=0.45, gt=0, le=1, description="IoU above which NMS suppresses (per class)")
+    max_detections: int = Field(default=300, ge=1, description="Cap on detections per frame")
+
+    @model_validator(mode="after")
+    def _thresholds_in_range(self) -> DetectorConfig:
+        bad = {name: value for name, value in self.class_thresholds.items() if not 0 < value <= 1}
+        if bad:
+            raise ValueError(f"class_thresholds must be in (0, 1]: {bad}")
+        return self
+
+    def group_of(self, class_name: str) -> str | None:
+        """The first group that lists this class."""
+        return next((group for group, members in self.class_groups.items() if class_name in members), None)
+
+    def threshold_for(self, class_name: str, group: str | None) -> float:
+        """Score threshold of a class: its own, else its group's, else the default."""
+        if class_name in self.class_thresholds:
+            return self.class_thresholds[class_name]
+        if group is not None and group in self.class_thresholds:
+            return self.class_thresholds[group]
+        return self.score_threshold

@@ -1,0 +1,116 @@
+"""The detector: frame in, `supervision.Detections` out (boxes in original-frame pixels)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import supervision as sv
+from numpy.typing import NDArray
+
+from detectors.config import DetectorConfig
+from detectors.decoders import Candidates, OutputInfo, make_decoder
+from detectors.errors import ModelLoadError
+from detectors.nms import class_aware_nms
+from detectors.preprocess import Placement, fit, to_tensor
+from detectors.runtime import open_session
+from models.registry import ModelEntry, find_model
+
+logger = logging.getLogger(__name__)
+
+Frame = NDArray[np.uint8]
+
+
+class Detector:
+    """Runs one ONNX model on BGR frames.
+
+    Example:
+        >>> detector = Detector.from_config(DetectorConfig(model="yolov3-tiny-coco"))  # doctest: +SKIP
+        >>> detections = detector.detect(frame)  # doctest: +SKIP
+        >>> detections.data["class_name"]  # doctest: +SKIP
+        array(['person'], dtype='<U6')
+    """
+
+    def __init__(self, entry: ModelEntry, config: DetectorConfig, *, onnx_path: Path | None = None) -> None:
+        self.manifest = entry.manifest
+        self.config = config
+        self.session = open_session(
+            onnx_path or entry.onnx_path, providers=config.providers, threads=config.intra_op_threads
+        )
+        self.decoder = make_decoder(self.manifest)
+        self._check_io()
+        self.input_name = self.session.get_inputs()[0].name
+        self._names = np.asarray(self.manifest.classes)
+        groups = [config.group_of(name) for name in self.manifest.classes]
+        self._groups = np.asarray([group or "" for group in groups])
+        self._thresholds = np.asarray(
+            [config.threshold_for(name, group) for name, group in zip(self.manifest.classes, groups)],
+            dtype=np.float32,
+        )
+        self._wanted = self._class_filter(groups)
+        self._min_score = float(self._thresholds[self._wanted].min()) if self._wanted.any() else 1.0
+
+    @classmethod
+    def from_config(cls, config: DetectorConfig) -> Detector:
+        """Look the model up by name and open it."""
+        return cls(find_model(config.model), config)
+
+    @property
+    def providers(self) -> list[str]:
+        """Execution providers the session actually uses."""
+        return list(self.session.get_providers())
+
+    def detect(self, frame: Frame) -> sv.Detections:
+        """Detections in one frame."""
+        return self.detect_batch([frame])[0]
+
+    def detect_batch(self, frames: list[Frame]) -> list[sv.Detections]:
+        """Detections in several frames with one model run (the batch dimension must be dynamic)."""
+        fitted = [fit(frame, self.manifest.input) for frame in frames]
+        tensor = to_tensor([image for image, _ in fitted], self.manifest.input)
+        outputs = self.session.run(None, {self.input_name: tensor})
+        return [
+            self._finish(self.decoder.decode(outputs, k, self._min_score), placement)
+            for k, (_, placement) in enumerate(fitted)
+        ]
+
+    def _finish(self, found: Candidates, placement: Placement) -> sv.Detections:
+        keep = self._wanted[found.class_id] & (found.confidence >= self._thresholds[found.class_id])
+        xyxy, score, class_id = found.xyxy[keep], found.confidence[keep], found.class_id[keep]
+        order = class_aware_nms(xyxy, score, class_id, iou=self.config.nms_iou)[: self.config.max_detections]
+        class_id = class_id[order]
+        return sv.Detections(
+            xyxy=placement.to_frame(xyxy[order]),
+            confidence=score[order],
+            class_id=class_id,
+            data={"class_name": self._names[class_id], "group": self._groups[class_id]},
+        )
+
+    def _class_filter(self, groups: list[str | None]) -> NDArray[np.bool_]:
+        wanted = self.config.classes
+        if wanted is None:
+            return np.ones(len(self.manifest.classes), dtype=bool)
+        known = set(self.manifest.classes) | set(self.config.class_groups)
+        unknown = sorted(set(wanted) - known)
+        if unknown:
+            raise ModelLoadError(f"classes {unknown} are neither classes of {self.manifest.name} nor groups")
+        return np.asarray(
+            [name in wanted or (group in wanted) for name, group in zip(self.manifest.classes, groups)],
+            dtype=bool,
+        )
+
+    def _check_io(self) -> None:
+        inputs = self.session.get_inputs()
+        if len(inputs) != 1:
+            raise ModelLoadError(f"model {self.manifest.name} has {len(inputs)} inputs; expected 1 image input")
+        shape, spec = list(inputs[0].shape), self.manifest.input
+        expected = [spec.height, spec.width] if spec.layout == "nchw" else [spec.height, spec.width, 3]
+        actual = shape[2:] if spec.layout == "nchw" else shape[1:]
+        fixed = [(a, e) for a, e in zip(actual, expected) if isinstance(a, int) and a > 0]
+        if len(shape) != 4 or any(a != e for a, e in fixed):
+            raise ModelLoadError(
+                f"model {self.manifest.name}: input {inputs[0].name} has shape {shape}; the manifest says "
+                f"{spec.layout} {spec.width}x{spec.height}"
+            )
+        self.decoder.check([OutputInfo(out.name, list(out.shape)) for out in self.session.get_outputs()])

@@ -1,0 +1,62 @@
+"""Frame → input tensor (letterbox or stretch) and the inverse mapping of boxes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from models.manifest import InputSpec
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the frame landed inside the model input: x_in = x * scale_x + pad_x."""
+
+    scale_x: float
+    scale_y: float
+    pad_x: float
+    pad_y: float
+    width: int
+    height: int
+
+    def to_frame(self, xyxy: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Boxes in model-input pixels → boxes in original-frame pixels, clipped to the frame."""
+        out = np.empty_like(xyxy)
+        out[:, 0::2] = (xyxy[:, 0::2] - self.pad_x) / self.scale_x
+        out[:, 1::2] = (xyxy[:, 1::2] - self.pad_y) / self.scale_y
+        np.clip(out[:, 0::2], 0, self.width, out=out[:, 0::2])
+        np.clip(out[:, 1::2], 0, self.height, out=out[:, 1::2])
+        return out
+
+
+def fit(frame: NDArray[np.uint8], spec: InputSpec) -> tuple[NDArray[np.uint8], Placement]:
+    """Resize a BGR frame to the model input size, letterboxed (centred) or stretched."""
+    height, width = frame.shape[:2]
+    if not spec.letterbox:
+        resized = cv2.resize(frame, (spec.width, spec.height), interpolation=cv2.INTER_LINEAR)
+        return resized, Placement(spec.width / width, spec.height / height, 0.0, 0.0, width, height)
+    scale = min(spec.width / width, spec.height / height)
+    new_w, new_h = round(width * scale), round(height * scale)
+    pad_x, pad_y = (spec.width - new_w) // 2, (spec.height - new_h) // 2
+    resized = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    boxed = cv2.copyMakeBorder(
+        resized, pad_y, spec.height - new_h - pad_y, pad_x, spec.width - new_w - pad_x,
+        cv2.BORDER_CONSTANT, value=(spec.pad_value,) * 3,
+    )  # fmt: skip
+    return boxed, Placement(new_w / width, new_h / height, float(pad_x), float(pad_y), width, height)
+
+
+def to_tensor(images: list[NDArray[np.uint8]], spec: InputSpec) -> NDArray[np.float32] | NDArray[np.uint8]:
+    """Stack fitted BGR images into the model's input tensor (layout, colour order, dtype, scale)."""
+    if spec.dtype == "float32" and spec.layout == "nchw":
+        blob = cv2.dnn.blobFromImages(images, scalefactor=spec.scale, swapRB=spec.rgb)
+        return np.asarray(blob, dtype=np.float32)
+    batch = np.stack([cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if spec.rgb else img for img in images])
+    if spec.layout == "nchw":
+        batch = np.ascontiguousarray(batch.transpose(0, 3, 1, 2))
+    if spec.dtype == "uint8":
+        return batch
+    return (batch.astype(np.float32) * np.float32(spec.scale)).astype(np.float32)

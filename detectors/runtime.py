@@ -1,0 +1,48 @@
+"""onnxruntime sessions with execution providers chosen from config."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import onnxruntime as ort
+
+from detectors.config import Provider
+from detectors.errors import ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+PROVIDER_NAMES: dict[Provider, str] = {
+    "cpu": "CPUExecutionProvider",
+    "cuda": "CUDAExecutionProvider",
+    "tensorrt": "TensorrtExecutionProvider",
+}
+
+
+def resolve_providers(wanted: list[Provider]) -> list[str]:
+    """Map config names to onnxruntime providers present here; missing ones fall back to CPU."""
+    available = set(ort.get_available_providers())
+    chosen = [PROVIDER_NAMES[name] for name in wanted if PROVIDER_NAMES[name] in available]
+    missing = [name for name in wanted if PROVIDER_NAMES[name] not in available]
+    if missing:
+        logger.warning(
+            "execution providers %s are not available here (have %s); falling back to CPU",
+            missing, sorted(available),
+        )  # fmt: skip
+    if "CPUExecutionProvider" not in chosen:
+        chosen.append("CPUExecutionProvider")
+    return chosen
+
+
+def open_session(path: Path, *, providers: list[Provider], threads: int) -> ort.InferenceSession:
+    """An inference session on `path` with the given providers and intra-op threads."""
+    if not path.is_file():
+        raise ModelLoadError(f"ONNX file {path} does not exist (run `gridwatch models pull`?)")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=resolve_providers(providers))
+    except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
+        raise ModelLoadError(f"onnxruntime cannot load {path}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Model manifests, the registry of known models, and converters to ONNX."""
