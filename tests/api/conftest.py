@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -90,6 +91,7 @@ def settings(database_url: str) -> ApiSettings:
 class World:
     """A running app on the demo county with an edge box and users of every role and scope."""
 
+    app: FastAPI
     client: TestClient
     ctx: ApiContext
     device_token: str
@@ -141,8 +143,9 @@ def world(settings: ApiSettings) -> Iterator[World]:
     """The seeded, running app."""
     ctx = build_context(settings)
     device_token, tokens = seed(ctx)
-    with TestClient(create_app(ctx=ctx)) as client:
-        yield World(client, ctx, device_token, tokens)
+    app = create_app(ctx=ctx)
+    with TestClient(app) as client:
+        yield World(app, client, ctx, device_token, tokens)
 
 
 @pytest.fixture

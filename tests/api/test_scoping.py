@@ -1,0 +1,133 @@
+"""Users scoped to a grid subtree never see or change events outside it — on every route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert
+from tests.api.conftest import World
+
+
+@dataclass
+class Scene:
+    """One event in township 1 (T01) and one in township 2 (T02)."""
+
+    world: World
+    t1: str
+    t2: str
+
+
+@pytest.fixture
+def scene(world: World) -> Scene:
+    ev = evidence(jpeg_bytes())
+    t1 = world.post_alert(make_alert("in-t1", at=cell_center(1, 1, 1), evidence=ev)).json()["event_code"]
+    t2 = world.post_alert(make_alert("in-t2", at=cell_center(2, 1, 1), evidence=ev)).json()["event_code"]
+    return Scene(world, t1, t2)
+
+
+def _get(scene: Scene, path: str, user: str) -> Any:
+    return scene.world.client.get(path, headers=scene.world.as_user(user))
+
+
+def _list_codes(scene: Scene, user: str) -> set[str]:
+    return {e["code"] for e in _get(scene, "/v1/events", user).json()["items"]}
+
+
+def test_list_shows_only_the_subtree(scene: Scene) -> None:
+    assert _list_codes(scene, "op_t2") == {scene.t2}
+    assert _list_codes(scene, "op_t1") == {scene.t1}
+    assert _list_codes(scene, "operator") == {scene.t1, scene.t2}
+    assert _get(scene, "/v1/events?grid=DX-T01", "op_t2").json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/events/{code}", "/v1/events/{code}/alerts/in-t1/evidence"],
+)
+def test_reads_outside_the_subtree_are_404(scene: Scene, path: str) -> None:
+    assert _get(scene, path.format(code=scene.t1), "op_t2").status_code == 404
+    assert _get(scene, path.format(code=scene.t1), "op_t1").status_code == 200
+
+
+def test_actions_outside_the_subtree_are_404_and_change_nothing(scene: Scene) -> None:
+    client, world = scene.world.client, scene.world
+    for user in ("op_t2", "sup_t2", "case_t2", "admin_t2"):
+        reply = client.post(
+            f"/v1/events/{scene.t1}/actions", json={"action": "acknowledge"}, headers=world.as_user(user)
+        )
+        assert reply.status_code == 404, user
+    assert _get(scene, f"/v1/events/{scene.t1}", "admin").json()["event"]["status"] == "new"
+    inside = client.post(
+        f"/v1/events/{scene.t2}/actions", json={"action": "acknowledge"}, headers=world.as_user("op_t2")
+    )
+    assert inside.status_code == 200
+
+
+def test_stats_count_only_the_subtree(scene: Scene) -> None:
+    assert _get(scene, "/v1/stats", "op_t2").json()["total"] == 1
+    assert _get(scene, "/v1/stats", "operator").json()["total"] == 2
+
+
+def test_grid_tree_shows_only_the_subtree(scene: Scene) -> None:
+    tree = _get(scene, "/v1/grids", "op_t2").json()
+    assert [n["code"] for n in tree] == ["DX-T02"]
+
+
+def test_events_outside_every_cell_are_only_for_whole_tree_users(scene: Scene) -> None:
+    code = scene.world.post_alert(make_alert("nowhere", at=(100.0, 20.0))).json()["event_code"]
+    assert code in _list_codes(scene, "operator")
+    assert code not in _list_codes(scene, "op_t1")
+
+
+def test_users_are_created_only_inside_the_admins_scope(scene: Scene) -> None:
+    client, world = scene.world.client, scene.world
+    outside = {"username": "x1", "role": "operator", "scope": "DX-T01"}
+    everywhere = {"username": "x2", "role": "operator", "scope": None}
+    inside = {"username": "x3", "role": "operator", "scope": "DX-T02-V01"}
+    for body in (outside, everywhere):
+        assert client.post("/v1/admin/users", json=body, headers=world.as_user("admin_t2")).status_code == 403
+    created = client.post("/v1/admin/users", json=inside, headers=world.as_user("admin_t2"))
+    assert created.status_code == 201
+    assert created.json()["scope_path"] == "/DXC/DX/DX-T02/DX-T02-V01/"
+    assert client.post("/v1/admin/users", json=inside, headers=world.as_user("op_t2")).status_code == 403
+
+
+def test_webhook_subscriptions_inherit_the_owner_scope(scene: Scene) -> None:
+    body = {"url": "http://127.0.0.1:9/hook", "secret": "s" * 16}
+    reply = scene.world.client.post("/v1/webhooks", json=body, headers=scene.world.as_user("case_t2"))
+    assert reply.json()["scope_path"] == "/DXC/DX/DX-T02/"
+
+
+CHECKS: dict[tuple[str, str], Callable[[Scene], None]] = {
+    ("GET", "/v1/events"): test_list_shows_only_the_subtree,
+    ("GET", "/v1/events/{code}"): lambda s: test_reads_outside_the_subtree_are_404(s, "/v1/events/{code}"),
+    ("GET", "/v1/events/{code}/alerts/{alert_id}/evidence"): lambda s: test_reads_outside_the_subtree_are_404(
+        s, "/v1/events/{code}/alerts/in-t1/evidence"
+    ),
+    ("POST", "/v1/events/{code}/actions"): test_actions_outside_the_subtree_are_404_and_change_nothing,
+    ("GET", "/v1/stats"): test_stats_count_only_the_subtree,
+    ("GET", "/v1/grids"): test_grid_tree_shows_only_the_subtree,
+    ("POST", "/v1/admin/users"): test_users_are_created_only_inside_the_admins_scope,
+    ("POST", "/v1/webhooks"): test_webhook_subscriptions_inherit_the_owner_scope,
+}
+"""Routes that read or change events or scoped data, each with the check that proves its scoping."""
+
+GLOBAL_ONLY = {
+    ("POST", "/v1/admin/grids/import"),  # test_grids.test_import_needs_a_global_admin
+    ("POST", "/v1/admin/devices"),  # test_devices.test_device_admin_needs_a_global_admin
+    ("POST", "/v1/admin/devices/{device_id}/revoke"),
+}
+OWN_ONLY = {("GET", "/v1/webhooks"), ("GET", "/v1/webhooks/{subscription_id}/deliveries")}  # test_webhooks
+UNSCOPED = {("GET", "/healthz"), ("GET", "/metrics"), ("POST", "/v1/alerts")}  # no user data / device auth
+
+
+def test_every_route_is_covered_by_a_scoping_check(scene: Scene) -> None:
+    paths = scene.world.app.openapi()["paths"]
+    routes = {(method.upper(), path) for path, methods in paths.items() for method in methods}
+    assert routes == set(CHECKS) | GLOBAL_ONLY | OWN_ONLY | UNSCOPED
+    for check in CHECKS.values():
+        check(scene)
