@@ -17,7 +17,8 @@ class DetectorConfig(BaseModel):
     """How one detector instance runs and what it reports.
 
     Example:
-        >>> DetectorConfig(score_threshold=0.3, class_thresholds={"vehicle": 0.2}).threshold_for("car", "vehicle")
+        >>> config = DetectorConfig(score_threshold=0.3, class_thresholds={"vehicle": 0.2})
+        >>> config.threshold_for("car", "vehicle")
         0.2
     """
 
@@ -25,7 +26,9 @@ class DetectorConfig(BaseModel):
 
     model: str = Field(default="yolov3-tiny-coco", description="Model name (or path to a manifest)")
     providers: list[Provider] = Field(
-        default_factory=lambda: ["cpu"], min_length=1, description="Execution providers, in preference order"
+        default_factory=lambda: list[Provider](["cpu"]),
+        min_length=1,
+        description="Execution providers, in preference order",
     )
     intra_op_threads: int = Field(default=1, ge=1, le=64, description="onnxruntime intra-op threads")
     score_threshold: float = Field(default=0.25, gt=0, le=1, description="Minimum score for any class")

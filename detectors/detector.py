@@ -45,7 +45,10 @@ class Detector:
         groups = [config.group_of(name) for name in self.manifest.classes]
         self._groups = np.asarray([group or "" for group in groups])
         self._thresholds = np.asarray(
-            [config.threshold_for(name, group) for name, group in zip(self.manifest.classes, groups)],
+            [
+                config.threshold_for(name, group)
+                for name, group in zip(self.manifest.classes, groups, strict=True)
+            ],
             dtype=np.float32,
         )
         self._wanted = self._class_filter(groups)
@@ -96,18 +99,23 @@ class Detector:
         if unknown:
             raise ModelLoadError(f"classes {unknown} are neither classes of {self.manifest.name} nor groups")
         return np.asarray(
-            [name in wanted or (group in wanted) for name, group in zip(self.manifest.classes, groups)],
+            [
+                name in wanted or (group in wanted)
+                for name, group in zip(self.manifest.classes, groups, strict=True)
+            ],
             dtype=bool,
         )
 
     def _check_io(self) -> None:
         inputs = self.session.get_inputs()
         if len(inputs) != 1:
-            raise ModelLoadError(f"model {self.manifest.name} has {len(inputs)} inputs; expected 1 image input")
+            raise ModelLoadError(
+                f"model {self.manifest.name} has {len(inputs)} inputs; expected 1 image input"
+            )
         shape, spec = list(inputs[0].shape), self.manifest.input
         expected = [spec.height, spec.width] if spec.layout == "nchw" else [spec.height, spec.width, 3]
         actual = shape[2:] if spec.layout == "nchw" else shape[1:]
-        fixed = [(a, e) for a, e in zip(actual, expected) if isinstance(a, int) and a > 0]
+        fixed = [(a, e) for a, e in zip(actual, expected, strict=False) if isinstance(a, int) and a > 0]
         if len(shape) != 4 or any(a != e for a, e in fixed):
             raise ModelLoadError(
                 f"model {self.manifest.name}: input {inputs[0].name} has shape {shape}; the manifest says "

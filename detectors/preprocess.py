@@ -36,17 +36,17 @@ def fit(frame: NDArray[np.uint8], spec: InputSpec) -> tuple[NDArray[np.uint8], P
     """Resize a BGR frame to the model input size, letterboxed (centred) or stretched."""
     height, width = frame.shape[:2]
     if not spec.letterbox:
-        resized = cv2.resize(frame, (spec.width, spec.height), interpolation=cv2.INTER_LINEAR)
+        resized = np.asarray(cv2.resize(frame, (spec.width, spec.height)), dtype=np.uint8)
         return resized, Placement(spec.width / width, spec.height / height, 0.0, 0.0, width, height)
     scale = min(spec.width / width, spec.height / height)
     new_w, new_h = round(width * scale), round(height * scale)
     pad_x, pad_y = (spec.width - new_w) // 2, (spec.height - new_h) // 2
-    resized = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     boxed = cv2.copyMakeBorder(
-        resized, pad_y, spec.height - new_h - pad_y, pad_x, spec.width - new_w - pad_x,
+        cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_LINEAR), pad_y, spec.height - new_h - pad_y, pad_x, spec.width - new_w - pad_x,
         cv2.BORDER_CONSTANT, value=(spec.pad_value,) * 3,
     )  # fmt: skip
-    return boxed, Placement(new_w / width, new_h / height, float(pad_x), float(pad_y), width, height)
+    placement = Placement(new_w / width, new_h / height, float(pad_x), float(pad_y), width, height)
+    return np.asarray(boxed, dtype=np.uint8), placement
 
 
 def to_tensor(images: list[NDArray[np.uint8]], spec: InputSpec) -> NDArray[np.float32] | NDArray[np.uint8]:
@@ -54,7 +54,9 @@ def to_tensor(images: list[NDArray[np.uint8]], spec: InputSpec) -> NDArray[np.fl
     if spec.dtype == "float32" and spec.layout == "nchw":
         blob = cv2.dnn.blobFromImages(images, scalefactor=spec.scale, swapRB=spec.rgb)
         return np.asarray(blob, dtype=np.float32)
-    batch = np.stack([cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if spec.rgb else img for img in images])
+    batch: NDArray[np.uint8] = np.stack(
+        [cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if spec.rgb else img for img in images]
+    ).astype(np.uint8)
     if spec.layout == "nchw":
         batch = np.ascontiguousarray(batch.transpose(0, 3, 1, 2))
     if spec.dtype == "uint8":

@@ -95,7 +95,9 @@ class DarknetSpec(_Strict):
         for k, head in enumerate(self.heads):
             bad = [i for i in head.mask if not 0 <= i < len(self.anchors)]
             if bad:
-                raise ValueError(f"heads[{k}].mask {head.mask} refers to anchors {bad}, have {len(self.anchors)}")
+                raise ValueError(
+                    f"heads[{k}].mask {head.mask} refers to anchors {bad}, have {len(self.anchors)}"
+                )
         return self
 
 

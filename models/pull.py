@@ -89,7 +89,9 @@ def _pip_download(source: PypiSdistSource, dest: Path) -> Path:
     try:
         subprocess.run(command, check=True, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
     except subprocess.CalledProcessError as exc:
-        raise FetchError(f"pip could not download {source.package}=={source.version}: {exc.stderr.strip()}") from exc
+        raise FetchError(
+            f"pip could not download {source.package}=={source.version}: {exc.stderr.strip()}"
+        ) from exc
     except subprocess.TimeoutExpired as exc:
         raise FetchError(f"pip download of {source.package} took over {PIP_TIMEOUT_S} s") from exc
     archives = sorted(dest.glob("*.tar.gz")) + sorted(dest.glob("*.zip"))
@@ -131,5 +133,3 @@ def _sha256(path: Path) -> str:
 
 def _sha_ok(path: Path, digest: str) -> bool:
     return path.is_file() and _sha256(path) == digest
-
-

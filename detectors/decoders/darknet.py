@@ -44,7 +44,10 @@ class DarknetDecoder:
 
     def decode(self, outputs: list[NDArray[np.float32]], index: int, min_score: float) -> Candidates:
         """Decode every head; objectness filters first so class scores are computed for few cells."""
-        parts = [self._head(out[index], head.mask, min_score) for out, head in zip(outputs, self.spec.heads)]
+        parts = [
+            self._head(out[index], head.mask, min_score)
+            for out, head in zip(outputs, self.spec.heads, strict=True)
+        ]
         return Candidates(
             np.concatenate([p.xyxy for p in parts]),
             np.concatenate([p.confidence for p in parts]),

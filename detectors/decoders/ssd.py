@@ -47,5 +47,7 @@ class SsdDecoder:
         class_id = np.rint(classes).astype(np.int64) - 1
         keep = (scores >= min_score) & (class_id >= 0) & (class_id < self.num_classes)
         ymin, xmin, ymax, xmax = (boxes[keep, k] for k in range(4))
-        xyxy = np.stack([xmin * self.input_w, ymin * self.input_h, xmax * self.input_w, ymax * self.input_h], axis=1)
+        xyxy = np.stack(
+            [xmin * self.input_w, ymin * self.input_h, xmax * self.input_w, ymax * self.input_h], axis=1
+        )
         return Candidates(xyxy.astype(np.float32), scores[keep], class_id[keep])

@@ -20,7 +20,9 @@ class Yolov5Decoder:
         """The first output is rank 3 with 5+C values per row."""
         require(len(outputs) >= 1, self.family, "the model has no outputs")
         shape = outputs[0].shape
-        require(len(shape) == 3, self.family, f"output {outputs[0].name} has shape {shape}, expected [B, N, 5+C]")
+        require(
+            len(shape) == 3, self.family, f"output {outputs[0].name} has shape {shape}, expected [B, N, 5+C]"
+        )
         last = static_dim(shape, 2)
         require(
             last in (None, 5 + self.num_classes), self.family,
@@ -49,7 +51,9 @@ class Yolov8Decoder:
         """The first output is rank 3 with 4+C channels."""
         require(len(outputs) >= 1, self.family, "the model has no outputs")
         shape = outputs[0].shape
-        require(len(shape) == 3, self.family, f"output {outputs[0].name} has shape {shape}, expected [B, 4+C, N]")
+        require(
+            len(shape) == 3, self.family, f"output {outputs[0].name} has shape {shape}, expected [B, 4+C, N]"
+        )
         channels = static_dim(shape, 1)
         require(
             channels in (None, 4 + self.num_classes), self.family,

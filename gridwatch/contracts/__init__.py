@@ -4,21 +4,24 @@ from gridwatch.contracts.alert import (
     Alert,
     AlertKind,
     AlertPhase,
-    EvidenceBox,
     Evidence,
+    EvidenceBox,
     Location,
     ModelRef,
     Reading,
     Severity,
     SourceKind,
 )
+from gridwatch.contracts.detection import DetectionRecord, FrameRecord
 
 __all__ = [
     "Alert",
     "AlertKind",
     "AlertPhase",
+    "DetectionRecord",
     "Evidence",
     "EvidenceBox",
+    "FrameRecord",
     "Location",
     "ModelRef",
     "Reading",

@@ -27,9 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024
 """Largest evidence snapshot (decoded JPEG bytes) an alert may carry."""
 
-Identifier = Annotated[
-    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
-]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
 
 
 class AlertKind(StrEnum):

@@ -13,7 +13,7 @@ class DarknetSection:
     """One `[section]` of a Darknet cfg, with its 1-based line number for error messages.
 
     Example:
-        >>> DarknetSection("convolutional", {"filters": "16"}, line=3).int("filters")
+        >>> DarknetSection("convolutional", {"filters": "16"}, line=3).integer("filters")
         16
     """
 
@@ -28,23 +28,27 @@ class DarknetSection:
             raise ConversionError(f"[{self.kind}] at line {self.line}: missing option {key!r}")
         return default
 
-    def int(self, key: str, default: int | None = None) -> int:
+    def integer(self, key: str, default: int | None = None) -> int:
         """An integer option (or the default)."""
         raw = self._raw(key, None if default is None else str(default))
         try:
             return int(raw)
         except ValueError as exc:
-            raise ConversionError(f"[{self.kind}] at line {self.line}: {key}={raw!r} is not an integer") from exc
+            raise ConversionError(
+                f"[{self.kind}] at line {self.line}: {key}={raw!r} is not an integer"
+            ) from exc
 
-    def ints(self, key: str) -> list[int]:
+    def integers(self, key: str) -> list[int]:
         """A comma-separated list of integers."""
         raw = self._raw(key, None)
         try:
             return [int(part) for part in raw.split(",") if part.strip()]
         except ValueError as exc:
-            raise ConversionError(f"[{self.kind}] at line {self.line}: {key}={raw!r} is not a list of integers") from exc
+            raise ConversionError(
+                f"[{self.kind}] at line {self.line}: {key}={raw!r} is not a list of integers"
+            ) from exc
 
-    def str(self, key: str, default: str | None = None) -> str:
+    def text(self, key: str, default: str | None = None) -> str:
         """A string option (or the default)."""
         return self._raw(key, default)
 

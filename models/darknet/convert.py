@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -83,7 +84,7 @@ class _Graph:
         self.initializers.append(numpy_helper.from_array(value, name))
         return name
 
-    def node(self, op: str, inputs: list[str], name: str, **attrs: object) -> str:
+    def node(self, op: str, inputs: list[str], name: str, **attrs: Any) -> str:
         self.nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
         return name
 
@@ -94,12 +95,12 @@ class _Graph:
 def _convolutional(g: _Graph, s: DarknetSection, i: int, reader: WeightReader) -> None:
     prev = g.prev()
     src, c_in, (h, w) = prev.name, prev.channels, prev.size
-    filters, size, stride = s.int("filters"), s.int("size", 1), s.int("stride", 1)
-    pad = size // 2 if s.int("pad", 0) else s.int("padding", 0)
-    if s.int("groups", 1) != 1:
+    filters, size, stride = s.integer("filters"), s.integer("size", 1), s.integer("stride", 1)
+    pad = size // 2 if s.integer("pad", 0) else s.integer("padding", 0)
+    if s.integer("groups", 1) != 1:
         raise ConversionError(f"[convolutional] at line {s.line}: grouped convolutions are not supported")
     bias = reader.take(filters).copy()
-    if s.int("batch_normalize", 0):
+    if s.integer("batch_normalize", 0):
         scale, mean, var = reader.take(filters), reader.take(filters), reader.take(filters)
         factor = scale / np.sqrt(var + BN_EPSILON)
         kernel = reader.take(filters * c_in * size * size).reshape(filters, c_in, size, size)
@@ -121,7 +122,7 @@ def _convolutional(g: _Graph, s: DarknetSection, i: int, reader: WeightReader) -
 
 
 def _activation(g: _Graph, s: DarknetSection, i: int, src: str) -> str:
-    kind = s.str("activation", "linear")
+    kind = s.text("activation", "linear")
     if kind == "linear":
         return src
     if kind == "leaky":
@@ -137,8 +138,8 @@ def _activation(g: _Graph, s: DarknetSection, i: int, src: str) -> str:
 
 
 def _maxpool(g: _Graph, s: DarknetSection, i: int, _reader: WeightReader) -> None:
-    size, stride = s.int("size", 2), s.int("stride", 2)
-    pad_total = s.int("padding", size - 1)
+    size, stride = s.integer("size", 2), s.integer("stride", 2)
+    pad_total = s.integer("padding", size - 1)
     prev = g.prev()
     h, w = prev.size
     out_h, out_w = (h + pad_total - size) // stride + 1, (w + pad_total - size) // stride + 1
@@ -158,11 +159,11 @@ def _maxpool(g: _Graph, s: DarknetSection, i: int, _reader: WeightReader) -> Non
 
 
 def _route(g: _Graph, s: DarknetSection, i: int, _reader: WeightReader) -> None:
-    sources = [layer if layer >= 0 else i + layer for layer in s.ints("layers")]
+    sources = [layer if layer >= 0 else i + layer for layer in s.integers("layers")]
     for source in sources:
         if not 0 <= source < i:
             raise ConversionError(f"[route] at line {s.line}: layer {source} does not exist before layer {i}")
-    groups, group_id = s.int("groups", 1), s.int("group_id", 0)
+    groups, group_id = s.integer("groups", 1), s.integer("group_id", 0)
     tensors = [g.layers[k].name for k in sources]
     channels = sum(g.layers[k].channels for k in sources)
     out = tensors[0] if len(tensors) == 1 else g.node("Concat", tensors, f"route{i}", axis=1)
@@ -171,14 +172,16 @@ def _route(g: _Graph, s: DarknetSection, i: int, _reader: WeightReader) -> None:
         starts, ends = np.array([part * group_id], np.int64), np.array([part * (group_id + 1)], np.int64)
         axes = np.array([1], np.int64)
         out = g.node(
-            "Slice", [out, g.const(f"s{i}", starts), g.const(f"e{i}", ends), g.const(f"a{i}", axes)], f"group{i}"
+            "Slice",
+            [out, g.const(f"s{i}", starts), g.const(f"e{i}", ends), g.const(f"a{i}", axes)],
+            f"group{i}",
         )
         channels = part
     g.push(out, channels, g.layers[sources[0]].size)
 
 
 def _shortcut(g: _Graph, s: DarknetSection, i: int, _reader: WeightReader) -> None:
-    source = s.int("from")
+    source = s.integer("from")
     source = source if source >= 0 else i + source
     prev = g.prev()
     out = g.node("Add", [prev.name, g.layers[source].name], f"shortcut{i}")
@@ -186,7 +189,7 @@ def _shortcut(g: _Graph, s: DarknetSection, i: int, _reader: WeightReader) -> No
 
 
 def _upsample(g: _Graph, s: DarknetSection, i: int, _reader: WeightReader) -> None:
-    stride = s.int("stride", 2)
+    stride = s.integer("stride", 2)
     scales = g.const(f"scales{i}", np.array([1, 1, stride, stride], np.float32))
     prev = g.prev()
     out = g.node("Resize", [prev.name, "", scales], f"upsample{i}", mode="nearest")
@@ -195,7 +198,7 @@ def _upsample(g: _Graph, s: DarknetSection, i: int, _reader: WeightReader) -> No
 
 
 def _yolo(g: _Graph, s: DarknetSection, i: int, _reader: WeightReader) -> None:
-    expected = len(s.ints("mask")) * (5 + s.int("classes"))
+    expected = len(s.integers("mask")) * (5 + s.integer("classes"))
     prev = g.prev()
     if prev.channels != expected:
         raise ConversionError(
@@ -219,7 +222,7 @@ def convert_darknet(cfg_path: Path, weights_path: Path, *, name: str = "darknet"
     """Convert cfg + weights into a checked ONNX model (raw head outputs, batch dimension dynamic)."""
     sections = parse_cfg(cfg_path)
     net, layers = sections[0], sections[1:]
-    height, width, channels = net.int("height"), net.int("width"), net.int("channels", 3)
+    height, width, channels = net.integer("height"), net.integer("width"), net.integer("channels", 3)
     reader = WeightReader(weights_path)
     g = _Graph(input=_Tensor("images", channels, (height, width)))
     for index, section in enumerate(layers):
@@ -228,7 +231,9 @@ def convert_darknet(cfg_path: Path, weights_path: Path, *, name: str = "darknet"
             raise ConversionError(f"{cfg_path}:{section.line}: layer type [{section.kind}] is not supported")
         handler(g, section, index, reader)
     if reader.remaining:
-        raise ConversionError(f"{weights_path}: {reader.remaining} floats left over; cfg and weights disagree")
+        raise ConversionError(
+            f"{weights_path}: {reader.remaining} floats left over; cfg and weights disagree"
+        )
     if not g.outputs:
         raise ConversionError(f"{cfg_path}: no [yolo] layer found")
     return _model(g, name=name)
@@ -248,7 +253,9 @@ def _model(g: _Graph, *, name: str) -> onnx.ModelProto:
         "images", TensorProto.FLOAT, ["batch", g.input.channels, *g.input.size]
     )
     graph = helper.make_graph(nodes, name, [images], outputs, g.initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="gridwatch")
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="gridwatch"
+    )
     model.ir_version = 8
     onnx.checker.check_model(model)
     logger.info("converted %s: %d nodes, %d heads", name, len(nodes), len(outputs))

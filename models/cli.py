@@ -1,0 +1,90 @@
+"""`gridwatch models pull|list|import`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models.errors import ModelError
+from models.pull import pull
+from models.registry import DEFAULT_MODEL, ModelEntry, find_model, known_models
+
+app = typer.Typer(
+    help="Known models: fetch and convert them, list them, import your own.", no_args_is_help=True
+)
+err = Console(stderr=True)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print an error naming the problem and return the exit (code 2) to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code=2)
+
+
+def ensure_model(entry: ModelEntry) -> None:
+    """Pull the model if it is not cached yet, showing each long step."""
+    if entry.is_cached():
+        return
+    with err.status(f"preparing model {entry.manifest.name}") as status:
+        pull(entry, step=lambda text: status.update(f"{entry.manifest.name}: {text}"))
+    err.print(f"model {entry.manifest.name} ready at {entry.onnx_path}")
+
+
+@app.command("pull")
+def pull_command(
+    name: str = typer.Argument(DEFAULT_MODEL, help="Model name (see `gridwatch models list`)."),
+) -> None:
+    """Fetch a model's source, check its sha256, convert it to ONNX, verify and cache it."""
+    try:
+        entry = find_model(name)
+        if entry.is_cached():
+            err.print(f"model {name} is already cached at {entry.onnx_path}")
+            return
+        ensure_model(entry)
+    except ModelError as exc:
+        raise fail(str(exc)) from exc
+
+
+@app.command("list")
+def list_command() -> None:
+    """Show each known model: family, input size, classes, licence, source, sha256, cached or not."""
+    try:
+        models = known_models()
+    except ModelError as exc:
+        raise fail(str(exc)) from exc
+    table = Table(title="GridWatch models")
+    for column in ("name", "family", "input", "classes", "licence", "source", "sha256", "cached"):
+        table.add_column(column, overflow="fold")
+    for entry in models.values():
+        m = entry.manifest
+        source = (
+            f"pypi:{m.source.package}=={m.source.version}" if m.source.type == "pypi_sdist" else m.source.path
+        )
+        digest = (
+            m.source.sha256.get("weights", "") if m.source.type == "pypi_sdist" else m.source.sha256 or ""
+        )
+        table.add_row(
+            m.name, m.family.value, f"{m.input.width}x{m.input.height}", str(len(m.classes)),
+            m.licence, source, digest, "yes" if entry.is_cached() else "no",
+        )  # fmt: skip
+    Console().print(table)
+
+
+@app.command("import")
+def import_command(
+    path: Path = typer.Argument(..., help="An Ultralytics detection checkpoint (.pt)."),
+    name: str | None = typer.Option(None, help="Model name (default: the file's stem)."),
+    imgsz: int = typer.Option(640, help="Square input size of the exported ONNX model."),
+) -> None:
+    """Export an Ultralytics model to ONNX and write its manifest (needs the `ultralytics` extra)."""
+    from models.ultralytics_import import import_ultralytics
+
+    try:
+        with err.status(f"exporting {path} to ONNX"):
+            manifest = import_ultralytics(path, name=name, imgsz=imgsz)
+    except ModelError as exc:
+        raise fail(str(exc)) from exc
+    err.print(f"imported {path} → {manifest}")
