@@ -41,10 +41,10 @@ def fit(frame: NDArray[np.uint8], spec: InputSpec) -> tuple[NDArray[np.uint8], P
     scale = min(spec.width / width, spec.height / height)
     new_w, new_h = round(width * scale), round(height * scale)
     pad_x, pad_y = (spec.width - new_w) // 2, (spec.height - new_h) // 2
-    resized = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    scaled = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     bottom, right = spec.height - new_h - pad_y, spec.width - new_w - pad_x
     fill = (spec.pad_value,) * 3
-    boxed = cv2.copyMakeBorder(resized, pad_y, bottom, pad_x, right, cv2.BORDER_CONSTANT, value=fill)
+    boxed = cv2.copyMakeBorder(scaled, pad_y, bottom, pad_x, right, cv2.BORDER_CONSTANT, value=fill)
     placement = Placement(new_w / width, new_h / height, float(pad_x), float(pad_y), width, height)
     return np.asarray(boxed, dtype=np.uint8), placement
 
