@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
@@ -23,7 +23,7 @@ def post_grid_import(
     ctx: CtxDep,
     session: SessionDep,
     _admin: GlobalAdminDep,
-    geojson: dict[str, Any] = Body(description="A GeoJSON FeatureCollection of grid nodes"),  # noqa: B008
+    geojson: Annotated[dict[str, Any], Body(description="A GeoJSON FeatureCollection of grid nodes")],
 ) -> dict[str, int]:
     """Import or update grids; the same file twice changes nothing; a bad file is refused whole."""
     result = import_grids(session=session, data=geojson)
