@@ -10,6 +10,7 @@ from typing import cast
 import cv2
 
 from ingest.capture import redact
+from ingest.clock import StreamClock
 from ingest.config import VideoSourceConfig
 from ingest.decimate import Decimator
 from ingest.errors import EndOfStreamError, SourceError
@@ -37,8 +38,7 @@ class FrameReader:
         self._config = config
         self._tracker = tracker
         self._decimator = Decimator(config.detect_fps)
-        self._fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-        self._grabbed = 0
+        self._clock = StreamClock(capture.get(cv2.CAP_PROP_FPS) or 25.0)
         self._grabbed_at = datetime.now(UTC)
         self.next_index = first_index
         self._started = time.monotonic()
@@ -56,14 +56,8 @@ class FrameReader:
             raise EndOfStreamError(self._stop_reason())
         self._grabbed_at = datetime.now(UTC)
         self._tracker.frame_read(self._grabbed_at)
-        self._grabbed += 1
         self.next_index += 1
-        return self._pts()
-
-    def _pts(self) -> float:
-        """Stream time of the grabbed frame; the frame count over the nominal rate if the stream has none."""
-        msec = self._capture.get(cv2.CAP_PROP_POS_MSEC)
-        return msec / 1000.0 if msec > 0 else (self._grabbed - 1) / self._fps
+        return self._clock.time(self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0)
 
     def _retrieve(self, pts: float) -> Frame:
         ok, image = self._capture.retrieve()

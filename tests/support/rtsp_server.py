@@ -24,9 +24,10 @@ gi = importlib.import_module("gi")
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-repository = importlib.import_module("gi.repository")
-GLib, Gst = repository.GLib, repository.Gst
-GstRtsp, GstRtspServer = repository.GstRtsp, repository.GstRtspServer
+GLib = importlib.import_module("gi.repository.GLib")
+Gst = importlib.import_module("gi.repository.Gst")
+GstRtsp = importlib.import_module("gi.repository.GstRtsp")
+GstRtspServer = importlib.import_module("gi.repository.GstRtspServer")
 
 LAUNCH = (
     "( appsrc name=src format=time is-live=false stream-type=stream "
