@@ -55,7 +55,7 @@ def open_capture(config: VideoSourceConfig) -> cv2.VideoCapture:
     if not capture.isOpened():
         capture.release()
         what = "stream" if config.is_live else "video file"
-        detail = f" within {config.open_timeout_s:g} s" if config.is_live else ""
+        detail = f" (open timeout {config.open_timeout_s:g} s)" if config.is_live else ""
         raise SourceError(f"cannot open {what} {redact(config.url)}{detail}")
     logger.debug("opened %s (%s fps reported)", redact(config.url), capture.get(cv2.CAP_PROP_FPS))
     return capture

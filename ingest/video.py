@@ -90,7 +90,8 @@ class VideoSource:
             try:
                 yield self._queue.get(FrameQueue.POLL_S * 5)
             except FrameTimeoutError:
-                continue
+                if self._stop.is_set():
+                    return
             except EndOfStreamError:
                 return
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import itertools
 import re
 import socket
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-from ingest import FrameTimeoutError, SourceState, VideoSource, VideoSourceConfig
+from ingest import Frame, FrameTimeoutError, SourceState, VideoSource, VideoSourceConfig
 from ingest.config import BackoffConfig
-from tests.support.rtsp import RtspServer, free_port
+from tests.ingest.conftest import PERSON_CLIP, clip
+from tests.support.rtsp import RtspServer, RtspServerError, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -130,4 +134,23 @@ def test_server_that_never_answers_fails_the_open_within_its_timeout(silent_list
         took = wait_until(lambda: source.health().failed_opens >= 1, timeout=2.0 + MARGIN_S)
         health = source.health()
     assert took <= 2.0 + MARGIN_S
-    assert f"cannot open stream {silent_listener} within 2 s" in health.last_error
+    assert f"cannot open stream {silent_listener} (open timeout 2 s)" in health.last_error
+
+
+def test_close_ends_the_frame_loop_while_an_open_hangs(silent_listener: str) -> None:
+    source = VideoSource(live_config(silent_listener, open_timeout_s=2.0))
+    received: list[Frame] = []
+    consumer = threading.Thread(target=lambda: received.extend(source.frames()))
+    consumer.start()
+    wait_until(lambda: source.state is SourceState.CONNECTING, timeout=MARGIN_S)
+    source.close()
+    consumer.join(timeout=2.0 + READ_TIMEOUT_S + MARGIN_S)
+    assert not consumer.is_alive()
+    assert (received, source.state) == ([], SourceState.CLOSED)
+
+
+def test_missing_gstreamer_bindings_fail_with_an_install_hint(tmp_path: Path) -> None:
+    server = RtspServer(clip(PERSON_CLIP), log=tmp_path / "rtsp.log", python=Path(sys.executable))
+    with pytest.raises(RtspServerError, match=re.escape("gir1.2-gst-rtsp-server-1.0")) as raised:
+        server.start()
+    assert "No module named 'gi'" in str(raised.value)

@@ -44,9 +44,12 @@ class RtspServer:
 
     START_TIMEOUT_S = 20.0
 
-    def __init__(self, clip: Path, log: Path, port: int | None = None, path: str = "/cam") -> None:
+    def __init__(
+        self, clip: Path, log: Path, port: int | None = None, path: str = "/cam", python: Path = SYSTEM_PYTHON
+    ) -> None:
         self.clip = clip
         self.log = log
+        self.python = python
         self.port = port or free_port()
         self.path = path
         self._process: subprocess.Popen[str] | None = None
@@ -58,11 +61,11 @@ class RtspServer:
 
     def start(self) -> None:
         """Start the server and wait until it listens; raise ``RtspServerError`` with its output if not."""
-        if not SYSTEM_PYTHON.exists():
-            raise RtspServerError(f"{SYSTEM_PYTHON} not found; {INSTALL_HINT}")
+        if not self.python.exists():
+            raise RtspServerError(f"{self.python} not found; {INSTALL_HINT}")
         if not self.clip.is_file():
             raise RtspServerError(f"clip not found: {self.clip} (set GRIDWATCH_CLIPS to the clips folder)")
-        command = [str(SYSTEM_PYTHON), str(SERVER_SCRIPT), "--clip", str(self.clip), "--port", str(self.port)]
+        command = [str(self.python), str(SERVER_SCRIPT), "--clip", str(self.clip), "--port", str(self.port)]
         with self.log.open("a") as log:
             self._process = subprocess.Popen(
                 [*command, "--path", self.path], stdout=subprocess.PIPE, stderr=log, text=True
