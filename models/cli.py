@@ -57,7 +57,7 @@ def list_command() -> None:
         raise fail(str(exc)) from exc
     table = Table(title="GridWatch models")
     for column in ("name", "family", "input", "classes", "licence", "source", "sha256", "cached"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in ("name", "family", "input", "cached"))
     for entry in models.values():
         m = entry.manifest
         source = (
@@ -70,7 +70,10 @@ def list_command() -> None:
             m.name, m.family.value, f"{m.input.width}x{m.input.height}", str(len(m.classes)),
             m.licence, source, digest, "yes" if entry.is_cached() else "no",
         )  # fmt: skip
-    Console().print(table)
+    out = Console()
+    if not out.is_terminal:  # piped or captured: do not squeeze the table into 80 columns
+        out = Console(width=220)
+    out.print(table)
 
 
 @app.command("import")

@@ -102,6 +102,8 @@ def _convolutional(g: _Graph, s: DarknetSection, i: int, reader: WeightReader) -
     bias = reader.take(filters).copy()
     if s.integer("batch_normalize", 0):
         scale, mean, var = reader.take(filters), reader.take(filters), reader.take(filters)
+        if (var < 0).any():
+            raise ConversionError(f"layer {i} (line {s.line}): negative batch-norm variance in the weights")
         factor = scale / np.sqrt(var + BN_EPSILON)
         kernel = reader.take(filters * c_in * size * size).reshape(filters, c_in, size, size)
         kernel = kernel * factor[:, None, None, None]

@@ -8,6 +8,7 @@ from typing import Any
 import cv2
 import numpy as np
 import onnx
+import supervision as sv
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
@@ -79,3 +80,24 @@ def read_frame(clip: Path, index: int) -> NDArray[np.uint8]:
         capture.release()
     assert ok, f"cannot read frame {index} of {clip}"
     return np.asarray(frame, dtype=np.uint8)
+
+
+def only(found: sv.Detections, label: str) -> sv.Detections:
+    """The detections of one class."""
+    picked = found[found.data["class_name"] == label]
+    assert isinstance(picked, sv.Detections)
+    return picked
+
+
+def read_all(clip: Path) -> list[NDArray[np.uint8]]:
+    """Every decoded BGR frame of a shared clip."""
+    capture = cv2.VideoCapture(str(clip))
+    frames: list[NDArray[np.uint8]] = []
+    try:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                return frames
+            frames.append(np.asarray(frame, dtype=np.uint8))
+    finally:
+        capture.release()

@@ -1,0 +1,5 @@
+"""`python -m gridwatch` runs the command line."""
+
+from gridwatch.cli import main
+
+main()

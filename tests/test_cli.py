@@ -1,0 +1,100 @@
+"""The `gridwatch` command as a user runs it: a real process, real exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gridwatch.contracts import FrameRecord
+from models.registry import DEFAULT_MODEL
+from tests.support.models import PERSON_CLIP, default_model
+
+
+def gridwatch(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gridwatch", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["models"], ["detect"], ["models", "pull"], ["models", "list"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = gridwatch(*command, "--help")
+    assert result.returncode == 0
+    assert "Usage" in result.stdout
+
+
+def test_missing_file_exits_2_naming_it(tmp_path: Path) -> None:
+    default_model()
+    missing = tmp_path / "no-such-clip.mp4"
+    result = gridwatch("detect", str(missing))
+    assert result.returncode == 2
+    assert str(missing) in result.stderr
+
+
+def test_unreadable_stream_exits_2_naming_it() -> None:
+    default_model()
+    url = "rtsp://127.0.0.1:9/nothing-listens-here"
+    result = gridwatch("detect", url, timeout=120)
+    assert result.returncode == 2
+    assert url in result.stderr
+
+
+def test_unknown_model_exits_2_naming_it() -> None:
+    result = gridwatch("detect", str(PERSON_CLIP), "--model", "no-such-model")
+    assert result.returncode == 2
+    assert "unknown model 'no-such-model'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "problem"),
+    [
+        (["--class-threshold", "person"], "must look like NAME=VALUE"),
+        (["--class-threshold", "person=x"], "number"),
+    ],
+)
+def test_bad_options_exit_2(option: list[str], problem: str) -> None:
+    result = gridwatch("detect", str(PERSON_CLIP), *option)
+    assert result.returncode == 2
+    assert problem in result.stderr
+
+
+@pytest.mark.slow
+def test_detect_writes_the_jsonl_contract_snapshots_and_counts(tmp_path: Path) -> None:
+    default_model()
+    out, shots = tmp_path / "out.jsonl", tmp_path / "shots"
+    result = gridwatch(
+        "detect", str(PERSON_CLIP), "--fps", "1", "--max-frames", "14", "--jsonl", str(out),
+        "--snapshots", str(shots), "--track",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    records = [FrameRecord.model_validate_json(line) for line in out.read_text().splitlines()]
+    assert [r.frame for r in records] == list(range(0, 140, 10))  # 10 fps clip read at 1 fps
+    assert [r.pts for r in records] == [float(s) for s in range(14)]
+    with_person = [r.frame for r in records if any(d.label == "person" for d in r.detections)]
+    assert 100 in with_person
+    assert 30 not in with_person
+    assert {d.track_id is not None for r in records for d in r.detections if d.label == "person"} <= {True}
+    assert sorted(p.name for p in shots.iterdir()) == [
+        f"frame_{r.frame:06d}.jpg" for r in records if r.detections
+    ]
+    assert "detections per class" in result.stderr
+    assert "person" in result.stderr
+    assert "group:vehicle" in result.stderr  # configured groups are listed even when nothing matched
+
+
+def test_models_list_and_pull_twice_does_no_work() -> None:
+    default_model()
+    listing = gridwatch("models", "list")
+    assert listing.returncode == 0
+    assert DEFAULT_MODEL in listing.stdout
+    assert "yes" in listing.stdout
+    again = gridwatch("models", "pull")
+    assert again.returncode == 0
+    assert "already cached" in again.stderr
