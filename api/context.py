@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -29,10 +30,17 @@ class GridState:
 
     def locate(self, lon: float, lat: float) -> tuple[str | None, str | None]:
         """(cell code, grid path) of the cell holding the point, or (None, None)."""
+        return self.locate_many([lon], [lat])[0]
+
+    def locate_many(
+        self, lons: Sequence[float], lats: Sequence[float]
+    ) -> list[tuple[str | None, str | None]]:
+        """`locate` for many points in one vectorised index query."""
         with self.lock:
             index, paths = self.index, self.paths
-        code = index.lookup(lon, lat)
-        return (code, paths[code]) if code is not None else (None, None)
+        found = index.lookup_many(lons, lats)
+        codes = [None if i < 0 else index.codes[i] for i in found.tolist()]
+        return [(code, paths[code]) if code is not None else (None, None) for code in codes]
 
 
 @dataclass

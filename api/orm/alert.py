@@ -39,7 +39,7 @@ class EvidenceRow(Base):
     __tablename__ = "evidence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    alert_pk: Mapped[int] = mapped_column(ForeignKey("alerts.id"), unique=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.alert_id"), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     jpeg: Mapped[bytes] = mapped_column(LargeBinary)

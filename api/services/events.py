@@ -116,7 +116,7 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
     event = get_event(session=session, principal=principal, code=code)
     alerts = session.execute(
         select(AlertRow, EvidenceRow.id)
-        .outerjoin(EvidenceRow, EvidenceRow.alert_pk == AlertRow.id)
+        .outerjoin(EvidenceRow, EvidenceRow.alert_id == AlertRow.alert_id)
         .where(AlertRow.event_id == event.id)
         .order_by(AlertRow.observed_at, AlertRow.id)
     ).all()
@@ -147,7 +147,7 @@ def evidence_jpeg(*, session: Session, principal: Principal, code: str, alert_id
     event = get_event(session=session, principal=principal, code=code)
     jpeg = session.scalar(
         select(EvidenceRow.jpeg)
-        .join(AlertRow, AlertRow.id == EvidenceRow.alert_pk)
+        .join(AlertRow, AlertRow.alert_id == EvidenceRow.alert_id)
         .where(AlertRow.event_id == event.id, AlertRow.alert_id == alert_id)
     )
     if jpeg is None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from api.centre import CentreConfig
@@ -42,17 +43,28 @@ class Accepted:
     replay: bool
 
 
+@dataclass(frozen=True)
+class _Where:
+    """Where an alert lies and which events it may join."""
+
+    cell: str | None
+    path: str | None
+    type_code: str
+    key: str
+
+
 @dataclass
 class _Batch:
     session: Session
     centre: CentreConfig
-    grids: GridState
     evidence_max_bytes: int
     now: datetime
     devices: dict[str, Device]
     answered: dict[str, tuple[str, AlertAccepted]]
     subscriptions: list[Subscription]
     open_events: dict[tuple[str, str], list[Event]] = field(default_factory=dict)
+    alert_rows: list[dict[str, Any]] = field(default_factory=list)
+    evidence_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def ingest_batch(
@@ -64,24 +76,64 @@ def ingest_batch(
     items: Sequence[IngestItem],
     now: datetime,
 ) -> list[Accepted | ApiError]:
-    """Process `items` in order inside the session's transaction; errors are per item."""
+    """Process `items` in order inside the session's transaction; errors are per item.
+
+    Lookups are done for the whole batch up front (one index query, one query per table), and
+    rows are flushed together at commit, so the cost per alert stays small as batches grow.
+    """
+    wheres = _locate(centre, grids, items)
     batch = _Batch(
         session,
         centre,
-        grids,
         evidence_max_bytes,
         now,
         devices=_devices(session, {hash_token(i.token) for i in items}),
         answered=_answered(session, [i.alert.alert_id for i in items]),
         subscriptions=active_subscriptions(session=session),
+        open_events=_open_events(session, {(w.type_code, w.key) for w in wheres}),
     )
     results: list[Accepted | ApiError] = []
-    for item in items:
-        try:
-            results.append(_ingest_one(batch, item))
-        except ApiError as exc:
-            results.append(exc)
+    with session.no_autoflush:
+        for item, where in zip(items, wheres, strict=True):
+            try:
+                results.append(_ingest_one(batch, item, where))
+            except ApiError as exc:
+                results.append(exc)
+    _insert_rows(batch)
     return results
+
+
+def _insert_rows(batch: _Batch) -> None:
+    """Write the batch's alert and evidence rows with one multi-row INSERT each."""
+    batch.session.flush()
+    if batch.alert_rows:
+        batch.session.execute(insert(AlertRow), batch.alert_rows)
+    if batch.evidence_rows:
+        batch.session.execute(insert(EvidenceRow), batch.evidence_rows)
+
+
+def _locate(centre: CentreConfig, grids: GridState, items: Sequence[IngestItem]) -> list[_Where]:
+    spots = grids.locate_many([i.alert.location.lon for i in items], [i.alert.location.lat for i in items])
+    return [
+        _Where(
+            cell,
+            path,
+            centre.type_for(i.alert.kind),
+            correlation_key(cell_code=cell, device_id=i.alert.device_id),
+        )
+        for i, (cell, path) in zip(items, spots, strict=True)
+    ]
+
+
+def _open_events(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[Event]]:
+    found: dict[tuple[str, str], list[Event]] = {pair: [] for pair in pairs}
+    keys = {key for _, key in pairs}
+    rows = session.scalars(
+        select(Event).where(Event.correlation_key.in_(keys), Event.status.in_(OPEN_STATUSES))
+    )
+    for event in rows:
+        found.setdefault((event.type_code, event.correlation_key), []).append(event)
+    return found
 
 
 def _devices(session: Session, hashes: set[str]) -> dict[str, Device]:
@@ -115,7 +167,7 @@ def _authenticate(batch: _Batch, item: IngestItem) -> Device:
     return device
 
 
-def _ingest_one(batch: _Batch, item: IngestItem) -> Accepted:
+def _ingest_one(batch: _Batch, item: IngestItem, where: _Where) -> Accepted:
     _authenticate(batch, item)
     alert = item.alert
     earlier = batch.answered.get(alert.alert_id)
@@ -128,61 +180,49 @@ def _ingest_one(batch: _Batch, item: IngestItem) -> Accepted:
         raise PayloadTooLargeError(
             f"evidence snapshot is {len(snapshot)} bytes; this centre accepts {batch.evidence_max_bytes}"
         )
-    answer = _store(batch, alert, item.payload_sha256, snapshot)
+    answer = _store(batch, alert, where, item.payload_sha256, snapshot)
     batch.answered[alert.alert_id] = (item.payload_sha256, answer)
     return Accepted(answer, replay=False)
 
 
-def _store(batch: _Batch, alert: Alert, payload_sha256: str, snapshot: bytes) -> AlertAccepted:
-    cell, path = batch.grids.locate(alert.location.lon, alert.location.lat)
-    type_code = batch.centre.type_for(alert.kind)
-    key = correlation_key(cell_code=cell, device_id=alert.device_id)
-    event = _join(batch, type_code, key, alert)
+def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snapshot: bytes) -> AlertAccepted:
+    event = _join(batch, where, alert)
     outcome = "joined" if event is not None else "opened"
     if event is None:
         event = open_event(
             session=batch.session,
             centre=batch.centre,
             alert=alert,
-            type_code=type_code,
-            key=key,
-            cell_code=cell,
-            grid_path=path,
+            type_code=where.type_code,
+            key=where.key,
+            cell_code=where.cell,
+            grid_path=where.path,
             subscriptions=batch.subscriptions,
             now=batch.now,
         )
-        batch.open_events.setdefault((type_code, key), []).append(event)
+        batch.open_events[(where.type_code, where.key)].append(event)
     row = _alert_row(
         alert=alert,
         payload_sha256=payload_sha256,
-        cell=cell,
+        cell=where.cell,
         event_id=event.id,
         outcome=outcome,
         now=batch.now,
     )
-    batch.session.add(row)
+    batch.alert_rows.append(row)
     if snapshot:
-        batch.session.flush()
         sha = alert.evidence.snapshot_sha256 or ""
-        batch.session.add(EvidenceRow(alert_pk=row.id, sha256=sha, size=len(snapshot), jpeg=snapshot))
-    return AlertAccepted(alert_id=alert.alert_id, event_code=event.code, outcome=outcome, cell_code=cell)
+        evidence = {"alert_id": alert.alert_id, "sha256": sha, "size": len(snapshot), "jpeg": snapshot}
+        batch.evidence_rows.append(evidence)
+    return AlertAccepted(
+        alert_id=alert.alert_id, event_code=event.code, outcome=outcome, cell_code=where.cell
+    )
 
 
-def _join(batch: _Batch, type_code: str, key: str, alert: Alert) -> Event | None:
-    candidates = batch.open_events.get((type_code, key))
-    if candidates is None:
-        candidates = list(
-            batch.session.scalars(
-                select(Event).where(
-                    Event.type_code == type_code,
-                    Event.correlation_key == key,
-                    Event.status.in_(OPEN_STATUSES),
-                )
-            )
-        )
-        batch.open_events[(type_code, key)] = candidates
-    window = timedelta(minutes=batch.centre.window_minutes(type_code))
-    spans = [OpenEvent(e.id, e.first_seen, e.last_seen) for e in candidates if e.status in OPEN_STATUSES]
+def _join(batch: _Batch, where: _Where, alert: Alert) -> Event | None:
+    candidates = batch.open_events[(where.type_code, where.key)]
+    window = timedelta(minutes=batch.centre.window_minutes(where.type_code))
+    spans = [OpenEvent(e.id, e.first_seen, e.last_seen) for e in candidates]
     chosen = pick_event(spans, observed_at=alert.observed_at, window=window)
     if chosen is None:
         return None
@@ -196,21 +236,20 @@ def _join(batch: _Batch, type_code: str, key: str, alert: Alert) -> Event | None
 
 def _alert_row(
     *, alert: Alert, payload_sha256: str, cell: str | None, event_id: int, outcome: str, now: datetime
-) -> AlertRow:
-    payload = alert.model_dump(mode="json", exclude={"evidence": {"snapshot_jpeg_b64"}})
-    return AlertRow(
-        alert_id=alert.alert_id,
-        payload_sha256=payload_sha256,
-        device_id=alert.device_id,
-        source_id=alert.source_id,
-        kind=alert.kind.value,
-        severity=alert.severity.value,
-        observed_at=alert.observed_at,
-        received_at=now,
-        lon=alert.location.lon,
-        lat=alert.location.lat,
-        cell_code=cell,
-        event_id=event_id,
-        outcome=outcome,
-        payload=payload,
-    )
+) -> dict[str, Any]:
+    return {
+        "alert_id": alert.alert_id,
+        "payload_sha256": payload_sha256,
+        "device_id": alert.device_id,
+        "source_id": alert.source_id,
+        "kind": alert.kind.value,
+        "severity": alert.severity.value,
+        "observed_at": alert.observed_at,
+        "received_at": now,
+        "lon": alert.location.lon,
+        "lat": alert.location.lat,
+        "cell_code": cell,
+        "event_id": event_id,
+        "outcome": outcome,
+        "payload": alert.model_dump(mode="json", exclude={"evidence": {"snapshot_jpeg_b64"}}),
+    }

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 11:55:47.608992
+Create Date: 2026-11-21 12:10:19.426141
 """
 
 from __future__ import annotations
@@ -200,13 +200,13 @@ def upgrade() -> None:
     op.create_table(
         "evidence",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("alert_pk", sa.Integer(), nullable=False),
+        sa.Column("alert_id", sa.String(length=64), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("jpeg", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["alert_pk"], ["alerts.id"], name=op.f("fk_evidence_alert_pk_alerts")),
+        sa.ForeignKeyConstraint(["alert_id"], ["alerts.alert_id"], name=op.f("fk_evidence_alert_id_alerts")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence")),
-        sa.UniqueConstraint("alert_pk", name=op.f("uq_evidence_alert_pk")),
+        sa.UniqueConstraint("alert_id", name=op.f("uq_evidence_alert_id")),
     )
     op.create_table(
         "webhook_deliveries",

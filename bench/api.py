@@ -1,0 +1,261 @@
+"""Benchmark of the central API; run `python bench/api.py` (not part of the tests).
+
+1. alerts/s accepted by `POST /v1/alerts` (no evidence) under concurrent load, against a plain
+   endpoint that does one ORM insert and commit per request — both on SQLite (WAL), each served by
+   uvicorn in its own process, loaded by the same keep-alive client in this process;
+2. point → cell lookups/s over 42,700 generated 网格 polygons (vectorised STRtree queries).
+
+The last line printed is JSON with alerts_per_s, plain_per_s, ratio_vs_plain and lookups_per_s.
+Run `python bench/api.py` or `python -m bench.api` from the repository root.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as a script, this file's folder leads sys.path and `api` would import this file.
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import uvicorn
+from fastapi import FastAPI
+from shapely.geometry import shape
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from api.app import build_context, create_app
+from api.db import make_engine, make_sessionmaker
+from api.gridgen import generate_grid
+from api.logic.gridindex import GridIndex
+from api.migrate import upgrade
+from api.services.grids import import_grids
+from api.services.principals import create_device
+from api.settings import ApiSettings
+from gridwatch.contracts.alert import Alert
+
+REPO = Path(__file__).resolve().parents[1]
+CENTRE = REPO / "configs" / "centre.example.yaml"
+
+
+class PlainBase(DeclarativeBase):
+    """Tables of the plain comparison endpoint."""
+
+
+class PlainAlert(PlainBase):
+    """One row per posted alert, nothing else."""
+
+    __tablename__ = "plain_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(64), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+def plain_app(url: str) -> FastAPI:
+    """A FastAPI app whose only route inserts the alert with one ORM insert and commit."""
+    engine = make_engine(url)
+    PlainBase.metadata.create_all(engine)
+    sessions = make_sessionmaker(engine)
+    app = FastAPI()
+
+    @app.post("/v1/alerts", status_code=201)
+    def post_alert(alert: Alert) -> dict[str, str]:
+        with sessions() as session:
+            session.add(PlainAlert(alert_id=alert.alert_id, payload=alert.model_dump(mode="json")))
+            session.commit()
+        return {"alert_id": alert.alert_id}
+
+    return app
+
+
+def serve(kind: str, url: str, port: int) -> None:
+    """Server process: the GridWatch app or the plain app on 127.0.0.1:port."""
+    if kind == "plain":
+        app = plain_app(url)
+    else:
+        app = create_app(ApiSettings(database_url=url, centre_config=CENTRE))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def prepare_gridwatch_db(url: str) -> str:
+    """Migrate, import the demo county, register the edge box; returns its token."""
+    ctx = build_context(ApiSettings(database_url=url, centre_config=CENTRE))
+    upgrade(ctx.engine)
+    grids = json.loads((REPO / "configs" / "demo-county-grids.geojson").read_text("utf-8"))
+    with ctx.sessions() as session:
+        import_grids(session=session, data=grids)
+        _device, token = create_device(session=session, device_id="edge-01", kind="edge")
+        session.commit()
+    ctx.engine.dispose()
+    assert token is not None
+    return token
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(kind: str, url: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Start a server process and wait until it accepts connections."""
+    port = free_port()
+    cmd = [sys.executable, __file__, "--serve", kind, "--url", url, "--port", str(port)]
+    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{kind} server did not start")
+
+
+def alert_bodies(count: int, run: str) -> list[bytes]:
+    """`count` alerts spread over the demo county's cells and four kinds, observed in the last minute."""
+    rng = np.random.default_rng(1)
+    kinds = ["intrusion", "crowd", "smoke", "loitering"]
+    now = datetime.now(UTC)
+    bodies = []
+    for i in range(count):
+        body = {
+            "alert_id": f"{run}-{i}",
+            "device_id": "edge-01",
+            "source_id": "cam-1",
+            "source_kind": "camera",
+            "kind": kinds[i % 4],
+            "severity": "high",
+            "observed_at": (now - timedelta(seconds=float(rng.uniform(0, 60)))).isoformat(),
+            "location": {"lon": float(rng.uniform(118.70, 118.724)), "lat": float(rng.uniform(32.0, 32.032))},
+        }
+        bodies.append(json.dumps(body).encode())
+    return bodies
+
+
+def request_bytes(port: int, body: bytes, token: str) -> bytes:
+    """A keep-alive HTTP/1.1 POST /v1/alerts request."""
+    head = (
+        f"POST /v1/alerts HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _worker(port: int, requests: list[bytes], statuses: list[int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for request in requests:
+            writer.write(request)
+            await writer.drain()
+            status_line = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            statuses.append(int(status_line.split()[1]))
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def load(port: int, requests: list[bytes], concurrency: int) -> tuple[float, list[int]]:
+    """Send all requests over `concurrency` keep-alive connections; returns (seconds, statuses)."""
+    statuses: list[int] = []
+    shares = [requests[i::concurrency] for i in range(concurrency)]
+    start = time.perf_counter()
+    await asyncio.gather(*(_worker(port, share, statuses) for share in shares))
+    return time.perf_counter() - start, statuses
+
+
+def measure(kind: str, url: str, token: str, count: int, concurrency: int) -> float:
+    """Alerts per second accepted by one server kind (after a short warm-up)."""
+    proc, port = start_server(kind, url)
+    try:
+        warm = [request_bytes(port, b, token) for b in alert_bodies(200, f"{kind}-warm")]
+        asyncio.run(load(port, warm, concurrency))
+        requests = [request_bytes(port, b, token) for b in alert_bodies(count, kind)]
+        seconds, statuses = asyncio.run(load(port, requests, concurrency))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    bad = [s for s in statuses if s != 201]
+    if bad or len(statuses) != count:
+        raise RuntimeError(f"{kind}: {len(bad)} non-201 answers, {len(statuses)}/{count} answered")
+    return count / seconds
+
+
+def lookups_per_s(points: int) -> dict[str, float]:
+    """Vectorised and single-point lookups/s over 42,700 cells (7 乡 × 61 村 × 100 网格)."""
+    fc = generate_grid(townships=7, villages=61, cells=100, cell_size=0.001)
+    cells = [f for f in fc["features"] if f["properties"]["level"] == "网格"]
+    index = GridIndex([f["properties"]["code"] for f in cells], [shape(f["geometry"]) for f in cells])
+    rng = np.random.default_rng(2)
+    lons = rng.uniform(118.70, 118.70 + 7 * 10 * 0.001, points)
+    lats = rng.uniform(32.0, 32.0 + 61 * 10 * 0.001, points)
+    start = time.perf_counter()
+    found = index.lookup_many(lons, lats)
+    vectorised = points / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for x, y in zip(lons[:20_000], lats[:20_000], strict=True):
+        index.lookup(x, y)
+    single = 20_000 / (time.perf_counter() - start)
+    return {
+        "cells": len(index),
+        "hit_ratio": float((found >= 0).mean()),
+        "vectorised": vectorised,
+        "single": single,
+    }
+
+
+def main() -> None:
+    """Run both measurements and print the summary line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--alerts", type=int, default=3000, help="Alerts per endpoint")
+    parser.add_argument("--concurrency", type=int, default=64, help="Concurrent keep-alive connections")
+    parser.add_argument("--points", type=int, default=1_000_000, help="Points for the lookup benchmark")
+    parser.add_argument("--serve", choices=["gridwatch", "plain"], help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.url, args.port)
+        return
+    with tempfile.TemporaryDirectory(prefix="gridwatch-bench-") as tmp:
+        url = f"sqlite:///{tmp}/gridwatch.db"
+        token = prepare_gridwatch_db(url)
+        plain = measure("plain", f"sqlite:///{tmp}/plain.db", token, args.alerts, args.concurrency)
+        ours = measure("gridwatch", url, token, args.alerts, args.concurrency)
+    lookups = lookups_per_s(args.points)
+    print(f"lookups over {lookups['cells']} cells: single-point {lookups['single']:.0f}/s", file=sys.stderr)
+    summary = {
+        "alerts_per_s": round(ours, 1),
+        "plain_per_s": round(plain, 1),
+        "ratio_vs_plain": round(ours / plain, 2),
+        "lookups_per_s": round(lookups["vectorised"]),
+        "single_lookups_per_s": round(lookups["single"]),
+        "cells": lookups["cells"],
+        "alerts": args.alerts,
+        "concurrency": args.concurrency,
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
