@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,12 +10,11 @@ import cv2
 
 from ingest.config import VideoSourceConfig
 from ingest.errors import SourceError
+from ingest.ffmpeg_options import CaptureOptionsGate
 
 logger = logging.getLogger(__name__)
 
-CAPTURE_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
-TCP_OPTION = "rtsp_transport;tcp"
-_env_lock = threading.Lock()
+_options = CaptureOptionsGate()
 
 
 def redact(url: str) -> str:
@@ -29,29 +26,18 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def ensure_rtsp_over_tcp() -> None:
-    """Make OpenCV's FFmpeg backend use RTSP over TCP, keeping any options the user already set.
-
-    OpenCV reads this environment variable each time it opens a capture, so it must be set before.
-    """
-    with _env_lock:
-        current = os.environ.get(CAPTURE_OPTIONS_ENV, "")
-        if "rtsp_transport" not in current:
-            os.environ[CAPTURE_OPTIONS_ENV] = f"{current}|{TCP_OPTION}" if current else TCP_OPTION
-
-
 def open_capture(config: VideoSourceConfig) -> cv2.VideoCapture:
     """Open the source of ``config`` or raise ``SourceError`` naming its path or URL."""
     if not config.is_live and not Path(config.url).is_file():
         raise SourceError(f"video file not found: {config.url}")
-    ensure_rtsp_over_tcp()
     params = [
         cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
         round(config.open_timeout_s * 1000),
         cv2.CAP_PROP_READ_TIMEOUT_MSEC,
         round(config.read_timeout_s * 1000),
     ]
-    capture = cv2.VideoCapture(config.url, cv2.CAP_FFMPEG, params)
+    with _options.applied(live=config.is_live):
+        capture = cv2.VideoCapture(config.url, cv2.CAP_FFMPEG, params)
     if not capture.isOpened():
         capture.release()
         what = "stream" if config.is_live else "video file"

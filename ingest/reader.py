@@ -41,7 +41,7 @@ class FrameReader:
         self._clock = StreamClock(capture.get(cv2.CAP_PROP_FPS) or 25.0)
         self._grabbed_at = datetime.now(UTC)
         self.next_index = first_index
-        self._started = time.monotonic()
+        self._anchor: float | None = None
 
     def read(self) -> Frame:
         """Return the next frame to keep, or raise ``EndOfStreamError`` when no frame comes."""
@@ -52,7 +52,15 @@ class FrameReader:
             self._tracker.count(frames_skipped=1)
 
     def _grab(self) -> float:
-        if not self._capture.grab():
+        """Grab the next frame and return its stream time; raise ``EndOfStreamError`` if none came.
+
+        When a live read times out, OpenCV drains the decoder and may still return a frame held back for
+        B-frame reordering; a grab that took the whole read timeout therefore counts as a stall too.
+        """
+        started = time.monotonic()
+        grabbed = self._capture.grab()
+        timed_out = self._config.is_live and time.monotonic() - started >= self._config.read_timeout_s
+        if not grabbed or timed_out:
             raise EndOfStreamError(self._stop_reason())
         self._grabbed_at = datetime.now(UTC)
         self._tracker.frame_read(self._grabbed_at)
@@ -76,7 +84,10 @@ class FrameReader:
         )
 
     def _pace(self, pts: float) -> None:
-        delay = self._started + pts - time.monotonic()
+        """Sleep until ``pts`` seconds after the first paced frame, as a camera would deliver it."""
+        if self._anchor is None:
+            self._anchor = time.monotonic() - pts
+        delay = self._anchor + pts - time.monotonic()
         if delay > 0:
             time.sleep(delay)
 

@@ -47,6 +47,7 @@ class VideoSource:
         )
         self._backoff = Backoff(config.backoff)
         self._thread: threading.Thread | None = None
+        self._lifecycle = threading.Lock()
         self._next_index = 0
         self._opened_before = False
 
@@ -61,13 +62,13 @@ class VideoSource:
 
     def open(self) -> Self:
         """Start reading; for a file, open it first and raise ``SourceError`` if that fails."""
-        if self._thread is not None:
-            return self
-        capture = None if self.config.is_live else self._open_file()
-        self._thread = threading.Thread(
-            target=self._run, args=(capture,), name=f"source-{self.config.id}", daemon=True
-        )
-        self._thread.start()
+        with self._lifecycle:
+            if self._thread is None and not self._stop.is_set():
+                capture = None if self.config.is_live else self._open_file()
+                self._thread = threading.Thread(
+                    target=self._run, args=(capture,), name=f"source-{self.config.id}", daemon=True
+                )
+                self._thread.start()
         return self
 
     def read(self, timeout: float | None = None) -> Frame:
@@ -98,7 +99,8 @@ class VideoSource:
     def close(self) -> None:
         """Stop the reader thread and release the capture; waits at most about one open + read timeout."""
         self._tracker.enter(SourceState.CLOSED, "closed by the consumer")
-        self._stop.set()
+        with self._lifecycle:
+            self._stop.set()
         if self._thread is None:
             return
         self._thread.join(self.config.open_timeout_s + self.config.read_timeout_s + 1.0)
