@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gridwatch.contracts.alert import Severity
+
 
 @dataclass(frozen=True)
 class OpenEvent:
@@ -27,3 +29,11 @@ def pick_event(candidates: Sequence[OpenEvent], *, observed_at: datetime, window
     if not fits:
         return None
     return max(fits, key=lambda c: (c.last_seen, c.event_id)).event_id
+
+
+SEVERITY_ORDER = list(Severity)
+
+
+def most_severe(first: Severity, second: Severity) -> Severity:
+    """The more urgent of two severities (an event's severity only ever rises)."""
+    return max(first, second, key=SEVERITY_ORDER.index)

@@ -13,13 +13,12 @@ from sqlalchemy.orm import Session
 from api.centre import CentreConfig
 from api.logic.clocks import compute_deadlines
 from api.logic.codes import code_prefix, format_code
+from api.logic.correlation import most_severe
 from api.logic.lifecycle import Status
 from api.orm import CodeCounter, Event, Subscription
 from api.services.history import record
 from api.services.webhooks import enqueue
-from gridwatch.contracts.alert import Alert, Severity
-
-SEVERITY_ORDER = list(Severity)
+from gridwatch.contracts.alert import Alert
 
 
 def next_seq(*, session: Session, prefix: str) -> int:
@@ -59,7 +58,7 @@ def open_event(
         type_code=type_code,
         category=event_type.category,
         status=Status.NEW.value,
-        severity=max(event_type.severity, alert.severity, key=SEVERITY_ORDER.index).value,
+        severity=most_severe(event_type.severity, alert.severity).value,
         correlation_key=key,
         cell_code=cell_code,
         grid_path=grid_path or "/",

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 from api.centre import CentreConfig
 from api.context import GridState
 from api.errors import ApiError, ConflictError, ForbiddenError, NotAuthenticatedError, PayloadTooLargeError
-from api.logic.correlation import OpenEvent, correlation_key, pick_event
-from api.logic.lifecycle import OPEN_STATUSES
+from api.logic.correlation import correlation_key, pick_event
 from api.orm import AlertRow, Device, Event, EvidenceRow, Subscription
 from api.schemas.events import AlertAccepted
 from api.security import hash_token
-from api.services.events_open import SEVERITY_ORDER, open_event
+from api.services.events_open import open_event
+from api.services.spans import EventSpan, load_spans, write_spans
 from api.services.webhooks import active_subscriptions
 from gridwatch.contracts.alert import Alert, Severity
 
@@ -62,7 +62,7 @@ class _Batch:
     devices: dict[str, Device]
     answered: dict[str, tuple[str, AlertAccepted]]
     subscriptions: list[Subscription]
-    open_events: dict[tuple[str, str], list[Event]] = field(default_factory=dict)
+    spans: dict[tuple[str, str], list[EventSpan]] = field(default_factory=dict)
     alert_rows: list[dict[str, Any]] = field(default_factory=list)
     evidence_rows: list[dict[str, Any]] = field(default_factory=list)
 
@@ -90,7 +90,7 @@ def ingest_batch(
         devices=_devices(session, {hash_token(i.token) for i in items}),
         answered=_answered(session, [i.alert.alert_id for i in items]),
         subscriptions=active_subscriptions(session=session),
-        open_events=_open_events(session, {(w.type_code, w.key) for w in wheres}),
+        spans=load_spans(session, {(w.type_code, w.key) for w in wheres}),
     )
     results: list[Accepted | ApiError] = []
     with session.no_autoflush:
@@ -106,6 +106,7 @@ def ingest_batch(
 def _insert_rows(batch: _Batch) -> None:
     """Write the batch's alert and evidence rows with one multi-row INSERT each."""
     batch.session.flush()
+    write_spans(batch.session, (span for spans in batch.spans.values() for span in spans))
     if batch.alert_rows:
         batch.session.execute(insert(AlertRow), batch.alert_rows)
     if batch.evidence_rows:
@@ -123,17 +124,6 @@ def _locate(centre: CentreConfig, grids: GridState, items: Sequence[IngestItem])
         )
         for i, (cell, path) in zip(items, spots, strict=True)
     ]
-
-
-def _open_events(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[Event]]:
-    found: dict[tuple[str, str], list[Event]] = {pair: [] for pair in pairs}
-    keys = {key for _, key in pairs}
-    rows = session.scalars(
-        select(Event).where(Event.correlation_key.in_(keys), Event.status.in_(OPEN_STATUSES))
-    )
-    for event in rows:
-        found.setdefault((event.type_code, event.correlation_key), []).append(event)
-    return found
 
 
 def _devices(session: Session, hashes: set[str]) -> dict[str, Device]:
@@ -186,9 +176,9 @@ def _ingest_one(batch: _Batch, item: IngestItem, where: _Where) -> Accepted:
 
 
 def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snapshot: bytes) -> AlertAccepted:
-    event = _join(batch, where, alert)
-    outcome = "joined" if event is not None else "opened"
-    if event is None:
+    span = _join(batch, where, alert)
+    outcome = "joined" if span is not None else "opened"
+    if span is None:
         event = open_event(
             session=batch.session,
             centre=batch.centre,
@@ -200,12 +190,13 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
             subscriptions=batch.subscriptions,
             now=batch.now,
         )
-        batch.open_events[(where.type_code, where.key)].append(event)
+        span = EventSpan(event.id, event.code, event.first_seen, event.last_seen, Severity(event.severity))
+        batch.spans[(where.type_code, where.key)].append(span)
     row = _alert_row(
         alert=alert,
         payload_sha256=payload_sha256,
         cell=where.cell,
-        event_id=event.id,
+        event_id=span.event_id,
         outcome=outcome,
         now=batch.now,
     )
@@ -214,24 +205,18 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
         sha = alert.evidence.snapshot_sha256 or ""
         evidence = {"alert_id": alert.alert_id, "sha256": sha, "size": len(snapshot), "jpeg": snapshot}
         batch.evidence_rows.append(evidence)
-    return AlertAccepted(
-        alert_id=alert.alert_id, event_code=event.code, outcome=outcome, cell_code=where.cell
-    )
+    return AlertAccepted(alert_id=alert.alert_id, event_code=span.code, outcome=outcome, cell_code=where.cell)
 
 
-def _join(batch: _Batch, where: _Where, alert: Alert) -> Event | None:
-    candidates = batch.open_events[(where.type_code, where.key)]
+def _join(batch: _Batch, where: _Where, alert: Alert) -> EventSpan | None:
+    candidates = batch.spans[(where.type_code, where.key)]
     window = timedelta(minutes=batch.centre.window_minutes(where.type_code))
-    spans = [OpenEvent(e.id, e.first_seen, e.last_seen) for e in candidates]
-    chosen = pick_event(spans, observed_at=alert.observed_at, window=window)
+    chosen = pick_event([c.as_open_event() for c in candidates], observed_at=alert.observed_at, window=window)
     if chosen is None:
         return None
-    event = next(e for e in candidates if e.id == chosen)
-    event.alert_count += 1
-    event.first_seen = min(event.first_seen, alert.observed_at)
-    event.last_seen = max(event.last_seen, alert.observed_at)
-    event.severity = max(Severity(event.severity), alert.severity, key=SEVERITY_ORDER.index).value
-    return event
+    span = next(c for c in candidates if c.event_id == chosen)
+    span.join(alert.observed_at, alert.severity)
+    return span
 
 
 def _alert_row(

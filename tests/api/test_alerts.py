@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
@@ -158,3 +159,26 @@ def test_codes_are_unique_and_numbered_per_day_and_type(world: World) -> None:
     ]
     assert len(set(codes)) == 3
     assert [c.rsplit("-", 1)[1] for c in codes] == ["0001", "0002", "0003"]
+
+
+def test_concurrent_storm_and_replay_make_one_event(world: World, now: datetime) -> None:
+    alerts = [make_alert(f"c-{i}", observed_at=now - timedelta(seconds=i % 50)) for i in range(100)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        first = list(pool.map(world.post_alert, alerts))
+        again = list(pool.map(world.post_alert, alerts))
+    assert {r.status_code for r in first + again} == {201}
+    assert len({r.json()["event_code"] for r in first + again}) == 1
+    assert sum(r.json()["outcome"] == "opened" for r in first) == 1
+    assert [r.json() for r in again] == [r.json() for r in first]
+    assert _count(world, AlertRow) == 100
+    page = world.client.get("/v1/events", headers=world.as_user("admin")).json()
+    assert page["items"][0]["alert_count"] == 100
+
+
+def test_event_severity_only_rises(world: World) -> None:
+    code = world.post_alert(make_alert("a-1", kind="loitering", severity="low")).json()["event_code"]
+    world.post_alert(make_alert("a-2", kind="loitering", severity="critical"))
+    world.post_alert(make_alert("a-3", kind="loitering", severity="low"))
+    detail = world.client.get(f"/v1/events/{code}", headers=world.as_user("admin")).json()
+    assert detail["event"]["severity"] == "critical"
+    assert detail["event"]["alert_count"] == 3

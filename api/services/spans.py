@@ -1,0 +1,86 @@
+"""Open events as correlation sees them: a few columns, updated in memory, written back in one go.
+
+Loading whole ORM events for every batch costs more than the alerts themselves; a span holds only
+what correlation needs and turns into one executemany UPDATE (`alert_count = alert_count + n`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from api.logic.correlation import OpenEvent, most_severe
+from api.logic.lifecycle import OPEN_STATUSES
+from api.orm import Base, Event
+from gridwatch.contracts.alert import Severity
+
+EVENTS = Base.metadata.tables["events"]
+
+
+@dataclass
+class EventSpan:
+    """An open event's id, code and seen-span, plus the alerts joined to it in this batch."""
+
+    event_id: int
+    code: str
+    first_seen: datetime
+    last_seen: datetime
+    severity: Severity
+    added: int = 0
+
+    def as_open_event(self) -> OpenEvent:
+        """The value correlation decides on."""
+        return OpenEvent(self.event_id, self.first_seen, self.last_seen)
+
+    def join(self, observed_at: datetime, severity: Severity) -> None:
+        """Count one more alert seen at `observed_at`."""
+        self.added += 1
+        self.first_seen = min(self.first_seen, observed_at)
+        self.last_seen = max(self.last_seen, observed_at)
+        self.severity = most_severe(self.severity, severity)
+
+
+def load_spans(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[EventSpan]]:
+    """Spans of the open events of each (type, correlation key), one query for the whole batch."""
+    found: dict[tuple[str, str], list[EventSpan]] = {pair: [] for pair in pairs}
+    rows = session.execute(
+        select(
+            Event.id,
+            Event.code,
+            Event.type_code,
+            Event.correlation_key,
+            Event.first_seen,
+            Event.last_seen,
+            Event.severity,
+        ).where(Event.correlation_key.in_({key for _, key in pairs}), Event.status.in_(OPEN_STATUSES))
+    )
+    for r in rows:
+        span = EventSpan(r.id, r.code, r.first_seen, r.last_seen, Severity(r.severity))
+        found.setdefault((r.type_code, r.correlation_key), []).append(span)
+    return found
+
+
+def write_spans(session: Session, spans: Iterable[EventSpan]) -> None:
+    """One UPDATE for every span that alerts joined."""
+    changed = [
+        {"eid": s.event_id, "n": s.added, "first": s.first_seen, "last": s.last_seen, "sev": s.severity.value}
+        for s in spans
+        if s.added
+    ]
+    if not changed:
+        return
+    stmt = (
+        update(EVENTS)
+        .where(EVENTS.c.id == bindparam("eid"))
+        .values(
+            alert_count=EVENTS.c.alert_count + bindparam("n"),
+            first_seen=bindparam("first", type_=EVENTS.c.first_seen.type),
+            last_seen=bindparam("last", type_=EVENTS.c.last_seen.type),
+            severity=bindparam("sev"),
+        )
+    )
+    session.connection().execute(stmt, changed)
