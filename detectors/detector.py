@@ -71,10 +71,13 @@ class Detector:
     def detect_batch(self, frames: list[Frame]) -> list[sv.Detections]:
         """Detections in several frames with one model run (the batch dimension must be dynamic)."""
         fitted = [fit(frame, self.manifest.input) for frame in frames]
-        tensor = to_tensor([image for image, _ in fitted], self.manifest.input)
-        outputs = self.session.run(None, {self.input_name: tensor})
+        if len({image.shape for image, _ in fitted}) > 1:  # rect letterbox of frames of mixed sizes
+            return [self.detect_batch([frame])[0] for frame in frames]
+        images = [image for image, _ in fitted]
+        outputs = self.session.run(None, {self.input_name: to_tensor(images, self.manifest.input)})
+        size = (images[0].shape[1], images[0].shape[0])
         return [
-            self._finish(self.decoder.decode(outputs, k, self._min_score), placement)
+            self._finish(self.decoder.decode(outputs, k, self._min_score, size), placement)
             for k, (_, placement) in enumerate(fitted)
         ]
 
@@ -116,6 +119,11 @@ class Detector:
         expected = [spec.height, spec.width] if spec.layout == "nchw" else [spec.height, spec.width, 3]
         actual = shape[2:] if spec.layout == "nchw" else shape[1:]
         fixed = [(a, e) for a, e in zip(actual, expected, strict=False) if isinstance(a, int) and a > 0]
+        if spec.rect and spec.letterbox and len(fixed) >= 2:
+            raise ModelLoadError(
+                f"model {self.manifest.name}: input.rect needs dynamic height/width, but input "
+                f"{inputs[0].name} has the fixed shape {shape}"
+            )
         if len(shape) != 4 or any(a != e for a, e in fixed):
             raise ModelLoadError(
                 f"model {self.manifest.name}: input {inputs[0].name} has shape {shape}; the manifest says "

@@ -33,16 +33,23 @@ class Placement:
 
 
 def fit(frame: NDArray[np.uint8], spec: InputSpec) -> tuple[NDArray[np.uint8], Placement]:
-    """Resize a BGR frame to the model input size, letterboxed (centred) or stretched."""
+    """Resize a BGR frame to the model input size, letterboxed (centred) or stretched.
+
+    With `spec.rect` the padded size is the smallest multiple of `spec.stride` around the scaled frame
+    (e.g. 768x432 → 416x256 instead of 416x416).
+    """
     height, width = frame.shape[:2]
     if not spec.letterbox:
         resized = np.asarray(cv2.resize(frame, (spec.width, spec.height)), dtype=np.uint8)
         return resized, Placement(spec.width / width, spec.height / height, 0.0, 0.0, width, height)
     scale = min(spec.width / width, spec.height / height)
     new_w, new_h = round(width * scale), round(height * scale)
-    pad_x, pad_y = (spec.width - new_w) // 2, (spec.height - new_h) // 2
+    out_w, out_h = spec.width, spec.height
+    if spec.rect:
+        out_w, out_h = (-(-side // spec.stride) * spec.stride for side in (new_w, new_h))
+    pad_x, pad_y = (out_w - new_w) // 2, (out_h - new_h) // 2
     scaled = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
-    bottom, right = spec.height - new_h - pad_y, spec.width - new_w - pad_x
+    bottom, right = out_h - new_h - pad_y, out_w - new_w - pad_x
     fill = (spec.pad_value,) * 3
     boxed = cv2.copyMakeBorder(scaled, pad_y, bottom, pad_x, right, cv2.BORDER_CONSTANT, value=fill)
     placement = Placement(new_w / width, new_h / height, float(pad_x), float(pad_y), width, height)

@@ -70,6 +70,12 @@ class InputSpec(_Strict):
     height: int = Field(gt=0, le=4096, description="Model input height in pixels")
     letterbox: bool = Field(default=True, description="Keep aspect ratio and pad (else stretch)")
     pad_value: int = Field(default=114, ge=0, le=255, description="Grey level of letterbox padding")
+    rect: bool = Field(
+        default=False,
+        description="Letterbox to the smallest multiple of `stride` that holds the scaled frame instead of "
+        "the full width x height (fewer pixels to run; needs a model with dynamic height/width)",
+    )
+    stride: int = Field(default=32, ge=1, le=256, description="Input sizes must be multiples of this")
     scale: float = Field(default=1 / 255, gt=0, description="Multiplier applied to 0..255 pixels")
     rgb: bool = Field(default=True, description="Model expects RGB (frames arrive BGR)")
     dtype: Literal["float32", "uint8"] = Field(default="float32", description="Input tensor dtype")

@@ -20,7 +20,7 @@ from models.manifest import ModelManifest, load_manifest
 
 BUILTIN_DIR = Path(__file__).parent / "manifests"
 DEFAULT_MODEL = "yolov3-tiny-coco"
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"
 """Bump when the converter's output changes, so cached conversions are redone."""
 
 

@@ -13,15 +13,14 @@ from models.manifest import Family, ModelManifest
 def make_decoder(manifest: ModelManifest) -> Decoder:
     """The decoder for a manifest's family."""
     classes = len(manifest.classes)
-    size = (manifest.input.width, manifest.input.height)
     if manifest.family is Family.DARKNET_YOLO:
         if manifest.darknet is None:
             raise ModelLoadError(f"model {manifest.name}: family darknet_yolo needs a darknet section")
-        return DarknetDecoder(manifest.darknet, num_classes=classes, input_size=size)
+        return DarknetDecoder(manifest.darknet, num_classes=classes)
     factories: dict[Family, Decoder] = {
         Family.YOLOV5: Yolov5Decoder(num_classes=classes),
         Family.YOLOV8: Yolov8Decoder(num_classes=classes),
-        Family.SSD_TFOD: SsdDecoder(num_classes=classes, input_size=size),
+        Family.SSD_TFOD: SsdDecoder(num_classes=classes),
     }
     return factories[manifest.family]
 

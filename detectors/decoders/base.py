@@ -41,8 +41,11 @@ class Decoder(Protocol):
     def check(self, outputs: list[OutputInfo]) -> None:
         """Raise ModelLoadError naming the problem if the outputs do not fit this family."""
 
-    def decode(self, outputs: list[NDArray[np.float32]], index: int, min_score: float) -> Candidates:
-        """Candidates of image `index` of the batch with confidence ≥ min_score."""
+    def decode(
+        self, outputs: list[NDArray[np.float32]], index: int, min_score: float, input_size: tuple[int, int]
+    ) -> Candidates:
+        """Candidates of image `index` of the batch with confidence ≥ min_score, in pixels of the
+        input tensor of size `input_size` (width, height)."""
 
 
 def static_dim(shape: Shape, axis: int) -> int | None:

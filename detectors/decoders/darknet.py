@@ -20,14 +20,13 @@ class DarknetDecoder:
 
     Example:
         >>> spec = DarknetSpec(anchors=[(10, 14)], heads=[{"mask": [0]}])
-        >>> DarknetDecoder(spec, num_classes=2, input_size=(32, 32)).check(
+        >>> DarknetDecoder(spec, num_classes=2).check(
         ...     [OutputInfo("head0", [1, 7, 1, 1])])
     """
 
-    def __init__(self, spec: DarknetSpec, *, num_classes: int, input_size: tuple[int, int]) -> None:
+    def __init__(self, spec: DarknetSpec, *, num_classes: int) -> None:
         self.spec = spec
         self.num_classes = num_classes
-        self.input_w, self.input_h = input_size
 
     def check(self, outputs: list[OutputInfo]) -> None:
         """One rank-4 output per head, with len(mask)*(5+C) channels."""
@@ -42,19 +41,21 @@ class DarknetDecoder:
                 f"classes need {expected}",
             )  # fmt: skip
 
-    def decode(self, outputs: list[NDArray[np.float32]], index: int, min_score: float) -> Candidates:
+    def decode(
+        self, outputs: list[NDArray[np.float32]], index: int, min_score: float, input_size: tuple[int, int]
+    ) -> Candidates:
         """Decode every head; objectness filters first so class scores are computed for few cells."""
-        parts = [
-            self._head(out[index], head.mask, min_score)
-            for out, head in zip(outputs, self.spec.heads, strict=True)
-        ]
+        heads = zip(outputs, self.spec.heads, strict=True)
+        parts = [self._head(out[index], head.mask, min_score, input_size) for out, head in heads]
         return Candidates(
             np.concatenate([p.xyxy for p in parts]),
             np.concatenate([p.confidence for p in parts]),
             np.concatenate([p.class_id for p in parts]),
         )
 
-    def _head(self, raw: NDArray[np.float32], mask: list[int], min_score: float) -> Candidates:
+    def _head(
+        self, raw: NDArray[np.float32], mask: list[int], min_score: float, input_size: tuple[int, int]
+    ) -> Candidates:
         n_anchors, stride = len(mask), 5 + self.num_classes
         _, grid_h, grid_w = raw.shape
         cells = raw.reshape(n_anchors, stride, grid_h * grid_w)
@@ -67,8 +68,8 @@ class DarknetDecoder:
         confidence = objectness[anchor_idx, cell_idx] * class_prob
         scale = self.spec.scale_x_y
         offset = _sigmoid(picked[:, 0:2]) * scale - (scale - 1) / 2
-        cx = (cell_idx % grid_w + offset[:, 0]) / grid_w * self.input_w
-        cy = (cell_idx // grid_w + offset[:, 1]) / grid_h * self.input_h
+        cx = (cell_idx % grid_w + offset[:, 0]) / grid_w * input_size[0]
+        cy = (cell_idx // grid_w + offset[:, 1]) / grid_h * input_size[1]
         anchors = np.asarray(self.spec.anchors, np.float32)[np.asarray(mask)[anchor_idx]]
         wh = np.exp(np.clip(picked[:, 2:4], -20, 20)) * anchors
         xyxy = np.stack([cx - wh[:, 0] / 2, cy - wh[:, 1] / 2, cx + wh[:, 0] / 2, cy + wh[:, 1] / 2], axis=1)

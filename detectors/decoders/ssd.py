@@ -16,9 +16,8 @@ class SsdDecoder:
     `detection_classes` (1-based ids into the manifest's classes) and optional `num_detections`.
     """
 
-    def __init__(self, *, num_classes: int, input_size: tuple[int, int]) -> None:
+    def __init__(self, *, num_classes: int) -> None:
         self.num_classes = num_classes
-        self.input_w, self.input_h = input_size
         self.positions: dict[str, int] = {}
 
     def check(self, outputs: list[OutputInfo]) -> None:
@@ -36,7 +35,9 @@ class SsdDecoder:
             f"expected ranks boxes 3, scores 2, classes 2; got {ranks}",
         )  # fmt: skip
 
-    def decode(self, outputs: list[NDArray[np.float32]], index: int, min_score: float) -> Candidates:
+    def decode(
+        self, outputs: list[NDArray[np.float32]], index: int, min_score: float, input_size: tuple[int, int]
+    ) -> Candidates:
         """Scale normalised boxes to input pixels; drop padding rows past num_detections."""
         boxes = outputs[self.positions["detection_boxes"]][index]
         scores = outputs[self.positions["detection_scores"]][index].astype(np.float32)
@@ -48,6 +49,6 @@ class SsdDecoder:
         keep = (scores >= min_score) & (class_id >= 0) & (class_id < self.num_classes)
         ymin, xmin, ymax, xmax = (boxes[keep, k] for k in range(4))
         xyxy = np.stack(
-            [xmin * self.input_w, ymin * self.input_h, xmax * self.input_w, ymax * self.input_h], axis=1
+            [xmin * input_size[0], ymin * input_size[1], xmax * input_size[0], ymax * input_size[1]], axis=1
         )
         return Candidates(xyxy.astype(np.float32), scores[keep], class_id[keep])

@@ -30,7 +30,9 @@ class Yolov5Decoder:
             f"{5 + self.num_classes}",
         )  # fmt: skip
 
-    def decode(self, outputs: list[NDArray[np.float32]], index: int, min_score: float) -> Candidates:
+    def decode(
+        self, outputs: list[NDArray[np.float32]], index: int, min_score: float, input_size: tuple[int, int]
+    ) -> Candidates:
         """Objectness × best class probability."""
         rows = outputs[0][index]
         rows = rows[rows[:, 4] >= min_score]
@@ -61,7 +63,9 @@ class Yolov8Decoder:
             f"{4 + self.num_classes}",
         )  # fmt: skip
 
-    def decode(self, outputs: list[NDArray[np.float32]], index: int, min_score: float) -> Candidates:
+    def decode(
+        self, outputs: list[NDArray[np.float32]], index: int, min_score: float, input_size: tuple[int, int]
+    ) -> Candidates:
         """Best class score per column."""
         rows = outputs[0][index].T
         class_id, confidence = best_class(rows[:, 4:])

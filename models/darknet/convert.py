@@ -242,18 +242,20 @@ def convert_darknet(cfg_path: Path, weights_path: Path, *, name: str = "darknet"
 
 
 def _model(g: _Graph, *, name: str) -> onnx.ModelProto:
-    """Wrap the nodes into a model whose outputs are named head0, head1, ..."""
+    """Wrap the nodes into a model with outputs head0, head1, ... (dynamic batch, height, width)."""
     nodes = list(g.nodes)
     outputs = []
     for k, tensor in enumerate(g.outputs):
         head = next(layer for layer in g.layers if layer.name == tensor)
         nodes.append(helper.make_node("Identity", [tensor], [f"head{k}"], name=f"head{k}"))
         outputs.append(
-            helper.make_tensor_value_info(f"head{k}", TensorProto.FLOAT, ["batch", head.channels, *head.size])
+            helper.make_tensor_value_info(
+                f"head{k}", TensorProto.FLOAT, ["batch", head.channels, f"h{k}", f"w{k}"]
+            )
         )
-    images = helper.make_tensor_value_info(
-        "images", TensorProto.FLOAT, ["batch", g.input.channels, *g.input.size]
-    )
+    # Height and width are dynamic: the net is fully convolutional, so rectangular inputs work.
+    shape: list[str | int | None] = ["batch", g.input.channels, "height", "width"]
+    images = helper.make_tensor_value_info("images", TensorProto.FLOAT, shape)
     graph = helper.make_graph(nodes, name, [images], outputs, g.initializers)
     model = helper.make_model(
         graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="gridwatch"
