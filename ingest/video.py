@@ -85,7 +85,10 @@ class VideoSource:
             raise FrameTimeoutError(self._timeout_message(wait)) from None
 
     def frames(self) -> Iterator[Frame]:
-        """Yield frames until a file ends or the source is closed; a live source waits through outages."""
+        """Yield frames until a file ends or the source is closed; a live source waits through outages.
+
+        Raises ``SourceError`` if a file cannot be opened or fails part-way.
+        """
         self.open()
         while True:
             try:
@@ -102,6 +105,7 @@ class VideoSource:
         with self._lifecycle:
             self._stop.set()
         if self._thread is None:
+            self._queue.finish(EndOfStreamError(f"source {self.config.id} closed"))
             return
         self._thread.join(self.config.open_timeout_s + self.config.read_timeout_s + 1.0)
         if self._thread.is_alive():
@@ -127,19 +131,27 @@ class VideoSource:
         end: SourceError = EndOfStreamError(f"source {self.config.id} closed")
         try:
             while not self._stop.is_set() and not self.state.is_final:
-                capture = capture or self._connect()
+                if capture is None:
+                    capture = self._connect()
                 if capture is not None:
                     self._stream(capture)
                     capture = None
             if self.state is SourceState.FINISHED:
                 end = EndOfStreamError(f"end of video file {self.config.url}")
         except SourceError as exc:
-            logger.error("source %s failed: %s", self.config.id, exc)
-            self._tracker.error(str(exc))
-            self._tracker.enter(SourceState.FAILED, str(exc))
-            end = exc
+            end = self._fail(exc)
+        except Exception as exc:
+            logger.exception("source %s: reader thread crashed", self.config.id)
+            end = self._fail(SourceError(f"reader of {redact(self.config.url)} crashed: {exc!r}"))
         finally:
             self._queue.finish(end)
+
+    def _fail(self, exc: SourceError) -> SourceError:
+        """Record a failure that ends the source; return the error to hand to the consumer."""
+        logger.error("source %s failed: %s", self.config.id, exc)
+        self._tracker.error(str(exc))
+        self._tracker.enter(SourceState.FAILED, str(exc))
+        return exc
 
     def _connect(self) -> cv2.VideoCapture | None:
         """Open the live stream once; on failure go offline, wait out the backoff and return None."""

@@ -96,3 +96,10 @@ def test_close_stops_the_reader_early() -> None:
     source.close()
     assert source.state is SourceState.CLOSED
     assert source.health().frames_read < 1394
+
+
+def test_read_after_close_without_open_ends_at_once() -> None:
+    source = VideoSource(VideoSourceConfig(id="car", url=str(clip(CAR_CLIP))))
+    source.close()
+    with pytest.raises(EndOfStreamError, match="closed"):
+        source.read(timeout=5)
