@@ -111,8 +111,24 @@ def detect(
     config = _config(model, threshold, class_threshold, classes, group).model_copy(
         update={"intra_op_threads": threads}
     )
+    run_detection(
+        source, config, fps=fps, jsonl=jsonl, snapshots=snapshots, track=track, max_frames=max_frames
+    )
+
+
+def run_detection(
+    source: str,
+    config: DetectorConfig,
+    *,
+    fps: float | None,
+    jsonl: str | None,
+    snapshots: Path | None,
+    track: bool = False,
+    max_frames: int | None = None,
+) -> None:
+    """Run the detector over a source, writing JSON Lines and snapshots; exit 2 on bad input."""
     try:
-        entry = find_model(model)
+        entry = find_model(config.model)
         ensure_model(entry)
         detector = Detector(entry, config)
     except ModelError as exc:

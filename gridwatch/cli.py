@@ -20,11 +20,13 @@ def _register() -> None:
     """Attach each package's commands; the list is explicit, not discovered."""
     from api.cli import app as api_app
     from detectors.cli import detect
+    from gridwatch.demo import demo
     from models.cli import app as models_app
 
     app.add_typer(models_app, name="models")
     app.add_typer(api_app, name="api")
     app.command(name="detect")(detect)
+    app.command(name="demo")(demo)
 
 
 @app.callback()
