@@ -22,7 +22,8 @@ def label_text(detections: sv.Detections, k: int) -> str:
     """`name score` (and `#track`) for detection k."""
     name = str(detections.data["class_name"][k]) if "class_name" in detections.data else str(k)
     score = float(detections.confidence[k]) if detections.confidence is not None else 1.0
-    track = "" if detections.tracker_id is None else f" #{int(detections.tracker_id[k])}"
+    tracked = detections.tracker_id is not None and detections.tracker_id[k] >= 0
+    track = f" #{int(detections.tracker_id[k])}" if tracked and detections.tracker_id is not None else ""
     return f"{name} {score:.2f}{track}"
 
 

@@ -21,7 +21,9 @@ class DetectionRecord(BaseModel):
     score: float = Field(ge=0, le=1, description="Detector confidence")
     box: tuple[float, float, float, float] = Field(description="x1, y1, x2, y2 in pixels")
     group: str | None = Field(default=None, description="Class group (e.g. vehicle), when configured")
-    track_id: int | None = Field(default=None, description="Tracker id, only when tracking is on")
+    track_id: int | None = Field(
+        default=None, ge=0, description="Tracker id, only when tracking is on and the track is confirmed"
+    )
 
 
 class FrameRecord(BaseModel):
@@ -51,7 +53,7 @@ class FrameRecord(BaseModel):
                 score=round(float(scores[k]), 4),
                 box=_box(detections.xyxy[k]),
                 group=str(groups[k]) or None,
-                track_id=None if tracks is None else int(tracks[k]),
+                track_id=None if tracks is None or tracks[k] < 0 else int(tracks[k]),  # -1: not confirmed yet
             )
             for k in range(len(detections))
         ]
