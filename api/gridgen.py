@@ -28,6 +28,31 @@ def _worker(n: int) -> dict[str, str]:
     return {"name": name, "phone": f"138{n:08d}"}
 
 
+def _village(
+    town: str, t: int, v: int, cells: int, corner: tuple[float, float], cell_size: float, first_worker: int
+) -> list[dict[str, Any]]:
+    """A 村 and its `cells` square 网格 cells laid out row by row from `corner`."""
+    per_row = max(1, int(cells**0.5))
+    rows = -(-cells // per_row)
+    code = f"{town}-V{v + 1:02d}"
+    outline = _box(corner[0], corner[1], per_row * cell_size, rows * cell_size)
+    features = [
+        _feature({"code": code, "name": f"第{t + 1}乡{v + 1}村", "level": "村", "parent": town}, outline)
+    ]
+    for c in range(cells):
+        props = {
+            "code": f"{code}-C{c + 1:03d}",
+            "name": f"第{c + 1}网格",
+            "level": "网格",
+            "parent": code,
+            "workers": [_worker(first_worker + c)],
+            "departments": ["应急管理", "综合执法"],
+        }
+        x, y = corner[0] + (c % per_row) * cell_size, corner[1] + (c // per_row) * cell_size
+        features.append(_feature(props, _box(x, y, cell_size, cell_size)))
+    return features
+
+
 def generate_grid(
     *,
     townships: int,
@@ -37,8 +62,7 @@ def generate_grid(
     cell_size: float = 0.004,
     county: tuple[str, str] = ("DX", "示范县"),
 ) -> dict[str, Any]:
-    """One 市 and 县, `townships` 乡 in a row, `villages` 村 each, `cells` square 网格 cells each."""
-    lon0, lat0 = origin
+    """One 市 and 县, `townships` 乡 side by side, `villages` 村 each, `cells` square 网格 cells each."""
     city, county_code = f"{county[0]}C", county[0]
     features = [
         _feature({"code": city, "name": "示范市", "level": "市", "parent": None}, None),
@@ -52,25 +76,7 @@ def generate_grid(
             _feature({"code": town, "name": f"第{t + 1}乡", "level": "乡", "parent": county_code}, None)
         )
         for v in range(villages):
-            village = f"{town}-V{v + 1:02d}"
-            vx = lon0 + t * per_row * cell_size
-            vy = lat0 + v * rows * cell_size
-            features.append(
-                _feature(
-                    {"code": village, "name": f"第{t + 1}乡{v + 1}村", "level": "村", "parent": town},
-                    _box(vx, vy, per_row * cell_size, rows * cell_size),
-                )
-            )
-            for c in range(cells):
-                n = (t * villages + v) * cells + c
-                props = {
-                    "code": f"{village}-C{c + 1:03d}",
-                    "name": f"第{c + 1}网格",
-                    "level": "网格",
-                    "parent": village,
-                    "workers": [_worker(n)],
-                    "departments": ["应急管理", "综合执法"],
-                }
-                x, y = vx + (c % per_row) * cell_size, vy + (c // per_row) * cell_size
-                features.append(_feature(props, _box(x, y, cell_size, cell_size)))
+            corner = (origin[0] + t * per_row * cell_size, origin[1] + v * rows * cell_size)
+            first_worker = (t * villages + v) * cells
+            features += _village(town, t, v, cells, corner, cell_size, first_worker)
     return {"type": "FeatureCollection", "features": features}

@@ -35,6 +35,33 @@ def next_seq(*, session: Session, prefix: str) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
+def _clock_fields(centre: CentreConfig, type_code: str, now: datetime) -> dict[str, object]:
+    event_type = centre.event_types[type_code]
+    deadlines = compute_deadlines(
+        opened_at=now, sla=event_type.sla, policy=centre.sla, calendar=centre.calendar, zone=centre.zone
+    )
+    return {
+        "created_at": now,
+        "ack_due": deadlines.ack_due,
+        "feedback_due": deadlines.feedback_due,
+        "resolution_due": deadlines.resolution_due,
+    }
+
+
+def _place_fields(alert: Alert, key: str, cell_code: str | None, grid_path: str | None) -> dict[str, object]:
+    return {
+        "correlation_key": key,
+        "cell_code": cell_code,
+        "grid_path": grid_path or "/",
+        "located": cell_code is not None,
+        "responsible_grid": cell_code,
+        "lon": alert.location.lon,
+        "lat": alert.location.lat,
+        "first_seen": alert.observed_at,
+        "last_seen": alert.observed_at,
+    }
+
+
 def open_event(
     *,
     session: Session,
@@ -50,30 +77,16 @@ def open_event(
     """Create the event for `alert`, with its code, deadlines, history entry and webhook deliveries."""
     event_type = centre.event_types[type_code]
     prefix = code_prefix(county=centre.county_code, at=now, type_code=type_code, zone=centre.zone)
-    deadlines = compute_deadlines(
-        opened_at=now, sla=event_type.sla, policy=centre.sla, calendar=centre.calendar, zone=centre.zone
-    )
     event = Event(
         code=format_code(prefix, next_seq(session=session, prefix=prefix)),
         type_code=type_code,
         category=event_type.category,
         status=Status.NEW.value,
         severity=most_severe(event_type.severity, alert.severity).value,
-        correlation_key=key,
-        cell_code=cell_code,
-        grid_path=grid_path or "/",
-        located=cell_code is not None,
-        lon=alert.location.lon,
-        lat=alert.location.lat,
-        first_seen=alert.observed_at,
-        last_seen=alert.observed_at,
         alert_count=1,
-        created_at=now,
-        ack_due=deadlines.ack_due,
-        feedback_due=deadlines.feedback_due,
-        resolution_due=deadlines.resolution_due,
         escalation_level=0,
-        responsible_grid=cell_code,
+        **_place_fields(alert, key, cell_code, grid_path),
+        **_clock_fields(centre, type_code, now),
     )
     session.add(event)
     session.flush()
