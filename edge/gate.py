@@ -1,0 +1,91 @@
+"""A cheap motion gate: does this frame need the detector at all?
+
+Frames are shrunk to a small grey image and compared with the frame at the *last detector run*
+(not the previous frame), so slow changes add up until they count. A frame passes when enough of
+the picture changed, when the last run found objects that might be moving (`recheck_s`), or when
+the detector has not run for `max_skip_s`. Skipped frames reuse the last detections, so trackers
+and timed rules keep going.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GateConfig(BaseModel):
+    """Per-camera motion gate settings.
+
+    Example:
+        >>> GateConfig(enabled=True, pixel_threshold=25, min_changed=0.002)
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(default=True, description="Off: every frame goes to the detector")
+    width: int = Field(default=160, ge=32, le=640, description="Width of the grey image compared, pixels")
+    pixel_threshold: int = Field(default=25, ge=1, le=255, description="Grey-level change that counts")
+    min_changed: float = Field(
+        default=0.002, gt=0, lt=1, description="Fraction of changed pixels that wakes the detector"
+    )
+    max_skip_s: float = Field(default=5.0, gt=0, description="Run the detector at least this often, seconds")
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """Whether to run the detector, and why (for metrics and logs)."""
+
+    run: bool
+    reason: str
+    changed: float
+
+
+class MotionGate:
+    """Frame differencing on a small grey image against the frame of the last detector run."""
+
+    def __init__(self, config: GateConfig) -> None:
+        self.config = config
+        self._reference: NDArray[np.uint8] | None = None
+        self._reference_t = 0.0
+        self.passed = 0
+        self.skipped = 0
+
+    def check(self, image: NDArray[np.uint8], t: float) -> GateDecision:
+        """Decide for one frame at stream time `t`; a passing frame becomes the new reference."""
+        if not self.config.enabled:
+            return self._count(GateDecision(True, "gate off", 1.0))
+        small = self._shrink(image)
+        if self._reference is None or self._reference.shape != small.shape:
+            return self._count(self._pass(small, t, "first frame", 1.0))
+        diff = cv2.absdiff(small, self._reference)
+        changed = float(np.count_nonzero(diff > self.config.pixel_threshold)) / diff.size
+        if changed >= self.config.min_changed:
+            return self._count(self._pass(small, t, "motion", changed))
+        if t - self._reference_t >= self.config.max_skip_s:
+            return self._count(self._pass(small, t, "refresh", changed))
+        return self._count(GateDecision(False, "still", changed))
+
+    def reset(self) -> None:
+        """Forget the reference (new source or reconnect)."""
+        self._reference = None
+
+    def _pass(self, small: NDArray[np.uint8], t: float, reason: str, changed: float) -> GateDecision:
+        self._reference, self._reference_t = small, t
+        return GateDecision(True, reason, changed)
+
+    def _count(self, decision: GateDecision) -> GateDecision:
+        if decision.run:
+            self.passed += 1
+        else:
+            self.skipped += 1
+        return decision
+
+    def _shrink(self, image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+        height, width = image.shape[:2]
+        size = (self.config.width, max(1, round(height * self.config.width / width)))
+        grey = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+        return np.asarray(cv2.GaussianBlur(grey, (5, 5), 0), dtype=np.uint8)
