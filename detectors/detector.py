@@ -16,6 +16,7 @@ from detectors.nms import class_aware_nms
 from detectors.preprocess import Placement, fit, to_tensor
 from detectors.runtime import open_session
 from models.registry import ModelEntry, find_model
+from models.verify import check_file_digest
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class Detector:
     def __init__(self, entry: ModelEntry, config: DetectorConfig, *, onnx_path: Path | None = None) -> None:
         self.manifest = entry.manifest
         self.config = config
+        if onnx_path is None:
+            check_file_digest(entry)
         self.session = open_session(
             onnx_path or entry.onnx_path, providers=config.providers, threads=config.intra_op_threads
         )

@@ -38,6 +38,7 @@ def open_session(path: Path, *, providers: list[Provider], threads: int) -> ort.
     """An inference session on `path` with the given providers and intra-op threads."""
     if not path.is_file():
         raise ModelLoadError(f"ONNX file {path} does not exist (run `gridwatch models pull`?)")
+    ort.disable_telemetry_events()  # edge boxes must not phone home
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

@@ -10,6 +10,7 @@ import pytest
 from onnx import TensorProto
 
 from detectors import Detector, DetectorConfig, ModelLoadError
+from models.errors import ManifestError
 from tests.support.models import constant_model, file_manifest
 
 FRAME = np.zeros((96, 128, 3), np.uint8)  # 128 wide, 96 high → letterbox into 64x64: scale 0.5, pad_y 8
@@ -169,3 +170,12 @@ def test_input_size_that_disagrees_with_manifest_is_refused(tmp_path: Path) -> N
 def test_missing_onnx_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match=r"nothing\.onnx does not exist"):
         Detector(file_manifest(tmp_path / "nothing.onnx", family="yolov5"), DetectorConfig())
+
+
+def test_user_model_whose_file_does_not_match_its_sha256_is_refused(tmp_path: Path) -> None:
+    path = constant_model(tmp_path / "m.onnx", {"output0": yolov5_rows()}, input_shape=[1, 3, 64, 64])
+    entry = file_manifest(
+        path, family="yolov5", source={"type": "file", "path": str(path), "sha256": "0" * 64}
+    )
+    with pytest.raises(ManifestError, match=r"has sha256 [0-9a-f]{64}, the manifest .* says 0000"):
+        Detector(entry, DetectorConfig())
