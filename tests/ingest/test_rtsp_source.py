@@ -79,6 +79,20 @@ def test_reads_decimated_frames_from_a_live_server(rtsp_server: RtspServer) -> N
     assert frames[0].image.shape == (432, 768, 3)
 
 
+def test_server_loops_a_short_clip_into_one_continuous_stream(tmp_path: Path) -> None:
+    server = RtspServer(clip(PERSON_CLIP), log=tmp_path / "rtsp.log", frames=20)
+    try:
+        server.start()
+        with VideoSource(live_config(server.url)) as source:
+            frames = [source.read(timeout=OPEN_TIMEOUT_S + MARGIN_S) for _ in range(45)]
+            health = source.health()
+    finally:
+        server.stop()
+    steps = {round(b.pts - a.pts, 2) for a, b in itertools.pairwise(frames)}
+    assert steps == {0.1}
+    assert (health.state, health.reconnects) == (SourceState.STREAMING, 0)
+
+
 def test_slow_consumer_gets_recent_frames_and_drops_are_counted(rtsp_server: RtspServer) -> None:
     with VideoSource(live_config(rtsp_server.url, queue_size=2)) as source:
         first = source.read(timeout=OPEN_TIMEOUT_S + MARGIN_S)

@@ -45,9 +45,16 @@ class RtspServer:
     START_TIMEOUT_S = 20.0
 
     def __init__(
-        self, clip: Path, log: Path, port: int | None = None, path: str = "/cam", python: Path = SYSTEM_PYTHON
+        self,
+        clip: Path,
+        log: Path,
+        port: int | None = None,
+        path: str = "/cam",
+        python: Path = SYSTEM_PYTHON,
+        frames: int | None = None,
     ) -> None:
         self.clip = clip
+        self.frames = frames
         self.log = log
         self.python = python
         self.port = port or free_port()
@@ -68,7 +75,10 @@ class RtspServer:
         command = [str(self.python), str(SERVER_SCRIPT), "--clip", str(self.clip), "--port", str(self.port)]
         with self.log.open("a") as log:
             self._process = subprocess.Popen(
-                [*command, "--path", self.path], stdout=subprocess.PIPE, stderr=log, text=True
+                [*command, "--path", self.path, *self._frames_option()],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
             )
         self._wait_ready(self._process)
 
@@ -89,6 +99,9 @@ class RtspServer:
             process.send_signal(signal.SIGCONT)
             process.kill()
         process.communicate(timeout=10)
+
+    def _frames_option(self) -> list[str]:
+        return [] if self.frames is None else ["--frames", str(self.frames)]
 
     def _signal(self, signum: signal.Signals) -> None:
         if self._process is None:

@@ -37,30 +37,57 @@ LAUNCH = (
 
 
 @dataclass(frozen=True)
+class AccessUnit:
+    """One H.264 access unit of the clip: its bytes, timestamps (ns) and whether it is a keyframe."""
+
+    data: bytes
+    pts: int
+    dts: int
+    keyframe: bool
+
+
+@dataclass(frozen=True)
 class Clip:
     """The clip's access units in decode order, and the length of one pass in nanoseconds."""
 
-    buffers: list[Any]
+    units: list[AccessUnit]
     period_ns: int
 
 
-def load_clip(path: str) -> Clip:
-    """Demux the clip into byte-stream H.264 access units with their timestamps."""
+def load_clip(path: str, max_frames: int | None = None) -> Clip:
+    """Demux the clip into byte-stream H.264 access units with their timestamps.
+
+    With ``max_frames``, keep the access units before the first keyframe at or after that many frames,
+    so that a pass ends on a whole group of pictures.
+    """
     pipeline = Gst.parse_launch(
         f'filesrc location="{path}" ! qtdemux ! h264parse config-interval=-1 '
         "! video/x-h264,stream-format=byte-stream,alignment=au ! appsink name=sink sync=false"
     )
     sink = pipeline.get_by_name("sink")
     pipeline.set_state(Gst.State.PLAYING)
-    buffers = []
+    units = []
     while (sample := sink.emit("pull-sample")) is not None:
-        buffers.append(sample.get_buffer())
+        units.append(access_unit(sample.get_buffer()))
     pipeline.set_state(Gst.State.NULL)
-    if not buffers:
+    if not units:
         raise SystemExit(f"no H.264 frames in {path}")
-    frame_ns = buffers[1].dts - buffers[0].dts if len(buffers) > 1 else Gst.SECOND
-    period = max(b.pts for b in buffers) + frame_ns
-    return Clip(buffers=buffers, period_ns=period)
+    if max_frames is not None:
+        units = units[: next_keyframe(units, max_frames)]
+    frame_ns = units[1].dts - units[0].dts if len(units) > 1 else Gst.SECOND
+    period = max(u.pts for u in units) - min(u.pts for u in units) + frame_ns
+    return Clip(units=units, period_ns=period)
+
+
+def access_unit(buffer: Any) -> AccessUnit:
+    """Copy a demuxed buffer's bytes and timestamps out of GStreamer."""
+    keyframe = not buffer.has_flags(Gst.BufferFlags.DELTA_UNIT)
+    return AccessUnit(buffer.extract_dup(0, buffer.get_size()), buffer.pts, buffer.dts, keyframe)
+
+
+def next_keyframe(units: list[AccessUnit], start: int) -> int:
+    """Index of the first keyframe at or after ``start``, or the number of units if there is none."""
+    return next((i for i in range(start, len(units)) if units[i].keyframe), len(units))
 
 
 class LoopFeeder:
@@ -71,13 +98,14 @@ class LoopFeeder:
         self._index = 0
 
     def on_need_data(self, src: Any, _length: int) -> None:
-        """Push the next access unit with timestamps shifted by the passes already served."""
-        passes, position = divmod(self._index, len(self._clip.buffers))
-        original = self._clip.buffers[position]
-        buffer = original.copy()
+        """Push the next access unit as a new buffer, timestamps shifted by the passes already served."""
+        passes, position = divmod(self._index, len(self._clip.units))
+        unit = self._clip.units[position]
         shift = passes * self._clip.period_ns
-        buffer.pts = original.pts + shift
-        buffer.dts = original.dts + shift
+        buffer = Gst.Buffer.new_wrapped(unit.data)
+        buffer.pts, buffer.dts = unit.pts + shift, unit.dts + shift
+        if not unit.keyframe:
+            buffer.set_flags(Gst.BufferFlags.DELTA_UNIT)
         self._index += 1
         src.emit("push-buffer", buffer)
 
@@ -103,9 +131,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--clip", required=True, help="H.264 MP4 file to serve")
     parser.add_argument("--port", type=int, required=True, help="TCP port on 127.0.0.1")
     parser.add_argument("--path", default="/cam", help="mount path, e.g. /cam")
+    parser.add_argument("--frames", type=int, help="serve only about this many frames per pass")
     args = parser.parse_args(argv)
     Gst.init(None)
-    clip = load_clip(args.clip)
+    clip = load_clip(args.clip, args.frames)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
