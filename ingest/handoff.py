@@ -58,7 +58,7 @@ class FrameQueue:
     def get(self, timeout: float) -> Frame:
         """Return the next frame; raise ``FrameTimeoutError`` after ``timeout`` s, or the end error."""
         if self._end is not None:
-            raise self._end.error
+            raise self._end.error.with_traceback(None)
         try:
             item = self._queue.get(timeout=timeout)
         except queue.Empty:
