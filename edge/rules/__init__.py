@@ -1,0 +1,47 @@
+"""Rules engine: tracked detections of one camera in, `RuleHit`s out; pure logic, no video, no network.
+
+Build a camera's rules once from its config and call `evaluate` on every processed frame:
+
+    rules = build_rules(RulesConfig.model_validate(camera_yaml))
+    hits = rules.evaluate(tracked_detections, t=frame.pts, frame_index=frame.index)
+
+Each rule reports one hit per object (crowd: per zone) and episode, never one per frame, with a
+cooldown; see `edge.rules.base` for the exact episode semantics and `edge.rules.geometry` for the
+line side convention.
+"""
+
+from edge.rules.base import Rule, RuleConfigBase, Shapes, TrackRuleConfig, candidates, class_mask
+from edge.rules.config import RulesConfig
+from edge.rules.errors import RulesError
+from edge.rules.geometry import Anchor, Direction, Line, LineConfig, Zone, ZoneConfig, anchor_points
+from edge.rules.hit import RuleHit
+from edge.rules.intrusion import IntrusionConfig, IntrusionRule
+from edge.rules.line_crossing import LineCrossingConfig, LineCrossingRule
+from edge.rules.registry import RULE_TYPES
+from edge.rules.ruleset import RuleSet, build_rules
+
+__all__ = [
+    "RULE_TYPES",
+    "Anchor",
+    "Direction",
+    "IntrusionConfig",
+    "IntrusionRule",
+    "Line",
+    "LineConfig",
+    "LineCrossingConfig",
+    "LineCrossingRule",
+    "Rule",
+    "RuleConfigBase",
+    "RuleHit",
+    "RuleSet",
+    "RulesConfig",
+    "RulesError",
+    "Shapes",
+    "TrackRuleConfig",
+    "Zone",
+    "ZoneConfig",
+    "anchor_points",
+    "build_rules",
+    "candidates",
+    "class_mask",
+]

@@ -1,0 +1,213 @@
+"""The rule interface, the config fields every rule shares, and the per-object rule skeleton.
+
+Episodes and cooldowns (all rules): a rule reports its condition once per episode, at the frame
+where the condition is first met. After a hit for an object (crowd: for its zone) no hit for the
+same object is reported before `cooldown_s` has passed, even when a new episode starts in between;
+an episode whose condition is met inside the cooldown stays silent to its end. Per-object episodes
+end when the object leaves the zone or its track has not been seen for more than `lost_after_s`;
+its state is forgotten then. A frame in which a track is missing neither ends nor advances it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar, Generic, TypeVar
+
+import numpy as np
+import supervision as sv
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from edge.rules.errors import RulesError
+from edge.rules.geometry import Anchor, Line, Name, Zone, anchor_points
+from edge.rules.hit import DetailValue, RuleHit
+from edge.rules.tracks import Cooldown, TrackStates
+from gridwatch.contracts import AlertKind, Severity
+
+S = TypeVar("S")
+C = TypeVar("C", bound="RuleConfigBase")
+Details = dict[str, DetailValue]
+
+
+class RuleConfigBase(BaseModel):
+    """Fields every rule has. Subclasses add `type` (a literal) and their own fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Name = Field(description="Unique rule name within the camera; alerts carry it")
+    enabled: bool = Field(default=True, description="A disabled rule is validated but not run")
+    severity: Severity = Field(default=Severity.MEDIUM, description="Severity of the alerts it raises")
+    classes: tuple[str, ...] = Field(
+        default=("person",), min_length=1, description="Class names or class groups (e.g. vehicle) it watches"
+    )
+    anchor: Anchor = Field(
+        default=Anchor.BOTTOM_CENTER, description="Point of the box that locates the object"
+    )
+    cooldown_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="After a hit for an object (crowd: the zone), seconds without a new one",
+    )
+
+    @field_validator("classes")
+    @classmethod
+    def _non_empty_names(cls, classes: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not name.strip() for name in classes):
+            raise ValueError(f"classes {list(classes)} contains an empty name")
+        return classes
+
+    def zone_refs(self) -> tuple[str, ...]:
+        """Names of the zones this rule refers to."""
+        return ()
+
+    def line_refs(self) -> tuple[str, ...]:
+        """Names of the lines this rule refers to."""
+        return ()
+
+
+class TrackRuleConfig(RuleConfigBase):
+    """Fields of rules that follow single objects by their track id."""
+
+    lost_after_s: float = Field(
+        default=2.0, gt=0, description="A track unseen for longer ends its episode and is forgotten"
+    )
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """The zones and lines of one camera, by name."""
+
+    zones: dict[str, Zone] = field(default_factory=dict)
+    lines: dict[str, Line] = field(default_factory=dict)
+
+    def zone(self, name: str) -> Zone:
+        """The zone called `name`; RulesError naming it when there is none."""
+        if name not in self.zones:
+            raise RulesError(f"unknown zone {name!r}; known zones: {sorted(self.zones)}")
+        return self.zones[name]
+
+    def line(self, name: str) -> Line:
+        """The line called `name`; RulesError naming it when there is none."""
+        if name not in self.lines:
+            raise RulesError(f"unknown line {name!r}; known lines: {sorted(self.lines)}")
+        return self.lines[name]
+
+
+def expect(config: RuleConfigBase, config_type: type[C]) -> C:
+    """`config` as `config_type`, or RulesError naming the rule."""
+    if not isinstance(config, config_type):
+        raise RulesError(
+            f"rule {config.id!r}: expected a {config_type.__name__}, got {type(config).__name__}"
+        )
+    return config
+
+
+def candidates(detections: sv.Detections, classes: tuple[str, ...]) -> NDArray[np.bool_]:
+    """Detections of `classes` (by class name or group) with a confirmed track id (not -1)."""
+    if detections.tracker_id is None:
+        return np.zeros(len(detections), dtype=bool)
+    return (detections.tracker_id >= 0) & class_mask(detections, classes)
+
+
+def pick(detections: sv.Detections, index: NDArray[np.bool_] | list[int]) -> sv.Detections:
+    """The detections selected by a boolean mask or a list of positions, as a new Detections."""
+    picked = detections[index]
+    if not isinstance(picked, sv.Detections):
+        raise TypeError(f"selecting detections with {index!r} gave a {type(picked).__name__}")
+    return picked
+
+
+def class_mask(detections: sv.Detections, classes: tuple[str, ...]) -> NDArray[np.bool_]:
+    """Detections whose `data["class_name"]` or `data["group"]` is one of `classes`."""
+    mask = np.zeros(len(detections), dtype=bool)
+    for key in ("class_name", "group"):
+        if key in detections.data:
+            mask |= np.isin(np.asarray(detections.data[key]).astype(str), classes)
+    return mask
+
+
+class Rule(ABC):
+    """A rule over the tracked detections of one camera: `evaluate` once per processed frame."""
+
+    kind: ClassVar[AlertKind]
+
+    def __init__(self, config: RuleConfigBase, shapes: Shapes) -> None:
+        self.config = config
+        self.geometry: Zone | Line | None = None
+
+    @property
+    def id(self) -> str:
+        """The rule's id."""
+        return self.config.id
+
+    @abstractmethod
+    def evaluate(self, detections: sv.Detections, t: float, frame_index: int) -> list[RuleHit]:
+        """Update with one frame's detections at stream time `t` (s); the hits it raises."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Forget all state (new source, reconnect)."""
+
+    @property
+    @abstractmethod
+    def state_size(self) -> int:
+        """How many objects (or episodes) the rule remembers now."""
+
+    def _hit(self, detections: sv.Detections, t: float, frame_index: int, details: Details) -> RuleHit:
+        track_ids = () if detections.tracker_id is None else tuple(int(k) for k in detections.tracker_id)
+        return RuleHit(
+            rule_id=self.config.id,
+            kind=self.kind,
+            severity=self.config.severity,
+            t=t,
+            frame_index=frame_index,
+            track_ids=track_ids,
+            detections=detections,
+            geometry=self.geometry,
+            details=details,
+        )
+
+
+class TrackRule(Rule, Generic[S]):
+    """Skeleton of a per-object rule: subclasses implement `_update` for one track in one frame."""
+
+    def __init__(
+        self, config: TrackRuleConfig, shapes: Shapes, geometry: Zone | Line | None, zone: Zone | None
+    ) -> None:
+        super().__init__(config, shapes)
+        self.geometry = geometry
+        self._track_config = config
+        self._zone = zone
+        self._tracks: TrackStates[S] = TrackStates(config.lost_after_s)
+        self._cooldown: Cooldown[int] = Cooldown(config.cooldown_s)
+
+    def evaluate(self, detections: sv.Detections, t: float, frame_index: int) -> list[RuleHit]:
+        """Update every confirmed track of the watched classes; one hit per object and episode."""
+        subset = pick(detections, candidates(detections, self._track_config.classes))
+        points = anchor_points(subset, self._track_config.anchor)
+        inside = np.ones(len(subset), dtype=np.bool_) if self._zone is None else self._zone.contains(points)
+        track_ids = subset.tracker_id if subset.tracker_id is not None else np.zeros(0, dtype=int)
+        hits: list[RuleHit] = []
+        for k, track_id in enumerate(track_ids.tolist()):
+            details = self._update(track_id, points[k], bool(inside[k]), t)
+            if details is not None and self._cooldown.ready(track_id, t):
+                self._cooldown.mark(track_id, t)
+                hits.append(self._hit(pick(subset, [k]), t, frame_index, details))
+        self._tracks.sweep(t)
+        self._cooldown.prune(t)
+        return hits
+
+    @abstractmethod
+    def _update(self, track_id: int, point: NDArray[np.float64], inside: bool, t: float) -> Details | None:
+        """Advance one track; the hit details when its episode's condition is first met, else None."""
+
+    def reset(self) -> None:
+        """Forget all tracks and cooldowns."""
+        self._tracks.clear()
+        self._cooldown.clear()
+
+    @property
+    def state_size(self) -> int:
+        """Tracks remembered plus cooldowns still running."""
+        return len(self._tracks) + len(self._cooldown)

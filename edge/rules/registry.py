@@ -1,0 +1,12 @@
+"""Every rule type, by the value of its config's `type` field: `{type: (ConfigClass, RuleClass)}`."""
+
+from __future__ import annotations
+
+from edge.rules.base import Rule, RuleConfigBase
+from edge.rules.intrusion import IntrusionConfig, IntrusionRule
+from edge.rules.line_crossing import LineCrossingConfig, LineCrossingRule
+
+RULE_TYPES: dict[str, tuple[type[RuleConfigBase], type[Rule]]] = {
+    "intrusion": (IntrusionConfig, IntrusionRule),
+    "line_crossing": (LineCrossingConfig, LineCrossingRule),
+}
