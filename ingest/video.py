@@ -168,7 +168,10 @@ class VideoSource:
         return capture
 
     def _stream(self, capture: cv2.VideoCapture) -> None:
-        """Read kept frames into the queue until the capture stops; then stall (live) or finish (file)."""
+        """Read kept frames into the queue until the capture stops; then stall (live) or finish (file).
+
+        A live stream that fails to decode stalls and reconnects; a file that fails to decode fails.
+        """
         reader = FrameReader(capture, self.config, self._tracker, first_index=self._next_index)
         try:
             while not self._stop.is_set():
@@ -176,11 +179,13 @@ class VideoSource:
                 self._tracker.enter(SourceState.STREAMING, f"frames from {redact(self.config.url)}")
                 self._backoff.reset()
                 self._queue.put(frame)
-        except EndOfStreamError as exc:
+        except SourceError as exc:
             if self.config.is_live:
                 self._go_down(SourceState.STALLED, str(exc))
-            else:
+            elif isinstance(exc, EndOfStreamError):
                 self._tracker.enter(SourceState.FINISHED, str(exc))
+            else:
+                raise
         finally:
             self._next_index = reader.next_index
             capture.release()
