@@ -12,17 +12,22 @@ line side convention.
 
 from edge.rules.base import Rule, RuleConfigBase, Shapes, TrackRuleConfig, candidates, class_mask
 from edge.rules.config import RulesConfig
+from edge.rules.crowd import CrowdConfig, CrowdRule
 from edge.rules.errors import RulesError
 from edge.rules.geometry import Anchor, Direction, Line, LineConfig, Zone, ZoneConfig, anchor_points
 from edge.rules.hit import RuleHit
 from edge.rules.intrusion import IntrusionConfig, IntrusionRule
 from edge.rules.line_crossing import LineCrossingConfig, LineCrossingRule
+from edge.rules.loitering import LoiteringConfig, LoiteringRule
 from edge.rules.registry import RULE_TYPES
 from edge.rules.ruleset import RuleSet, build_rules
+from edge.rules.stationary import VehicleStationaryConfig, VehicleStationaryRule
 
 __all__ = [
     "RULE_TYPES",
     "Anchor",
+    "CrowdConfig",
+    "CrowdRule",
     "Direction",
     "IntrusionConfig",
     "IntrusionRule",
@@ -30,6 +35,8 @@ __all__ = [
     "LineConfig",
     "LineCrossingConfig",
     "LineCrossingRule",
+    "LoiteringConfig",
+    "LoiteringRule",
     "Rule",
     "RuleConfigBase",
     "RuleHit",
@@ -38,6 +45,8 @@ __all__ = [
     "RulesError",
     "Shapes",
     "TrackRuleConfig",
+    "VehicleStationaryConfig",
+    "VehicleStationaryRule",
     "Zone",
     "ZoneConfig",
     "anchor_points",

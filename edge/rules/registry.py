@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from edge.rules.base import Rule, RuleConfigBase
+from edge.rules.crowd import CrowdConfig, CrowdRule
 from edge.rules.intrusion import IntrusionConfig, IntrusionRule
 from edge.rules.line_crossing import LineCrossingConfig, LineCrossingRule
+from edge.rules.loitering import LoiteringConfig, LoiteringRule
+from edge.rules.stationary import VehicleStationaryConfig, VehicleStationaryRule
 
 RULE_TYPES: dict[str, tuple[type[RuleConfigBase], type[Rule]]] = {
     "intrusion": (IntrusionConfig, IntrusionRule),
     "line_crossing": (LineCrossingConfig, LineCrossingRule),
+    "crowd": (CrowdConfig, CrowdRule),
+    "loitering": (LoiteringConfig, LoiteringRule),
+    "vehicle_stationary": (VehicleStationaryConfig, VehicleStationaryRule),
 }

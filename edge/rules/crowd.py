@@ -1,0 +1,106 @@
+"""Crowd: at least `min_count` objects of the watched classes in a zone for `min_duration_s`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import supervision as sv
+from pydantic import Field
+
+from edge.rules.base import Details, Rule, RuleConfigBase, Shapes, candidates, expect, pick
+from edge.rules.geometry import Name, anchor_points
+from edge.rules.hit import RuleHit
+from edge.rules.tracks import Cooldown
+from gridwatch.contracts import AlertKind
+
+
+class CrowdConfig(RuleConfigBase):
+    """Config of a crowd rule.
+
+    Example:
+        >>> CrowdConfig(id="square", zone="plaza", min_count=10, min_duration_s=30).clear_after_s
+        3.0
+    """
+
+    type: Literal["crowd"] = Field(default="crowd", description="Rule type")
+    zone: Name = Field(description="Name of the zone whose objects are counted")
+    min_count: int = Field(default=5, ge=1, description="Objects in the zone that make a crowd")
+    min_duration_s: float = Field(default=10.0, ge=0, description="Seconds the crowd must last before a hit")
+    clear_after_s: float = Field(
+        default=3.0, ge=0, description="Seconds the count must stay below min_count to end the episode"
+    )
+
+    def zone_refs(self) -> tuple[str, ...]:
+        """The zone it counts in."""
+        return (self.zone,)
+
+
+@dataclass
+class _Episode:
+    since: float
+    below_since: float | None = None
+    raised: bool = False
+
+
+class CrowdRule(Rule):
+    """One hit per episode of the zone holding at least `min_count` confirmed tracks.
+
+    An episode starts at the first frame with enough objects and ends once the count has stayed
+    below `min_count` for `clear_after_s`; shorter dips (missed detections) neither end it nor
+    restart its clock. The cooldown is per zone.
+    """
+
+    kind = AlertKind.CROWD
+
+    def __init__(self, config: RuleConfigBase, shapes: Shapes) -> None:
+        super().__init__(config, shapes)
+        self._config = expect(config, CrowdConfig)
+        self._zone = shapes.zone(self._config.zone)
+        self.geometry = self._zone
+        self._episode: _Episode | None = None
+        self._cooldown: Cooldown[str] = Cooldown(self._config.cooldown_s)
+
+    def evaluate(self, detections: sv.Detections, t: float, frame_index: int) -> list[RuleHit]:
+        """Count the watched objects in the zone; a hit when a crowd has lasted long enough."""
+        mask = candidates(detections, self._config.classes)
+        mask[mask] = self._zone.contains(anchor_points(pick(detections, mask), self._config.anchor))
+        count = int(np.count_nonzero(mask))
+        self._cooldown.prune(t)
+        if count < self._config.min_count:
+            self._below(t)
+            return []
+        episode = self._episode = self._episode or _Episode(since=t)
+        episode.below_since = None
+        if episode.raised or t - episode.since < self._config.min_duration_s:
+            return []
+        episode.raised = True
+        if not self._cooldown.ready(self._config.zone, t):
+            return []
+        self._cooldown.mark(self._config.zone, t)
+        details: Details = {
+            "zone": self._config.zone,
+            "count": count,
+            "duration_s": round(t - episode.since, 3),
+        }
+        return [self._hit(pick(detections, mask), t, frame_index, details)]
+
+    def _below(self, t: float) -> None:
+        """The count is below min_count at `t`: end the episode once that has lasted clear_after_s."""
+        if self._episode is None:
+            return
+        if self._episode.below_since is None:
+            self._episode.below_since = t
+        if t - self._episode.below_since >= self._config.clear_after_s:
+            self._episode = None
+
+    def reset(self) -> None:
+        """Forget the episode and the cooldown."""
+        self._episode = None
+        self._cooldown.clear()
+
+    @property
+    def state_size(self) -> int:
+        """1 while an episode is open, plus 1 while the zone's cooldown runs."""
+        return int(self._episode is not None) + len(self._cooldown)
