@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import onnxruntime as ort
@@ -34,10 +35,26 @@ def resolve_providers(wanted: list[Provider]) -> list[str]:
     return chosen
 
 
+_SESSIONS: dict[tuple[str, float, tuple[str, ...], int], ort.InferenceSession] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
 def open_session(path: Path, *, providers: list[Provider], threads: int) -> ort.InferenceSession:
-    """An inference session on `path` with the given providers and intra-op threads."""
+    """An inference session on `path` with the given providers and intra-op threads.
+
+    Sessions are shared within a process (onnxruntime's `run` is thread-safe), so sixteen cameras on
+    one model hold its weights once.
+    """
     if not path.is_file():
         raise ModelLoadError(f"ONNX file {path} does not exist (run `gridwatch models pull`?)")
+    key = (str(path.resolve()), path.stat().st_mtime, tuple(providers), threads)
+    with _SESSIONS_LOCK:
+        if key not in _SESSIONS:
+            _SESSIONS[key] = _new_session(path, providers=providers, threads=threads)
+        return _SESSIONS[key]
+
+
+def _new_session(path: Path, *, providers: list[Provider], threads: int) -> ort.InferenceSession:
     ort.disable_telemetry_events()  # edge boxes must not phone home
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads

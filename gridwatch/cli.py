@@ -20,11 +20,13 @@ def _register() -> None:
     """Attach each package's commands; the list is explicit, not discovered."""
     from api.cli import app as api_app
     from detectors.cli import detect
+    from edge.cli import app as edge_app
     from gridwatch.demo import demo
     from models.cli import app as models_app
 
     app.add_typer(models_app, name="models")
     app.add_typer(api_app, name="api")
+    app.add_typer(edge_app, name="edge")
     app.command(name="detect")(detect)
     app.command(name="demo")(demo)
 

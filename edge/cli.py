@@ -1,0 +1,64 @@
+"""`gridwatch edge run --config F [--once]`."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from edge.config import EdgeConfigError, load_edge_config
+from edge.worker import EdgeWorker, RunSummary
+from models.cli import ensure_model, fail
+from models.errors import ModelError
+from models.registry import find_model
+
+app = typer.Typer(
+    help="The edge worker: cameras → detections → rules → alerts to the centre.", no_args_is_help=True
+)
+err = Console(stderr=True)
+
+
+@app.command("run")
+def run(
+    config: Path = typer.Option(..., "--config", "-c", help="Edge YAML (see configs/edge.example.yaml)."),
+    once: bool = typer.Option(False, "--once", help="Read file sources to their end, send everything, exit."),
+) -> None:
+    """Run the edge worker until stopped (SIGINT/SIGTERM drain the outbox first)."""
+    try:
+        settings = load_edge_config(config)
+        for model in {camera.detector.model for camera in settings.cameras}:
+            ensure_model(find_model(model))
+        worker = EdgeWorker(settings)
+    except (EdgeConfigError, ModelError) as exc:
+        raise fail(str(exc)) from exc
+    if once and not worker.all_files:
+        raise fail("--once needs file sources only; this config has live streams")
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        err.print(f"signal {signal.Signals(signum).name}: stopping, draining the outbox")
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    summary = worker.run(once=once)
+    report(summary)
+    if not summary.drained:
+        err.print(f"[bold red]{summary.pending} alerts not delivered yet[/]; they stay in the outbox")
+        raise typer.Exit(code=1)
+
+
+def report(summary: RunSummary) -> None:
+    """Per-camera counters and delivery totals."""
+    table = Table(title="edge run")
+    for column in ("camera", "frames", "detector calls", "skipped by motion gate", "alerts"):
+        table.add_column(column)
+    for camera_id, stats in summary.cameras.items():
+        table.add_row(
+            camera_id, str(stats.frames), str(stats.detector_calls), str(stats.gated), str(stats.alerts)
+        )
+    err.print(table)
+    err.print(f"alerts delivered to the centre: {summary.delivered}; still queued: {summary.pending}")

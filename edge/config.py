@@ -1,0 +1,109 @@
+"""The edge box's configuration, read once from YAML and validated whole.
+
+Example (configs/edge.example.yaml has a full one):
+
+    device_id: edge-demo-01
+    api: {url: "http://127.0.0.1:8000", token: "..."}
+    cameras:
+      - id: cam-room
+        url: ../../shared/clips/one-by-one-person-detection.mp4
+        location: {lon: 116.3975, lat: 39.9087}
+        detect_fps: 5
+        rules:
+          zones: [{name: room, points: [[0, 0], [767, 0], [767, 431], [0, 431]]}]
+          rules: [{type: intrusion, id: room-intrusion, zone: room, classes: [person]}]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from detectors.config import DetectorConfig
+from edge.gate import GateConfig
+from edge.publisher import ApiConfig
+from edge.rules import RulesConfig
+from gridwatch.contracts.alert import Identifier, Location
+
+
+class EdgeConfigError(ValueError):
+    """The edge configuration is missing, malformed or inconsistent; the message names the field."""
+
+
+class CameraConfig(BaseModel):
+    """One camera: where to read it, where it is, how often to detect, and its rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Identifier = Field(description="Camera id, sent with every alert")
+    url: str = Field(min_length=1, description="rtsp://... or a video file (relative to the config file)")
+    location: Location = Field(description="Where the camera is (WGS-84); alerts are placed there")
+    detect_fps: float = Field(default=5.0, gt=0, le=60, description="Frames per second looked at")
+    realtime: bool = Field(default=False, description="Files only: replay at the clip's own rate")
+    open_timeout_s: float = Field(default=10.0, gt=0, description="Longest wait to open the stream")
+    read_timeout_s: float = Field(default=5.0, gt=0, description="Longest wait for a frame")
+    detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Model and thresholds")
+    motion: GateConfig = Field(default_factory=GateConfig, description="Motion gate in front of the detector")
+    rules: RulesConfig = Field(default_factory=RulesConfig, description="Zones, lines and rules")
+
+
+class EdgeConfig(BaseModel):
+    """The whole edge box."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    device_id: Identifier = Field(description="This edge box's id, as registered at the centre")
+    api: ApiConfig = Field(description="The central API")
+    data_dir: Path = Field(
+        default=Path("gridwatch-edge"), description="Outbox and state (relative to the file)"
+    )
+    drain_timeout_s: float = Field(default=30.0, ge=0, description="On stop, how long to keep sending")
+    cameras: list[CameraConfig] = Field(min_length=1, description="Cameras handled by this box")
+
+    @model_validator(mode="after")
+    def _unique_cameras(self) -> Self:
+        ids = [camera.id for camera in self.cameras]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"camera ids must be unique; repeated: {duplicates}")
+        return self
+
+
+def is_stream(url: str) -> bool:
+    """True for a network URL (rtsp://, http://...), False for a file path."""
+    return bool(urlsplit(url).scheme) and len(urlsplit(url).scheme) > 1
+
+
+def load_edge_config(path: Path) -> EdgeConfig:
+    """Read, validate and resolve relative paths against the file's folder."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise EdgeConfigError(f"cannot read edge config {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise EdgeConfigError(f"edge config {path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise EdgeConfigError(f"edge config {path} must be a mapping")
+    try:
+        config = EdgeConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']} (got {err.get('input')!r:.80})"
+            for err in exc.errors()
+        )
+        raise EdgeConfigError(f"edge config {path} is invalid: {problems}") from exc
+    return _resolved(config, path.parent)
+
+
+def _resolved(config: EdgeConfig, base: Path) -> EdgeConfig:
+    cameras = [
+        camera if is_stream(camera.url) or Path(camera.url).is_absolute()
+        else camera.model_copy(update={"url": str((base / camera.url).resolve())})
+        for camera in config.cameras
+    ]  # fmt: skip
+    data_dir = config.data_dir if config.data_dir.is_absolute() else base / config.data_dir
+    return config.model_copy(update={"cameras": cameras, "data_dir": data_dir})
