@@ -29,3 +29,14 @@ def make_engine(url: str) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def begin_write(session: Session) -> None:
+    """On SQLite, take the write lock now (BEGIN IMMEDIATE) so what this transaction reads cannot
+    go stale before it writes; PostgreSQL callers lock rows or keys instead. Call before writing."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is not None and not getattr(dbapi, "in_transaction", False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api.db import begin_write
 from api.errors import ForbiddenError
 from api.logic.lifecycle import Action, Status, next_status
 from api.logic.roles import may_act
@@ -45,6 +46,7 @@ def apply_action(
     *, session: Session, principal: Principal, code: str, body: ActionIn, now: datetime
 ) -> Event:
     """Take `body.action` on the event `code` as `principal`; 404 / 403 / 409 when not possible."""
+    begin_write(session)
     event = get_event(session=session, principal=principal, code=code, for_update=True)
     if not may_act(principal.role, body.action):
         raise ForbiddenError(f"role {principal.role.value} may not {body.action.value} events")

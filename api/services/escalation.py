@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.db import begin_write
 from api.logic.clocks import Deadlines, Milestones
 from api.logic.escalation import LEVEL_NAMES, Step, plan
 from api.orm import Event, Supervision
@@ -57,6 +58,7 @@ def _supervise(session: Session, event: Event, step: Step, now: datetime) -> Sup
 
 def escalate_once(*, session: Session, now: datetime) -> list[Supervision]:
     """Escalate every overdue open event for each deadline it newly missed; safe to run repeatedly."""
+    begin_write(session)
     events = session.scalars(
         select(Event).where(overdue_clause(now)).order_by(Event.id).with_for_update()
     ).all()

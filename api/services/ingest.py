@@ -21,7 +21,7 @@ from api.orm import AlertRow, Device, Event, EvidenceRow, Subscription
 from api.schemas.events import AlertAccepted
 from api.security import hash_token
 from api.services.events_open import open_event
-from api.services.spans import EventSpan, load_spans, write_spans
+from api.services.spans import EventSpan, load_spans, lock_keys, write_spans
 from api.services.webhooks import active_subscriptions
 from gridwatch.contracts.alert import Alert, Severity
 
@@ -82,6 +82,7 @@ def ingest_batch(
     rows are flushed together at commit, so the cost per alert stays small as batches grow.
     """
     wheres = _locate(centre, grids, items)
+    lock_keys(session, {(w.type_code, w.key) for w in wheres})
     batch = _Batch(
         session,
         centre,

@@ -10,9 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
+from api.db import begin_write
 from api.logic.correlation import OpenEvent, most_severe
 from api.logic.lifecycle import OPEN_STATUSES
 from api.orm import Base, Event
@@ -42,6 +43,18 @@ class EventSpan:
         self.first_seen = min(self.first_seen, observed_at)
         self.last_seen = max(self.last_seen, observed_at)
         self.severity = most_severe(self.severity, severity)
+
+
+def lock_keys(session: Session, pairs: set[tuple[str, str]]) -> None:
+    """Make concurrent writers (several API processes) correlate one at a time; call it first.
+
+    PostgreSQL: a transaction-scoped advisory lock per (type, key), taken in sorted order.
+    SQLite: BEGIN IMMEDIATE, so the batch reads what it writes under the single write lock.
+    """
+    begin_write(session)
+    if session.get_bind().dialect.name == "postgresql":
+        for type_code, key in sorted(pairs):
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{type_code}|{key}"})
 
 
 def load_spans(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[EventSpan]]:
