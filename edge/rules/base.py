@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from edge.rules.errors import RulesError
-from edge.rules.geometry import Anchor, Line, Name, Zone, anchor_points
+from edge.rules.geometry import Anchor, Line, Name, Point, Zone, anchor_points
 from edge.rules.hit import DetailValue, RuleHit
 from edge.rules.tracks import Cooldown, TrackStates
 from gridwatch.contracts import AlertKind, Severity
@@ -120,11 +120,10 @@ def pick(detections: sv.Detections, index: NDArray[np.bool_] | list[int]) -> sv.
 
 def class_mask(detections: sv.Detections, classes: tuple[str, ...]) -> NDArray[np.bool_]:
     """Detections whose `data["class_name"]` or `data["group"]` is one of `classes`."""
-    mask = np.zeros(len(detections), dtype=bool)
-    for key in ("class_name", "group"):
-        if key in detections.data:
-            mask |= np.isin(np.asarray(detections.data[key]).astype(str), classes)
-    return mask
+    wanted, blank = set(classes), [""] * len(detections)
+    names, groups = detections.data.get("class_name", blank), detections.data.get("group", blank)
+    matches = [str(name) in wanted or str(group) in wanted for name, group in zip(names, groups, strict=True)]
+    return np.array(matches, dtype=np.bool_).reshape(len(detections))
 
 
 class Rule(ABC):
@@ -184,22 +183,22 @@ class TrackRule(Rule, Generic[S]):
 
     def evaluate(self, detections: sv.Detections, t: float, frame_index: int) -> list[RuleHit]:
         """Update every confirmed track of the watched classes; one hit per object and episode."""
-        subset = pick(detections, candidates(detections, self._track_config.classes))
-        points = anchor_points(subset, self._track_config.anchor)
-        inside = np.ones(len(subset), dtype=np.bool_) if self._zone is None else self._zone.contains(points)
-        track_ids = subset.tracker_id if subset.tracker_id is not None else np.zeros(0, dtype=int)
+        index = np.flatnonzero(candidates(detections, self._track_config.classes))
+        points = anchor_points(detections, self._track_config.anchor)[index]
+        inside = np.ones(len(index), dtype=np.bool_) if self._zone is None else self._zone.contains(points)
+        track_ids = [] if detections.tracker_id is None else detections.tracker_id[index].tolist()
         hits: list[RuleHit] = []
-        for k, track_id in enumerate(track_ids.tolist()):
-            details = self._update(track_id, points[k], bool(inside[k]), t)
+        for k, (track_id, (x, y)) in enumerate(zip(track_ids, points.tolist(), strict=True)):
+            details = self._update(track_id, (x, y), bool(inside[k]), t)
             if details is not None and self._cooldown.ready(track_id, t):
                 self._cooldown.mark(track_id, t)
-                hits.append(self._hit(pick(subset, [k]), t, frame_index, details))
+                hits.append(self._hit(pick(detections, [int(index[k])]), t, frame_index, details))
         self._tracks.sweep(t)
         self._cooldown.prune(t)
         return hits
 
     @abstractmethod
-    def _update(self, track_id: int, point: NDArray[np.float64], inside: bool, t: float) -> Details | None:
+    def _update(self, track_id: int, point: Point, inside: bool, t: float) -> Details | None:
         """Advance one track; the hit details when its episode's condition is first met, else None."""
 
     def reset(self) -> None:

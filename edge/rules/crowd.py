@@ -65,7 +65,7 @@ class CrowdRule(Rule):
     def evaluate(self, detections: sv.Detections, t: float, frame_index: int) -> list[RuleHit]:
         """Count the watched objects in the zone; a hit when a crowd has lasted long enough."""
         mask = candidates(detections, self._config.classes)
-        mask[mask] = self._zone.contains(anchor_points(pick(detections, mask), self._config.anchor))
+        mask[mask] = self._zone.contains(anchor_points(detections, self._config.anchor)[mask])
         count = int(np.count_nonzero(mask))
         self._cooldown.prune(t)
         if count < self._config.min_count:

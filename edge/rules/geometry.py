@@ -45,12 +45,11 @@ class Direction(StrEnum):
     BOTH = "both"
 
 
-_POSITIONS = {Anchor.CENTER: sv.Position.CENTER, Anchor.BOTTOM_CENTER: sv.Position.BOTTOM_CENTER}
-
-
 def anchor_points(detections: sv.Detections, anchor: Anchor) -> Points:
     """The anchor point of every box, as an (N, 2) float64 array."""
-    return np.asarray(detections.get_anchors_coordinates(_POSITIONS[anchor]), dtype=np.float64).reshape(-1, 2)
+    x1, y1, x2, y2 = np.asarray(detections.xyxy, dtype=np.float64).reshape(-1, 4).T
+    y = y2 if anchor is Anchor.BOTTOM_CENTER else (y1 + y2) / 2
+    return np.column_stack([(x1 + x2) / 2, y])
 
 
 class ZoneConfig(BaseModel):
@@ -123,31 +122,45 @@ class Line:
     """A segment that tells which side points are on and which movements cross it."""
 
     name: str
-    start: NDArray[np.float64]
-    end: NDArray[np.float64]
+    start: Point
+    end: Point
 
     @classmethod
     def from_config(cls, config: LineConfig) -> Line:
         """Build the line from its config."""
-        return cls(name=config.name, start=np.asarray(config.start, float), end=np.asarray(config.end, float))
+        return cls(name=config.name, start=config.start, end=config.end)
 
     @property
     def points(self) -> Points:
         """The two ends as a (2, 2) array, for drawing."""
-        return np.stack([self.start, self.end])
+        return np.array([self.start, self.end], dtype=np.float64)
 
     def side(self, points: Points) -> NDArray[np.float64]:
         """Signed side of each point: < 0 on side A, > 0 on side B, 0 on the (infinite) line."""
-        return _cross(self.end - self.start, points - self.start)
+        start = np.array(self.start, dtype=np.float64)
+        return _cross(np.array(self.end, dtype=np.float64) - start, points - start)
 
-    def crossings(self, before: Points, after: Points) -> NDArray[np.int8]:
-        """For each movement before[i] → after[i]: +1 if it crosses the segment from A to B, -1 from B
-        to A, 0 if it does not cross the segment (a side change beyond its ends is no crossing)."""
-        side_before, side_after = self.side(before), self.side(after)
-        motion = after - before
-        ends_apart = _cross(motion, self.start - before) * _cross(motion, self.end - before) <= 0
-        crossed = (side_before * side_after < 0) & ends_apart
-        return np.where(crossed, np.sign(side_after), 0).astype(np.int8)
+    def crossing(self, before: Point, after: Point) -> int:
+        """+1 if the movement before → after crosses the segment from A to B, -1 from B to A, 0 if it
+        does not cross the segment (a side change beyond its ends is no crossing; so is touching it)."""
+        (sx, sy), (ex, ey) = self.start, self.end
+        side_before, side_after = self.side_of(before), self.side_of(after)
+        mx, my = after[0] - before[0], after[1] - before[1]
+        start_side = _cross2(mx, my, sx - before[0], sy - before[1])
+        end_side = _cross2(mx, my, ex - before[0], ey - before[1])
+        if side_before * side_after >= 0 or start_side * end_side > 0:
+            return 0
+        return 1 if side_after > 0 else -1
+
+    def side_of(self, point: Point) -> float:
+        """Signed side of one point: < 0 on side A, > 0 on side B, 0 on the (infinite) line."""
+        (sx, sy), (ex, ey) = self.start, self.end
+        return _cross2(ex - sx, ey - sy, point[0] - sx, point[1] - sy)
+
+
+def _cross2(ux: float, uy: float, vx: float, vy: float) -> float:
+    """z of the 2-D cross product (ux, uy) × (vx, vy)."""
+    return ux * vy - uy * vx
 
 
 def _cross(u: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray[np.float64]:

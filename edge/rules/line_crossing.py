@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
-from numpy.typing import NDArray
 from pydantic import Field
 
 from edge.rules.base import Details, RuleConfigBase, Shapes, TrackRule, TrackRuleConfig, expect
-from edge.rules.geometry import Direction, Name
+from edge.rules.geometry import Direction, Name, Point
 from gridwatch.contracts import AlertKind
 
 
@@ -36,7 +34,7 @@ class LineCrossingConfig(TrackRuleConfig):
 _SIGNS = {Direction.A_TO_B: (1,), Direction.B_TO_A: (-1,), Direction.BOTH: (1, -1)}
 
 
-class LineCrossingRule(TrackRule[NDArray[np.float64]]):
+class LineCrossingRule(TrackRule[Point]):
     """One hit per crossing of the segment (between an object's previous and current anchor).
 
     A track's state is its last anchor point that was not exactly on the line, so an object that
@@ -50,13 +48,13 @@ class LineCrossingRule(TrackRule[NDArray[np.float64]]):
         self._line = shapes.line(self._config.line)
         super().__init__(self._config, shapes, self._line, None)
 
-    def _update(self, track_id: int, point: NDArray[np.float64], inside: bool, t: float) -> Details | None:
+    def _update(self, track_id: int, point: Point, inside: bool, t: float) -> Details | None:
         before = self._tracks.get(track_id)
-        on_line = bool(self._line.side(point[None])[0] == 0)
+        on_line = self._line.side_of(point) == 0
         self._tracks.put(track_id, before if on_line and before is not None else point, t)
         if before is None:
             return None
-        sign = int(self._line.crossings(before[None], point[None])[0])
+        sign = self._line.crossing(before, point)
         if sign == 0 or sign not in _SIGNS[self._config.direction]:
             return None
         direction = Direction.A_TO_B if sign > 0 else Direction.B_TO_A

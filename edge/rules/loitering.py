@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-from numpy.typing import NDArray
 from pydantic import Field
 
 from edge.rules.base import Details, RuleConfigBase, Shapes, TrackRule, TrackRuleConfig, expect
-from edge.rules.geometry import Name
+from edge.rules.geometry import Name, Point
 from gridwatch.contracts import AlertKind
 
 
@@ -50,7 +48,7 @@ class LoiteringRule(TrackRule[_Dwell]):
         zone = shapes.zone(self._config.zone)
         super().__init__(self._config, shapes, zone, zone)
 
-    def _update(self, track_id: int, point: NDArray[np.float64], inside: bool, t: float) -> Details | None:
+    def _update(self, track_id: int, point: Point, inside: bool, t: float) -> Details | None:
         if not inside:
             self._tracks.drop(track_id)
             return None

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-from numpy.typing import NDArray
 from pydantic import Field
 
 from edge.rules.base import Details, RuleConfigBase, Shapes, TrackRule, TrackRuleConfig, expect
-from edge.rules.geometry import Name
+from edge.rules.geometry import Name, Point
 from gridwatch.contracts import AlertKind
 
 
@@ -41,7 +40,7 @@ class VehicleStationaryConfig(TrackRuleConfig):
 
 @dataclass
 class _Standing:
-    origin: NDArray[np.float64]
+    origin: Point
     since: float
     raised: bool = False
 
@@ -60,12 +59,12 @@ class VehicleStationaryRule(TrackRule[_Standing]):
         zone = None if self._config.zone is None else shapes.zone(self._config.zone)
         super().__init__(self._config, shapes, zone, zone)
 
-    def _update(self, track_id: int, point: NDArray[np.float64], inside: bool, t: float) -> Details | None:
+    def _update(self, track_id: int, point: Point, inside: bool, t: float) -> Details | None:
         if not inside:
             self._tracks.drop(track_id)
             return None
         state = self._tracks.get(track_id)
-        if state is None or float(np.hypot(*(point - state.origin))) > self._config.max_movement_px:
+        if state is None or math.dist(point, state.origin) > self._config.max_movement_px:
             state = _Standing(origin=point, since=t)
         self._tracks.put(track_id, state, t)
         still = t - state.since

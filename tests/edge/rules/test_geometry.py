@@ -55,6 +55,7 @@ def test_side_a_is_left_walking_start_to_end() -> None:
     sides = LINE.side(np.array([[200, 150], [200, 250], [500, 200]], dtype=np.float64))
     assert sides[0] < 0 < sides[1]
     assert sides[2] == 0
+    assert [LINE.side_of((200, 150)), LINE.side_of((200, 250))] == sides[:2].tolist()
 
 
 @pytest.mark.parametrize(
@@ -68,11 +69,12 @@ def test_side_a_is_left_walking_start_to_end() -> None:
         ((200, 150), (200, 190), 0),  # approaches but does not reach
         ((50, 150), (250, 250), 1),  # diagonal through the segment
         ((300, 150), (300, 250), 1),  # through an end point
+        ((200, 200), (200, 250), 0),  # starts on the line: no side to come from
+        ((200, 150), (200, 200), 0),  # ends on the line: not crossed yet
     ],
 )
-def test_crossings(before: tuple[float, float], after: tuple[float, float], expected: int) -> None:
-    result = LINE.crossings(np.array([before], dtype=np.float64), np.array([after], dtype=np.float64))
-    assert result.tolist() == [expected]
+def test_crossing(before: tuple[float, float], after: tuple[float, float], expected: int) -> None:
+    assert LINE.crossing(before, after) == expected
 
 
 @pytest.mark.parametrize(

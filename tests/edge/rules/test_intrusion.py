@@ -16,8 +16,9 @@ def intrusion(**fields: object) -> dict[str, object]:
     return {"id": "door", "type": "intrusion", "zone": "z", "min_frames": 3, "cooldown_s": 10.0} | fields
 
 
-def test_one_hit_per_object_per_episode_not_per_frame() -> None:
-    hits = run(build(intrusion(severity="high")), repeat(20, IN))
+@pytest.mark.parametrize("cooldown_s", [0.0, 10.0])
+def test_one_hit_per_object_per_episode_not_per_frame(cooldown_s: float) -> None:
+    hits = run(build(intrusion(severity="high", cooldown_s=cooldown_s)), repeat(100, IN))
     assert len(hits) == 1
     hit = hits[0]
     assert (hit.rule_id, hit.kind, hit.severity) == ("door", AlertKind.INTRUSION, Severity.HIGH)

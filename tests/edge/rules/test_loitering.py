@@ -30,6 +30,10 @@ def test_hit_once_after_min_duration(frames_inside: int, hits: int) -> None:
         )
 
 
+def test_one_hit_per_episode_without_cooldown() -> None:
+    assert len(run(build(loitering(cooldown_s=0.0)), repeat(300, IN))) == 1
+
+
 def test_leaving_restarts_the_dwell_clock() -> None:
     frames = (repeat(40, IN) + repeat(1, OUT)) * 3  # 8 s inside each time: never 10 s in a row
     assert run(build(loitering()), frames) == []

@@ -18,8 +18,11 @@ def car_at(x: float, y: float = 200.0, track: int = 1, name: str = "car") -> sv.
     return frame((name, x, y, track))
 
 
-def test_stationary_car_hits_once() -> None:
-    hits = run(build(stationary()), [car_at(200.0 + (k % 3) * 4) for k in range(200)])  # ±8 px jitter
+@pytest.mark.parametrize("cooldown_s", [0.0, 30.0])
+def test_stationary_car_hits_once(cooldown_s: float) -> None:
+    hits = run(
+        build(stationary(cooldown_s=cooldown_s)), [car_at(200.0 + (k % 3) * 4) for k in range(200)]
+    )  # ±8 px jitter
     assert len(hits) == 1
     assert (hits[0].kind, hits[0].frame_index, hits[0].details["stationary_s"]) == (
         AlertKind.VEHICLE_STATIONARY,
