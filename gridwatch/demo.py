@@ -1,53 +1,167 @@
-"""`gridwatch demo`: a short, self-contained run on a sample clip with embedded defaults."""
+"""`gridwatch demo`: the whole loop on one machine with embedded defaults, no broker.
+
+Starts the central API on SQLite, loads the demo county's grids, registers an edge box, runs the
+edge worker over the sample clips with the demo rules (`configs/edge.example.yaml`), then prints the
+grid events the centre made and saves their evidence snapshots.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import typer
+import yaml
 from rich.console import Console
+from rich.table import Table
 
-from detectors.cli import run_detection
-from detectors.config import DetectorConfig
+from edge.cli import report
+from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
+from edge.worker import EdgeWorker
+from models.cli import ensure_model
+from models.registry import find_model
 
-OPENCV_SAMPLE = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
-CLIP_NAME = "one-by-one-person-detection.mp4"
+CHECKOUT = Path(__file__).resolve().parents[1]
+CONFIGS = CHECKOUT / "configs"
+CENTRE = CONFIGS / "centre.example.yaml"
 err = Console(stderr=True)
 
 
-def sample_clip() -> Path | None:
-    """A sample clip: $GRIDWATCH_CLIPS, the shared clips beside the checkout, or OpenCV's sample data."""
-    candidates = (
-        [Path(os.environ["GRIDWATCH_CLIPS"]) / CLIP_NAME] if os.environ.get("GRIDWATCH_CLIPS") else []
-    )
-    checkout = Path(__file__).resolve().parents[1]
-    candidates += [
-        checkout.parent / "shared" / "clips" / CLIP_NAME,
-        Path.cwd().parent / "shared" / "clips" / CLIP_NAME,
-    ]
-    candidates.append(OPENCV_SAMPLE)
-    return next((path for path in candidates if path.is_file()), None)
-
-
 def demo(
-    clip: Path | None = typer.Option(None, "--clip", help="Video to run on (default: a sample clip)."),
-    out: Path = typer.Option(Path("gridwatch-demo"), "--out", help="Where to write results."),
-    fps: float = typer.Option(2.0, "--fps", min=0.1, help="Frames per second to process."),
+    out: Path = typer.Option(
+        Path("gridwatch-demo"), "--out", help="Folder for the database, outbox and evidence."
+    ),
+    edge_config: Path = typer.Option(
+        CONFIGS / "edge.example.yaml", "--edge-config", help="Edge YAML to run."
+    ),
 ) -> None:
-    """Fetch and convert the default model, detect objects in a sample clip, show where results are."""
-    source = clip or sample_clip()
-    if source is None:
-        err.print(
-            "[bold red]error:[/] no sample clip found: pass --clip FILE, set GRIDWATCH_CLIPS, or "
-            "`apt-get install opencv-doc` for OpenCV's sample video"
+    """Run the API, the demo grids and an edge worker on sample clips; print the grid events made."""
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    database = f"sqlite:///{out / 'centre.db'}"
+    _gridwatch("api", "import-grids", str(CONFIGS / "demo-county-grids.geojson"), "--database-url", database)
+    config = _edge_config(edge_config, out)
+    token = _token(database, "add-device", config.device_id)
+    user = _token(database, "add-user", f"demo-viewer-{os.getpid()}", "--role", "supervisor")
+    for model in {camera.detector.model for camera in config.cameras}:
+        ensure_model(find_model(model))
+    with _api(database) as url:
+        settings = config.model_copy(
+            update={"api": config.api.model_copy(update={"url": url, "token": token})}
         )
+        err.print(f"centre API at {url}; edge worker on {len(settings.cameras)} cameras")
+        err.print("sample clips: Intel IoT DevKit, CC BY 4.0")
+        summary = EdgeWorker(settings).run(once=True)
+        report(summary)
+        events = _events(url, user, out / "evidence")
+    _show(events, out, database)
+
+
+def _gridwatch(*args: str) -> str:
+    command = [sys.executable, "-m", "gridwatch", *args, "--centre-config", str(CENTRE)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        err.print(f"[bold red]error:[/] gridwatch {' '.join(args[:2])} failed: {result.stderr.strip()}")
         raise typer.Exit(code=2)
-    jsonl, snapshots = out / "detections.jsonl", out / "snapshots"
-    err.print(f"GridWatch demo: detecting objects in {source} at {fps:g} fps")
-    if "shared/clips" in str(source):
-        err.print("Sample videos by Intel IoT DevKit, CC BY 4.0")
-    run_detection(str(source), DetectorConfig(), fps=fps, jsonl=str(jsonl), snapshots=snapshots, track=True)
-    shots = len(list(snapshots.glob("*.jpg")))
-    err.print(f"\n[bold]Results[/]\n  detections (JSON Lines): {jsonl}")
-    err.print(f"  {shots} snapshots with boxes and labels: {snapshots}/")
+    return result.stdout.strip()
+
+
+def _token(database: str, command: str, *args: str) -> str:
+    output = _gridwatch("api", command, *args, "--database-url", database)
+    return output.splitlines()[-1].strip()
+
+
+def _edge_config(path: Path, out: Path) -> EdgeConfig:
+    try:
+        config = load_edge_config(path)
+    except EdgeConfigError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from exc
+    device = f"{config.device_id}-{os.getpid()}"  # a fresh edge box per demo run, so tokens never clash
+    return config.model_copy(update={"device_id": device, "data_dir": out / "edge"})
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _api(database: str) -> Iterator[str]:
+    port = _free_port()
+    log = (Path(database.removeprefix("sqlite:///")).parent / "api.log").open("w")
+    command = [
+        sys.executable,
+        "-m",
+        "gridwatch",
+        "api",
+        "serve",
+        "--port",
+        str(port),
+        "--database-url",
+        database,
+        "--centre-config",
+        str(CENTRE),
+    ]
+    with subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT) as process:
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(url, process)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(20)
+            log.close()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=2).is_success:
+                return
+        time.sleep(0.3)
+    err.print("[bold red]error:[/] the centre API did not start; see api.log")
+    raise typer.Exit(code=1)
+
+
+def _events(url: str, token: str, evidence_dir: Path) -> list[dict[str, Any]]:
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        items = client.get("/v1/events", params={"limit": 100}).raise_for_status().json()["items"]
+        for event in items:
+            detail = client.get(f"/v1/events/{event['code']}").raise_for_status().json()
+            first = detail["alerts"][0]["alert_id"] if detail["alerts"] else None
+            event["evidence_file"] = ""
+            if first is not None:
+                jpeg = client.get(f"/v1/events/{event['code']}/alerts/{first}/evidence")
+                if jpeg.is_success:
+                    path = evidence_dir / f"{event['code']}.jpg"
+                    path.write_bytes(jpeg.content)
+                    event["evidence_file"] = str(path)
+    return list(items)
+
+
+def _show(events: list[dict[str, Any]], out: Path, database: str) -> None:
+    table = Table(title=f"grid events made by the centre ({len(events)})")
+    for column in ("code", "type", "grid path", "first seen", "alerts", "evidence file"):
+        table.add_column(column, overflow="fold")
+    for event in events:
+        table.add_row(event["code"], event["type_code"], event["grid_path"], event["first_seen"],
+                      str(event["alert_count"]), event["evidence_file"])  # fmt: skip
+    Console(width=max(160, Console().width)).print(table)
+    err.print(f"\nWhere to look: evidence snapshots in {out / 'evidence'}/")
+    err.print(f"  the centre's database: {out / 'centre.db'}")
+    err.print(f"  browse it: gridwatch api serve --database-url {database} --centre-config {CENTRE}")
+    with (out / "events.yaml").open("w", encoding="utf-8") as handle:
+        yaml.safe_dump({"events": events}, handle, allow_unicode=True)
