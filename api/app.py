@@ -19,7 +19,7 @@ from api import jobs, migrate
 from api.centre import load_centre_config
 from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
-from api.errors import ApiError, ConflictError
+from api.errors import ApiError, ConfigError, ConflictError
 from api.metrics import ApiMetrics
 from api.routes import admin, alerts, events, grids, health, stats, webhooks
 from api.services.batcher import GroupCommitter
@@ -61,6 +61,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ctx: ApiContext = app.state.ctx
     if ctx.settings.should_migrate_on_start:
         await asyncio.to_thread(migrate.upgrade, ctx.engine)
+    elif not await asyncio.to_thread(migrate.is_current, ctx.engine):
+        raise ConfigError("the database schema is not the newest: run `gridwatch api migrate` first")
     cells = await asyncio.to_thread(jobs.reload_grids, ctx)
     logger.info("grid index holds %d cells", cells)
     committer = GroupCommitter(partial(jobs.store_alerts, ctx), max_size=ctx.settings.batch_max_size)

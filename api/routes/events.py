@@ -27,11 +27,12 @@ def get_events(
     since: Annotated[datetime | None, Query(description="Opened at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="Opened before (ISO 8601)")] = None,
     overdue: Annotated[bool | None, Query(description="Only events past (true) / within (false) SLA")] = None,
+    located: Annotated[bool | None, Query(description="false: only events outside every cell")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> EventPage:
     """Events in your scope, newest first."""
-    filters = EventFilter(tuple(status or ()), type, grid, since, until, overdue)
+    filters = EventFilter(tuple(status or ()), type, grid, since, until, overdue, located)
     rows, next_cursor = list_events(
         session=session,
         principal=principal,

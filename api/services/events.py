@@ -28,6 +28,7 @@ class EventFilter:
     since: datetime | None = None
     until: datetime | None = None
     overdue: bool | None = None
+    located: bool | None = None
 
 
 def encode_cursor(event_id: int) -> str:
@@ -77,6 +78,8 @@ def _filtered(session: Session, query: Select[Event], f: EventFilter, now: datet
         query = query.where(Event.created_at >= f.since)
     if f.until:
         query = query.where(Event.created_at < f.until)
+    if f.located is not None:
+        query = query.where(Event.located.is_(f.located))
     if f.overdue is not None:
         clause = overdue_clause(now)
         query = query.where(clause if f.overdue else ~clause)

@@ -137,6 +137,8 @@ def test_alert_outside_every_cell_becomes_a_flagged_event(world: World) -> None:
     detail = world.client.get(f"/v1/events/{reply['event_code']}", headers=world.as_user("admin")).json()
     assert detail["event"]["located"] is False
     assert "outside every" in detail["history"][0]["note"]
+    flagged = world.client.get("/v1/events?located=false", headers=world.as_user("admin")).json()
+    assert [e["code"] for e in flagged["items"]] == [reply["event_code"]]
 
 
 def test_alert_storm_makes_one_event_with_all_alerts_and_a_replay_adds_nothing(

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app as cli
 from api.db import make_engine
+from api.errors import ConfigError
 from api.migrate import is_current
 from api.settings import ApiSettings
 from tests.api.builders import REPO, make_alert
@@ -31,6 +32,13 @@ def test_fresh_sqlite_is_migrated_on_start_in_wal_mode(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_an_unmigrated_database_is_refused_unless_migration_on_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    app = create_app(ApiSettings(database_url=url, centre_config=CENTRE, migrate_on_start=False))
+    with pytest.raises(ConfigError, match="gridwatch api migrate"), TestClient(app):
+        pass
 
 
 def test_openapi_documents_the_routes(world: World) -> None:
