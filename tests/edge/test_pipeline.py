@@ -124,6 +124,7 @@ def test_alerts_are_queued_with_evidence_drawn_where_the_person_is(runs: Runs) -
         assert box.label == "person"
         assert box.track_id is not None
         image = cv2.imdecode(np.frombuffer(alert.evidence.snapshot_bytes(), np.uint8), cv2.IMREAD_COLOR)
+        assert image is not None
         assert image.shape == (432, 768, 3)
         x1, y1, _, _ = (round(v) for v in box.box)
         edge = image[max(y1, 30) : max(y1, 30) + 40, x1 : x1 + 2].astype(int)  # the box's left edge
