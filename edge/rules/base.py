@@ -6,10 +6,13 @@ same object is reported before `cooldown_s` has passed, even when a new episode 
 an episode whose condition is met inside the cooldown stays silent to its end. Per-object episodes
 end when the object leaves the zone or its track has not been seen for more than `lost_after_s`;
 its state is forgotten then. A frame in which a track is missing neither ends nor advances it.
+With `id_switch_radius_px` set, a new track id appearing where a reported track just vanished
+inherits that track's cooldown (a tracker id switch is not a new object).
 """
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Generic, TypeVar
@@ -21,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from edge.rules.errors import RulesError
 from edge.rules.geometry import Anchor, Line, Name, Point, Zone, anchor_points
+from edge.rules.handover import IdSwitchGuard
 from edge.rules.hit import DetailValue, RuleHit
 from edge.rules.tracks import Cooldown, TrackStates
 from gridwatch.contracts import AlertKind, Severity
@@ -28,6 +32,7 @@ from gridwatch.contracts import AlertKind, Severity
 S = TypeVar("S")
 C = TypeVar("C", bound="RuleConfigBase")
 Details = dict[str, DetailValue]
+logger = logging.getLogger(__name__)
 
 
 class RuleConfigBase(BaseModel):
@@ -71,6 +76,12 @@ class TrackRuleConfig(RuleConfigBase):
 
     lost_after_s: float = Field(
         default=2.0, gt=0, description="A track unseen for longer ends its episode and is forgotten"
+    )
+    id_switch_radius_px: float | None = Field(
+        default=None,
+        gt=0,
+        description="If set: a new track id whose anchor is this close to where a reported track vanished "
+        "(at most lost_after_s ago) is taken as that object under a new id and shares its cooldown",
     )
 
 
@@ -180,6 +191,8 @@ class TrackRule(Rule, Generic[S]):
         self._zone = zone
         self._tracks: TrackStates[S] = TrackStates(config.lost_after_s)
         self._cooldown: Cooldown[int] = Cooldown(config.cooldown_s)
+        radius, lost_after_s = config.id_switch_radius_px, config.lost_after_s
+        self._guard = None if radius is None else IdSwitchGuard(radius, lost_after_s, config.cooldown_s)
 
     def evaluate(self, detections: sv.Detections, t: float, frame_index: int) -> list[RuleHit]:
         """Update every confirmed track of the watched classes; one hit per object and episode."""
@@ -187,15 +200,31 @@ class TrackRule(Rule, Generic[S]):
         points = anchor_points(detections, self._track_config.anchor)[index]
         inside = np.ones(len(index), dtype=np.bool_) if self._zone is None else self._zone.contains(points)
         track_ids = [] if detections.tracker_id is None else detections.tracker_id[index].tolist()
-        hits: list[RuleHit] = []
+        visible, hits = set(track_ids), []
         for k, (track_id, (x, y)) in enumerate(zip(track_ids, points.tolist(), strict=True)):
             details = self._update(track_id, (x, y), bool(inside[k]), t)
-            if details is not None and self._cooldown.ready(track_id, t):
-                self._cooldown.mark(track_id, t)
+            if self._guard is not None:
+                self._guard.seen(track_id, (x, y), t)
+            if details is not None and self._allowed(track_id, (x, y), t, visible):
                 hits.append(self._hit(pick(detections, [int(index[k])]), t, frame_index, details))
         self._tracks.sweep(t)
         self._cooldown.prune(t)
+        if self._guard is not None:
+            self._guard.prune(t)
         return hits
+
+    def _allowed(self, track_id: int, point: Point, t: float, visible: set[int]) -> bool:
+        """Whether a hit for the track may be raised now; records it (cooldown, reported position)."""
+        if not self._cooldown.ready(track_id, t):
+            return False
+        old_id = None if self._guard is None else self._guard.switched_from(track_id, point, t, visible)
+        hit_t = t if old_id is None or self._guard is None else self._guard.hit_time(old_id)
+        self._cooldown.mark(track_id, hit_t)
+        if self._guard is not None:
+            self._guard.reported(track_id, point, t, hit_t)
+        if old_id is not None:
+            logger.debug("rule %s: track %d looks like track %d under a new id", self.id, track_id, old_id)
+        return old_id is None
 
     @abstractmethod
     def _update(self, track_id: int, point: Point, inside: bool, t: float) -> Details | None:
@@ -205,8 +234,10 @@ class TrackRule(Rule, Generic[S]):
         """Forget all tracks and cooldowns."""
         self._tracks.clear()
         self._cooldown.clear()
+        if self._guard is not None:
+            self._guard.clear()
 
     @property
     def state_size(self) -> int:
-        """Tracks remembered plus cooldowns still running."""
-        return len(self._tracks) + len(self._cooldown)
+        """Tracks remembered plus cooldowns still running (and reported tracks followed for id switches)."""
+        return len(self._tracks) + len(self._cooldown) + (0 if self._guard is None else len(self._guard))

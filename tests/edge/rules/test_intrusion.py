@@ -6,7 +6,7 @@ import pytest
 
 from edge.rules import IntrusionRule
 from gridwatch.contracts import AlertKind, Severity
-from tests.edge.rules.builders import build, frame, repeat, run
+from tests.edge.rules.builders import Obj, build, frame, repeat, run
 
 IN = ("person", 200.0, 200.0, 1)
 OUT = ("person", 400.0, 400.0, 1)
@@ -100,3 +100,25 @@ def test_reset_forgets_everything() -> None:
 
 def test_rule_class_is_registered() -> None:
     assert isinstance(build(intrusion()).rules[0], IntrusionRule)
+
+
+@pytest.mark.parametrize(
+    ("radius", "second", "keep_first", "hits"),
+    [
+        (None, ("person", 205.0, 200.0, 2), False, 2),  # off: a new id is a new object
+        (50.0, ("person", 205.0, 200.0, 2), False, 1),  # same place, old id gone: an id switch
+        (50.0, ("person", 280.0, 280.0, 2), False, 2),  # too far away: another person
+        (50.0, ("person", 205.0, 200.0, 2), True, 2),  # old id still visible: two people
+    ],
+)
+def test_id_switch_guard(radius: float | None, second: Obj, keep_first: bool, hits: int) -> None:
+    rules = build(intrusion(id_switch_radius_px=radius, cooldown_s=30.0))
+    frames = repeat(5, IN) + [frame(second, *([IN] if keep_first else [])) for _ in range(5)]
+    assert len(run(rules, frames)) == hits
+
+
+def test_id_switch_guard_state_is_bounded() -> None:
+    rules = build(intrusion(id_switch_radius_px=50.0, cooldown_s=1.0))
+    run(rules, [frame(("person", 200.0, 200.0, k // 5)) for k in range(50)])  # a new id every second
+    run(rules, [frame()] * 15, start=50)
+    assert rules.state_size == 0
