@@ -91,7 +91,9 @@ def ingest_batch(
         devices=_devices(session, {hash_token(i.token) for i in items}),
         answered=_answered(session, [i.alert.alert_id for i in items]),
         subscriptions=active_subscriptions(session=session),
-        spans=load_spans(session, {(w.type_code, w.key) for w in wheres}),
+        spans=load_spans(
+            session, {(w.type_code, w.key) for w in wheres}, seen_since=_earliest(centre, items)
+        ),
     )
     results: list[Accepted | ApiError] = []
     with session.no_autoflush:
@@ -112,6 +114,12 @@ def _insert_rows(batch: _Batch) -> None:
         batch.session.execute(insert(AlertRow), batch.alert_rows)
     if batch.evidence_rows:
         batch.session.execute(insert(EvidenceRow), batch.evidence_rows)
+
+
+def _earliest(centre: CentreConfig, items: Sequence[IngestItem]) -> datetime:
+    """Open events last seen before this cannot take any alert of the batch."""
+    widest = max(centre.window_minutes(code) for code in centre.event_types)
+    return min(i.alert.observed_at for i in items) - timedelta(minutes=widest)
 
 
 def _locate(centre: CentreConfig, grids: GridState, items: Sequence[IngestItem]) -> list[_Where]:

@@ -57,8 +57,11 @@ def lock_keys(session: Session, pairs: set[tuple[str, str]]) -> None:
             session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{type_code}|{key}"})
 
 
-def load_spans(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[EventSpan]]:
-    """Spans of the open events of each (type, correlation key), one query for the whole batch."""
+def load_spans(
+    session: Session, pairs: set[tuple[str, str]], *, seen_since: datetime
+) -> dict[tuple[str, str], list[EventSpan]]:
+    """Spans of the open events of each (type, correlation key) last seen after `seen_since`, in one
+    query for the whole batch (older open events cannot be joined, so they are not loaded)."""
     found: dict[tuple[str, str], list[EventSpan]] = {pair: [] for pair in pairs}
     rows = session.execute(
         select(
