@@ -5,6 +5,19 @@ Build a camera's rules once from its config and call `evaluate` on every process
     rules = build_rules(RulesConfig.model_validate(camera_yaml))
     hits = rules.evaluate(tracked_detections, t=frame.pts, frame_index=frame.index)
 
+Config of one camera (YAML; a camera's `rules:` key in the edge config):
+
+    zones:
+      - {name: yard, points: [[100, 100], [540, 100], [540, 400], [100, 400]]}
+    lines:
+      - {name: gate, start: [100, 300], end: [540, 300]}   # walking start → end, side A is on the left
+    rules:
+      - {id: yard-intrusion, type: intrusion, zone: yard, classes: [person], min_frames: 3, severity: high}
+      - {id: gate-in, type: line_crossing, line: gate, direction: a_to_b}
+      - {id: yard-crowd, type: crowd, zone: yard, min_count: 5, min_duration_s: 10, clear_after_s: 3}
+      - {id: yard-loitering, type: loitering, zone: yard, min_duration_s: 60}
+      - {id: yard-parking, type: vehicle_stationary, zone: yard, classes: [vehicle], min_duration_s: 120}
+
 Each rule reports one hit per object (crowd: per zone) and episode, never one per frame, with a
 cooldown; see `edge.rules.base` for the exact episode semantics and `edge.rules.geometry` for the
 line side convention.

@@ -71,20 +71,23 @@ class CrowdRule(Rule):
         if count < self._config.min_count:
             self._below(t)
             return []
+        duration = self._above(t)
+        if duration is None:
+            return []
+        details: Details = {"zone": self._config.zone, "count": count, "duration_s": round(duration, 3)}
+        return [self._hit(pick(detections, mask), t, frame_index, details)]
+
+    def _above(self, t: float) -> float | None:
+        """The count is at least min_count at `t`: the crowd's duration if this raises the episode."""
         episode = self._episode = self._episode or _Episode(since=t)
         episode.below_since = None
         if episode.raised or t - episode.since < self._config.min_duration_s:
-            return []
+            return None
         episode.raised = True
         if not self._cooldown.ready(self._config.zone, t):
-            return []
+            return None
         self._cooldown.mark(self._config.zone, t)
-        details: Details = {
-            "zone": self._config.zone,
-            "count": count,
-            "duration_s": round(t - episode.since, 3),
-        }
-        return [self._hit(pick(detections, mask), t, frame_index, details)]
+        return t - episode.since
 
     def _below(self, t: float) -> None:
         """The count is below min_count at `t`: end the episode once that has lasted clear_after_s."""

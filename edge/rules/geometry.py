@@ -119,7 +119,13 @@ class Zone:
 
 @dataclass(frozen=True, eq=False)
 class Line:
-    """A segment that tells which side points are on and which movements cross it."""
+    """A segment that tells which side points are on and which movements cross it.
+
+    Example:
+        >>> gate = Line(name="gate", start=(0.0, 100.0), end=(200.0, 100.0))  # A is above it
+        >>> gate.crossing((50.0, 80.0), (50.0, 120.0)), gate.crossing((250.0, 80.0), (250.0, 120.0))
+        (1, 0)
+    """
 
     name: str
     start: Point

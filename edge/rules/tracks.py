@@ -57,6 +57,12 @@ class Cooldown(Generic[K]):
     """After a hit for a key, no new hit for that key until `cooldown_s` has passed.
 
     Keys whose cooldown has passed are pruned, so memory stays bounded.
+
+    Example:
+        >>> cooldown: Cooldown[int] = Cooldown(cooldown_s=10.0)
+        >>> cooldown.mark(7, t=0.0)
+        >>> cooldown.ready(7, t=5.0), cooldown.ready(7, t=10.0)
+        (False, True)
     """
 
     def __init__(self, cooldown_s: float) -> None:
