@@ -84,6 +84,8 @@ def load_edge_config(path: Path) -> EdgeConfig:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise EdgeConfigError(f"cannot read edge config {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise EdgeConfigError(f"edge config {path} is not UTF-8 text: {exc}") from exc
     except yaml.YAMLError as exc:
         raise EdgeConfigError(f"edge config {path} is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):

@@ -1,0 +1,187 @@
+"""The edge YAML: the example loads, and every kind of mistake is refused with a message naming it."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from edge.config import EdgeConfig, EdgeConfigError, is_stream, load_edge_config
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "configs" / "edge.example.yaml"
+
+Raw = dict[str, Any]
+
+
+def valid_config() -> Raw:
+    """A small valid edge config: one file camera with a zone, a line and two rules."""
+    return {
+        "device_id": "edge-test",
+        "api": {"url": "http://127.0.0.1:9", "token": "a-device-token"},
+        "cameras": [
+            {
+                "id": "cam-1",
+                "url": "clip.mp4",
+                "location": {"lon": 118.702, "lat": 32.002},
+                "rules": {
+                    "zones": [{"name": "yard", "points": [[0, 0], [100, 0], [100, 100], [0, 100]]}],
+                    "lines": [{"name": "gate", "start": [50, 0], "end": [50, 100]}],
+                    "rules": [
+                        {"type": "intrusion", "id": "yard-intrusion", "zone": "yard"},
+                        {"type": "line_crossing", "id": "gate-crossing", "line": "gate"},
+                    ],
+                },
+            }
+        ],
+    }
+
+
+def write(tmp_path: Path, raw: object) -> Path:
+    path = tmp_path / "edge.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+def camera(raw: Raw, k: int = 0) -> Raw:
+    cameras: list[Raw] = raw["cameras"]
+    return cameras[k]
+
+
+def second_camera(raw: Raw) -> None:
+    raw["cameras"].append({**copy.deepcopy(camera(raw)), "id": "cam-2"})
+
+
+def test_the_example_loads_and_its_clips_exist() -> None:
+    config = load_edge_config(EXAMPLE)
+    assert [c.id for c in config.cameras] == ["cam-room", "cam-lot"]
+    for cam in config.cameras:
+        assert not is_stream(cam.url)
+        assert Path(cam.url).is_absolute(), cam.url
+        assert Path(cam.url).is_file(), f"{cam.id}: {cam.url} does not exist"
+    assert config.data_dir == EXAMPLE.parent / "../gridwatch-edge"
+
+
+def test_a_valid_config_resolves_relative_paths_against_its_folder(tmp_path: Path) -> None:
+    raw = valid_config()
+    second_camera(raw)
+    camera(raw, 1)["url"] = "rtsp://127.0.0.1:8554/cam"
+    config = load_edge_config(write(tmp_path, raw))
+    assert isinstance(config, EdgeConfig)
+    assert config.cameras[0].url == str(tmp_path / "clip.mp4")
+    assert config.cameras[1].url == "rtsp://127.0.0.1:8554/cam"  # streams are left alone
+    assert config.data_dir == tmp_path / "gridwatch-edge"
+
+
+def add(key: str, where: Callable[[Raw], Raw] = lambda raw: raw) -> Callable[[Raw], None]:
+    def change(raw: Raw) -> None:
+        where(raw)[key] = 1
+
+    return change
+
+
+def set_at(value: object, where: Callable[[Raw], Raw], key: str) -> Callable[[Raw], None]:
+    def change(raw: Raw) -> None:
+        where(raw)[key] = value
+
+    return change
+
+
+def zone(raw: Raw) -> Raw:
+    zones: list[Raw] = camera(raw)["rules"]["zones"]
+    return zones[0]
+
+
+BOWTIE = [[0, 0], [100, 100], [100, 0], [0, 100]]
+
+
+def rule(raw: Raw) -> Raw:
+    rules: list[Raw] = camera(raw)["rules"]["rules"]
+    return rules[0]
+
+
+def duplicate_camera(raw: Raw) -> None:
+    raw["cameras"].append(copy.deepcopy(camera(raw)))
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (add("colour"), ["colour", "Extra inputs"]),
+        (add("zoom", camera), ["cameras.0.zoom", "Extra inputs"]),
+        (add("speed", rule), ["yard-intrusion", "speed", "Extra inputs"]),
+        (add("shape", zone), ["zone", "shape", "Extra inputs"]),
+        (add("sensitivity", lambda raw: camera(raw).setdefault("motion", {})), ["motion.sensitivity"]),
+        (set_at([[0, 0], [10, 10]], zone, "points"), ["zone 'yard'", "at least 3 points"]),
+        (set_at(BOWTIE, zone, "points"), ["zone 'yard'", "Self-intersection"]),
+        (set_at("garden", rule, "zone"), ["yard-intrusion", "unknown zone 'garden'"]),
+        (set_at("teleport", rule, "type"), ["yard-intrusion", "type 'teleport'"]),
+        (duplicate_camera, ["camera ids must be unique", "cam-1"]),
+        (set_at(181, lambda raw: camera(raw)["location"], "lon"), ["cameras.0.location.lon", "181"]),
+        (set_at(-90.5, lambda raw: camera(raw)["location"], "lat"), ["cameras.0.location.lat", "-90.5"]),
+        (set_at("short", lambda raw: raw["api"], "token"), ["api.token"]),
+        (set_at([], lambda raw: raw, "cameras"), ["cameras"]),
+        (set_at("cam 1", camera, "id"), ["cameras.0.id", "cam 1"]),
+    ],
+    ids=[
+        "unknown top-level key", "unknown camera key", "unknown rule key", "unknown zone key",
+        "unknown motion key", "two-point polygon", "self-intersecting polygon", "unknown zone in a rule",
+        "unknown rule type", "duplicate camera ids", "longitude out of range", "latitude out of range",
+        "short token", "no cameras", "camera id with a space",
+    ],
+)  # fmt: skip
+def test_mistakes_are_refused_naming_them(
+    tmp_path: Path, change: Callable[[Raw], None], named: list[str]
+) -> None:
+    raw = valid_config()
+    change(raw)
+    path = write(tmp_path, raw)
+    with pytest.raises(EdgeConfigError) as caught:
+        load_edge_config(path)
+    message = str(caught.value)
+    assert str(path) in message
+    for part in named:
+        assert part in message, f"{part!r} not in {message!r}"
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (b"device_id: [unclosed\n", "not valid YAML"),
+        (b"\xff\xfe\x00binary, not text", "not UTF-8 text"),
+        (b"- just\n- a list\n", "must be a mapping"),
+        (b"", "must be a mapping"),
+        (b"just a string", "must be a mapping"),
+    ],
+    ids=["broken YAML", "not UTF-8", "a list", "empty file", "a scalar"],
+)
+def test_files_that_are_not_a_config_are_refused_naming_them(
+    tmp_path: Path, content: bytes, named: str
+) -> None:
+    path = tmp_path / "edge.yaml"
+    path.write_bytes(content)
+    with pytest.raises(EdgeConfigError, match=named) as caught:
+        load_edge_config(path)
+    assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["missing.yaml", "a-folder"])
+def test_an_unreadable_file_is_refused_naming_it(tmp_path: Path, name: str) -> None:
+    (tmp_path / "a-folder").mkdir()
+    path = tmp_path / name
+    with pytest.raises(EdgeConfigError, match="cannot read edge config") as caught:
+        load_edge_config(path)
+    assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "stream"),
+    [("rtsp://cam/1", True), ("http://cam/1.mjpg", True), ("clip.mp4", False), ("/abs/clip.mp4", False),
+     ("C:/clips/a.mp4", False)],
+)  # fmt: skip
+def test_is_stream(url: str, stream: bool) -> None:
+    assert is_stream(url) is stream

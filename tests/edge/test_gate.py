@@ -1,0 +1,111 @@
+"""The motion gate on synthetic frames: what passes to the detector, what is skipped, and why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from edge.gate import GateConfig, MotionGate
+
+HEIGHT, WIDTH = 240, 320
+
+
+def grey_frame(level: int = 100) -> NDArray[np.uint8]:
+    """A uniform BGR frame."""
+    return np.full((HEIGHT, WIDTH, 3), level, dtype=np.uint8)
+
+
+def with_patch(frame: NDArray[np.uint8], size: int, level: int = 255) -> NDArray[np.uint8]:
+    """A copy of `frame` with a bright square of `size` pixels in the middle."""
+    out = frame.copy()
+    y, x = HEIGHT // 2 - size // 2, WIDTH // 2 - size // 2
+    out[y : y + size, x : x + size] = level
+    return out
+
+
+def decisions(gate: MotionGate, frames: list[NDArray[np.uint8]], step_s: float = 0.2) -> list[str]:
+    """Run frames through the gate at `step_s` apart; 'pass:reason' or 'skip'."""
+    out = []
+    for k, frame in enumerate(frames):
+        decision = gate.check(frame, k * step_s)
+        out.append(f"pass:{decision.reason}" if decision.run else "skip")
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "second", "expected"),
+    [
+        ("identical frame", grey_frame(), "skip"),
+        ("patch of 40 px (~2 % of the picture)", with_patch(grey_frame(), 40), "pass:motion"),
+        ("uniform change of 10 grey levels (< pixel_threshold)", grey_frame(110), "skip"),
+        ("uniform change of 40 grey levels (> pixel_threshold)", grey_frame(140), "pass:motion"),
+        ("a single changed pixel (< min_changed)", with_patch(grey_frame(), 1), "skip"),
+    ],
+)
+def test_second_frame_against_the_first(name: str, second: NDArray[np.uint8], expected: str) -> None:
+    gate = MotionGate(GateConfig())
+    assert decisions(gate, [grey_frame(), second]) == ["pass:first frame", expected], name
+
+
+def test_noise_below_pixel_threshold_is_skipped() -> None:
+    rng = np.random.default_rng(7)
+    base = grey_frame()
+    noisy = [
+        np.clip(base.astype(np.int16) + rng.integers(-10, 11, base.shape), 0, 255).astype(np.uint8)
+        for _ in range(5)
+    ]
+    gate = MotionGate(GateConfig(pixel_threshold=25))
+    assert decisions(gate, [base, *noisy]) == ["pass:first frame"] + ["skip"] * 5
+
+
+def test_the_changed_fraction_is_reported() -> None:
+    gate = MotionGate(GateConfig())
+    gate.check(grey_frame(), 0.0)
+    assert gate.check(grey_frame(), 0.2).changed == 0.0
+    assert gate.check(grey_frame(200), 0.4).changed == 1.0
+
+
+def test_slow_drift_adds_up_against_the_last_passed_frame() -> None:
+    # Each frame is 10 grey levels brighter than the one before: no single step crosses the
+    # threshold of 25, but the third step is 30 levels from the last frame that passed.
+    frames = [grey_frame(100 + 10 * k) for k in range(7)]
+    gate = MotionGate(GateConfig(pixel_threshold=25))
+    assert decisions(gate, frames) == [
+        "pass:first frame", "skip", "skip", "pass:motion", "skip", "skip", "pass:motion",
+    ]  # fmt: skip
+
+
+def test_max_skip_forces_a_refresh_on_a_still_picture() -> None:
+    gate = MotionGate(GateConfig(max_skip_s=1.0))
+    # Eleven identical frames 0.2 s apart: t = 0 passes, t = 1.0 and t = 2.0 are refreshes.
+    got = decisions(gate, [grey_frame()] * 11, step_s=0.2)
+    assert [k for k, d in enumerate(got) if d != "skip"] == [0, 5, 10]
+    assert got[5] == got[10] == "pass:refresh"
+
+
+def test_a_disabled_gate_passes_everything() -> None:
+    gate = MotionGate(GateConfig(enabled=False))
+    assert decisions(gate, [grey_frame()] * 4) == ["pass:gate off"] * 4
+    assert (gate.passed, gate.skipped) == (4, 0)
+
+
+def test_reset_and_a_new_frame_size_start_over() -> None:
+    gate = MotionGate(GateConfig())
+    gate.check(grey_frame(), 0.0)
+    gate.reset()
+    assert gate.check(grey_frame(), 0.2).reason == "first frame"
+    square = np.full((WIDTH, WIDTH, 3), 100, dtype=np.uint8)  # another aspect ratio: another grey size
+    assert gate.check(square, 0.4).reason == "first frame"
+
+
+def test_counters_add_up() -> None:
+    base = grey_frame()
+    frames = [base, base, with_patch(base, 40), with_patch(base, 40), base, grey_frame(105), base]
+    gate = MotionGate(GateConfig(max_skip_s=100))
+    got = decisions(gate, frames)
+    # first frame; same; patch appears; same as the new reference; patch gone; faint; same.
+    assert got == ["pass:first frame", "skip", "pass:motion", "skip", "pass:motion", "skip", "skip"]
+    assert gate.passed == got.count("pass:first frame") + got.count("pass:motion") == 3
+    assert gate.skipped == got.count("skip") == 4
+    assert gate.passed + gate.skipped == len(frames)
