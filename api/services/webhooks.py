@@ -164,10 +164,13 @@ def deliver_due(
 def _deliver_one(
     sessions: sessionmaker[Session], client: httpx.Client, pk: int, policy: DeliveryPolicy, now: datetime
 ) -> str:
+    """Read, send outside any transaction, then record; a crash in between means a resend (at-least-once)."""
     with sessions() as session:
         delivery = session.get_one(Delivery, pk)
         sub = session.get_one(Subscription, delivery.subscription_id)
-        result = _attempt(client, sub, delivery, now)
+    result = _attempt(client, sub, delivery, now)
+    with sessions() as session:
+        delivery = session.get_one(Delivery, pk)
         state = _settle(delivery, result, policy, now)
         session.commit()
     if state != "delivered":
