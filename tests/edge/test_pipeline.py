@@ -37,7 +37,7 @@ def room_camera(*, gate: bool) -> CameraConfig:
             "detect_fps": 5,
             "motion": {"enabled": gate},
             "rules": {
-                "zones": [{"name": "room", "points": [[0, 0], [767, 0], [767, 431], [0, 431]]}],
+                "zones": [{"name": "room", "points": [[0, 0], [768, 0], [768, 432], [0, 432]]}],
                 "lines": [{"name": "exit", "start": [620, 150], "end": [620, 431]}],
                 "rules": [
                     {
