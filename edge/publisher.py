@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -54,6 +55,7 @@ class Publisher:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._delay = 0.0
+        self._held: dict[int, float] = {}  # seq of a refused alert -> monotonic time of its next try
         self._client = httpx.Client(
             base_url=config.url,
             timeout=config.timeout_s,
@@ -96,14 +98,17 @@ class Publisher:
                 self._wake.clear()
 
     def _send_batch(self) -> bool:
-        pending = self.outbox.pending(self.batch)
+        now = time.monotonic()
+        self._held = {seq: until for seq, until in self._held.items() if until > now}
+        fetched = self.outbox.pending(self.batch + len(self._held))
+        pending = [item for item in fetched if item.seq not in self._held][: self.batch]
         for item in pending:
             if self._stop.is_set() or not self._send(item):
                 return False
         return bool(pending)
 
     def _send(self, item: Pending) -> bool:
-        """True when delivered (or permanently refused); False to back off and retry later."""
+        """True when delivered (or refused: held back for `backoff_max_s`); False to back off and retry."""
         try:
             response = self._client.post("/v1/alerts", content=item.alert.model_dump_json(),
                                          headers={"Content-Type": "application/json"})  # fmt: skip
@@ -120,7 +125,8 @@ class Publisher:
                      response.text[:300])  # fmt: skip
         self.stats.failed += 1
         self.outbox.failed(item.seq, f"HTTP {response.status_code}: {response.text[:300]}")
-        return self._retry_later(item, "refused", count=False)
+        self._held[item.seq] = time.monotonic() + self.config.backoff_max_s  # go on with the others
+        return True
 
     def _retry_later(self, item: Pending, error: str, *, count: bool = True) -> bool:
         if count:
