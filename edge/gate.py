@@ -33,6 +33,11 @@ class GateConfig(BaseModel):
         default=0.002, gt=0, lt=1, description="Fraction of changed pixels that wakes the detector"
     )
     max_skip_s: float = Field(default=5.0, gt=0, description="Run the detector at least this often, seconds")
+    ignore_inside_boxes: bool = Field(
+        default=True,
+        description="Change inside boxes of objects that stood still between the last two detector runs "
+        "does not count",
+    )
 
 
 @dataclass(frozen=True)
@@ -54,20 +59,34 @@ class MotionGate:
         self.passed = 0
         self.skipped = 0
 
-    def check(self, image: NDArray[np.uint8], t: float) -> GateDecision:
-        """Decide for one frame at stream time `t`; a passing frame becomes the new reference."""
+    def check(
+        self, image: NDArray[np.uint8], t: float, still_boxes: NDArray[np.float32] | None = None
+    ) -> GateDecision:
+        """Decide for one frame at stream time `t`; a passing frame becomes the new reference.
+
+        `still_boxes` (frame pixels) are objects that did not move between the last two detector
+        runs: with `ignore_inside_boxes`, change inside them (a person shifting their weight) does
+        not wake the detector; an object that walks off its box changes pixels outside it and does.
+        """
         if not self.config.enabled:
             return self._count(GateDecision(True, "gate off", 1.0))
         small = self._shrink(image)
         if self._reference is None or self._reference.shape != small.shape:
             return self._count(self._pass(small, t, "first frame", 1.0))
-        diff = cv2.absdiff(small, self._reference)
-        changed = float(np.count_nonzero(diff > self.config.pixel_threshold)) / diff.size
+        moved = cv2.absdiff(small, self._reference) > self.config.pixel_threshold
+        if self.config.ignore_inside_boxes and still_boxes is not None and len(still_boxes):
+            self._mask_boxes(moved, still_boxes, image.shape[1])
+        changed = float(np.count_nonzero(moved)) / moved.size
         if changed >= self.config.min_changed:
             return self._count(self._pass(small, t, "motion", changed))
         if t - self._reference_t >= self.config.max_skip_s:
             return self._count(self._pass(small, t, "refresh", changed))
         return self._count(GateDecision(False, "still", changed))
+
+    def _mask_boxes(self, moved: NDArray[np.bool_], boxes: NDArray[np.float32], width: int) -> None:
+        scale = self.config.width / width
+        for x1, y1, x2, y2 in np.round(boxes * scale).astype(int):
+            moved[max(y1, 0) : max(y2, 0), max(x1, 0) : max(x2, 0)] = False
 
     def reset(self) -> None:
         """Forget the reference (new source or reconnect)."""
@@ -87,5 +106,6 @@ class MotionGate:
     def _shrink(self, image: NDArray[np.uint8]) -> NDArray[np.uint8]:
         height, width = image.shape[:2]
         size = (self.config.width, max(1, round(height * self.config.width / width)))
-        grey = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+        # INTER_LINEAR: 0.04 ms against INTER_AREA's 1.5 ms on 768x432; the blur below smooths the aliasing
+        grey = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2GRAY)
         return np.asarray(cv2.GaussianBlur(grey, (5, 5), 0), dtype=np.uint8)

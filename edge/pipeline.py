@@ -51,13 +51,16 @@ class CameraPipeline:
         self.rules: RuleSet = build_rules(camera.rules)
         self.stats = CameraStats()
         self._last = sv.Detections.empty()
+        self._still = np.zeros((0, 4), np.float32)
         self._model = ModelRef(name=detector.manifest.name, version=detector.manifest.version)
 
     def process(self, frame: Frame) -> list[Alert]:
         """Run one frame through the stages; returned alerts are already queued in the outbox."""
         self.stats.frames += 1
-        if self.gate.check(frame.image, frame.pts).run:
-            self._last = self.detector.detect(frame.image)
+        if self.gate.check(frame.image, frame.pts, self._still).run:
+            found = self.detector.detect(frame.image)
+            self._still = still_boxes(found, self._last)
+            self._last = found
             self.stats.detector_calls += 1
         else:
             self.stats.gated += 1
@@ -76,6 +79,7 @@ class CameraPipeline:
         self.tracker.reset()
         self.rules.reset()
         self._last = sv.Detections.empty()
+        self._still = np.zeros((0, 4), np.float32)
 
     def _alert(self, hit: RuleHit, frame: Frame) -> Alert:
         boxes = hit.detections
@@ -99,6 +103,20 @@ class CameraPipeline:
             score=None if scores is None else round(float(scores.max()), 4),
             details={**hit.details, "frame": frame.index, "pts": round(frame.pts, 3)},
         )
+
+
+STILL_IOU = 0.9
+"""A box that overlaps its previous position this much did not move between two detector runs."""
+
+
+def still_boxes(current: sv.Detections, previous: sv.Detections) -> NDArray[np.float32]:
+    """Boxes of `current` that stayed where they were at the previous detector run (same class)."""
+    if len(current) == 0 or len(previous) == 0:
+        return np.zeros((0, 4), np.float32)
+    overlap = sv.box_iou_batch(current.xyxy, previous.xyxy)
+    if current.class_id is not None and previous.class_id is not None:
+        overlap = overlap * (current.class_id[:, None] == previous.class_id[None, :])
+    return np.asarray(current.xyxy[overlap.max(axis=1) >= STILL_IOU], dtype=np.float32)
 
 
 def _box(xyxy: NDArray[np.float32]) -> tuple[float, float, float, float]:
