@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from edge.config import EdgeConfigError, load_edge_config
+from edge.config import EdgeConfigError, is_stream, load_edge_config
 from edge.worker import EdgeWorker, RunSummary
 from models.cli import ensure_model, fail
 from models.errors import ModelError
@@ -30,13 +30,17 @@ def run(
     """Run the edge worker until stopped (SIGINT/SIGTERM drain the outbox first)."""
     try:
         settings = load_edge_config(config)
+    except EdgeConfigError as exc:
+        raise fail(str(exc)) from exc
+    streams = [camera.id for camera in settings.cameras if is_stream(camera.url)]
+    if once and streams:  # refuse before pulling models or creating the outbox
+        raise fail(f"--once needs file sources only; these cameras are live streams: {', '.join(streams)}")
+    try:
         for model in {camera.detector.model for camera in settings.cameras}:
             ensure_model(find_model(model))
         worker = EdgeWorker(settings)
     except (EdgeConfigError, ModelError) as exc:
         raise fail(str(exc)) from exc
-    if once and not worker.all_files:
-        raise fail("--once needs file sources only; this config has live streams")
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         err.print(f"signal {signal.Signals(signum).name}: stopping, draining the outbox")
