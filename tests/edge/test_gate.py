@@ -109,3 +109,27 @@ def test_counters_add_up() -> None:
     assert gate.passed == got.count("pass:first frame") + got.count("pass:motion") == 3
     assert gate.skipped == got.count("skip") == 4
     assert gate.passed + gate.skipped == len(frames)
+
+
+CENTRE_BOX = np.array([[WIDTH / 2 - 40, HEIGHT / 2 - 40, WIDTH / 2 + 40, HEIGHT / 2 + 40]], np.float32)
+CORNER_BOX = np.array([[0, 0, 60, 60]], np.float32)
+
+
+@pytest.mark.parametrize(
+    ("ignore", "still_boxes", "expected"),
+    [
+        (True, CENTRE_BOX, "skip"),  # the change is inside an object that stood still
+        (True, CORNER_BOX, "pass:motion"),  # the still object is elsewhere
+        (True, np.zeros((0, 4), np.float32), "pass:motion"),
+        (True, None, "pass:motion"),
+        (False, CENTRE_BOX, "pass:motion"),  # the option is off
+    ],
+    ids=["inside a still box", "outside it", "no boxes", "boxes not given", "option off"],
+)
+def test_change_inside_still_boxes(
+    ignore: bool, still_boxes: NDArray[np.float32] | None, expected: str
+) -> None:
+    gate = MotionGate(GateConfig(ignore_inside_boxes=ignore))
+    gate.check(grey_frame(), 0.0)
+    decision = gate.check(with_patch(grey_frame(), 40), 0.2, still_boxes)
+    assert (f"pass:{decision.reason}" if decision.run else "skip") == expected
