@@ -53,12 +53,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     else:
         name = _create_pg_database()
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    if name is not None:
-        _drop_pg_database(name)
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        if name is not None:
+            _drop_pg_database(name)
 
 
 def _empty_all_tables(url: str) -> None:
