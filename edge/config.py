@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from detectors.config import DetectorConfig
 from edge.gate import GateConfig
+from edge.health import HttpConfig
 from edge.publisher import ApiConfig
 from edge.rules import RulesConfig
 from gridwatch.contracts.alert import Identifier, Location
@@ -62,6 +63,7 @@ class EdgeConfig(BaseModel):
         default=Path("gridwatch-edge"), description="Outbox and state (relative to the file)"
     )
     drain_timeout_s: float = Field(default=30.0, ge=0, description="On stop, how long to keep sending")
+    http: HttpConfig = Field(default_factory=HttpConfig, description="/healthz and /metrics of this worker")
     cameras: list[CameraConfig] = Field(min_length=1, description="Cameras handled by this box")
 
     @model_validator(mode="after")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,8 +43,17 @@ class CameraPipeline:
         >>> alerts = pipeline.process(frame)
     """
 
-    def __init__(self, camera: CameraConfig, detector: Detector, *, device_id: str, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        camera: CameraConfig,
+        detector: Detector,
+        *,
+        device_id: str,
+        outbox: Outbox,
+        observe_latency: Callable[[float], None] = lambda _seconds: None,
+    ) -> None:
         self.camera = camera
+        self.observe_latency = observe_latency
         self.detector = detector
         self.device_id = device_id
         self.outbox = outbox
@@ -58,7 +69,9 @@ class CameraPipeline:
         """Run one frame through the stages; returned alerts are already queued in the outbox."""
         self.stats.frames += 1
         if self.gate.check(frame.image, frame.pts, self._still).run:
+            start = time.perf_counter()
             found = self.detector.detect(frame.image)
+            self.observe_latency(time.perf_counter() - start)
             self._still = still_boxes(found, self._last)
             self._last = found
             self.stats.detector_calls += 1

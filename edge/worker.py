@@ -10,9 +10,13 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import CollectorRegistry
 
 from detectors import Detector
 from edge.config import CameraConfig, EdgeConfig, is_stream
+from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
@@ -23,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What a run did, per camera, and whether everything queued was delivered."""
+    """What a run did: per camera counters, alerts delivered during this run, alerts still queued."""
 
     cameras: dict[str, CameraStats]
     delivered: int
@@ -39,13 +43,22 @@ class EdgeWorker:
         self.outbox = Outbox(config.data_dir / "outbox.db")
         self.publisher = Publisher(self.outbox, config.api)
         self.sources = {camera.id: VideoSource(_source_config(camera)) for camera in config.cameras}
+        self.registry = CollectorRegistry()
+        latency = detector_latency(self.registry)
         self.pipelines = {
             camera.id: CameraPipeline(
-                camera, Detector.from_config(camera.detector), device_id=config.device_id, outbox=self.outbox
+                camera, Detector.from_config(camera.detector), device_id=config.device_id, outbox=self.outbox,
+                observe_latency=latency.labels(camera.id).observe,
             )
             for camera in config.cameras
-        }
+        }  # fmt: skip
+        self.registry.register(EdgeCollector(self.sources, self.pipelines, self.outbox, self.publisher))
+        self.http = None if config.http.port == 0 else HealthServer(config.http, self.registry, self.health)
         self._stop = threading.Event()
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """Whether every camera streams (or finished), and the /healthz body."""
+        return health_report(self.sources, self.outbox, self.publisher)
 
     @property
     def all_files(self) -> bool:
@@ -55,6 +68,8 @@ class EdgeWorker:
     def run(self, *, once: bool) -> RunSummary:
         """Process until stopped (or, with `once`, until every file is read), then drain the outbox."""
         self.publisher.start()
+        if self.http is not None:
+            self.http.start()
         threads = [
             threading.Thread(
                 target=self._camera_loop, args=(camera_id,), name=f"camera-{camera_id}", daemon=True
@@ -71,10 +86,12 @@ class EdgeWorker:
         for thread in threads:
             thread.join(10)
         drained = self.publisher.stop(self.config.drain_timeout_s)
-        counts = self.outbox.counts()
+        if self.http is not None:
+            self.http.stop()
+        pending = self.outbox.depth()
         self.outbox.close()
         stats = {camera_id: pipeline.stats for camera_id, pipeline in self.pipelines.items()}
-        return RunSummary(stats, counts["delivered"], counts["pending"], drained)
+        return RunSummary(stats, self.publisher.stats.sent, pending, drained)
 
     def stop(self) -> None:
         """Ask the worker to finish (signal handlers call this)."""

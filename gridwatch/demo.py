@@ -45,7 +45,7 @@ def demo(
 ) -> None:
     """Run the API, the demo grids and an edge worker on sample clips; print the grid events made."""
     out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    _start_fresh(out)
     database = f"sqlite:///{out / 'centre.db'}"
     _gridwatch("api", "import-grids", str(CONFIGS / "demo-county-grids.geojson"), "--database-url", database)
     config = _edge_config(edge_config, out)
@@ -63,6 +63,16 @@ def demo(
         report(summary)
         events = _events(url, user, out / "evidence")
     _show(events, out, database)
+
+
+def _start_fresh(out: Path) -> None:
+    """Each demo run starts with an empty centre and outbox (only the demo's own files are removed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("centre.db", "centre.db-wal", "centre.db-shm", "events.yaml"):
+        (out / name).unlink(missing_ok=True)
+    for folder in (out / "edge", out / "evidence"):
+        for path in folder.glob("*") if folder.is_dir() else []:
+            path.unlink()
 
 
 def _gridwatch(*args: str) -> str:
