@@ -6,6 +6,7 @@ own server process, stopped in teardown. Alerts are counted at the API through `
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -136,13 +137,11 @@ class CentreApi:
                 found += alerts
         return found
 
-    def replays(self) -> float:
-        """Posts the API answered as a replay of an alert it already had."""
+    def posted(self) -> dict[str, float]:
+        """Alerts the API took, by outcome (opened, joined, replay), from its /metrics."""
         text = httpx.get(f"{self.url}/metrics", timeout=10).text
-        lines = [
-            line for line in text.splitlines() if line.startswith('gridwatch_alerts_total{outcome="replay"}')
-        ]
-        return sum(float(line.split()[-1]) for line in lines)
+        found = re.findall(r'^gridwatch_alerts_total\{outcome="(\w+)"\} (\S+)$', text, re.MULTILINE)
+        return {outcome: float(value) for outcome, value in found}
 
 
 @pytest.fixture
@@ -252,4 +251,6 @@ def test_alerts_queued_while_the_api_is_down_arrive_exactly_once(
     assert publisher.stats.sent == len(while_down) + len(once_up)
     arrived = centre.alert_ids()
     assert sorted(arrived) == sorted(while_down + once_up)  # each alert once, none missing
-    assert centre.replays() == 0  # and none was posted twice
+    posted = centre.posted()
+    assert posted.get("opened", 0) + posted.get("joined", 0) == len(arrived)
+    assert posted.get("replay", 0) == 0  # and none was posted twice
