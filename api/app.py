@@ -53,6 +53,7 @@ def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
     return [
         (settings.escalation_interval_s, partial(jobs.run_escalation, ctx), "escalation"),
         (settings.webhook_interval_s, partial(jobs.run_deliveries, ctx), "webhooks"),
+        (settings.grid_refresh_s, partial(jobs.refresh_grids, ctx), "grid refresh"),
     ]
 
 

@@ -21,12 +21,13 @@ class GridState:
 
     index: GridIndex = field(default_factory=lambda: GridIndex([], []))
     paths: dict[str, str] = field(default_factory=dict)
+    revision: int = -1
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def replace(self, index: GridIndex, paths: dict[str, str]) -> None:
-        """Swap in a freshly built index."""
+    def replace(self, index: GridIndex, paths: dict[str, str], revision: int) -> None:
+        """Swap in a freshly built index, built from grid revision `revision`."""
         with self.lock:
-            self.index, self.paths = index, paths
+            self.index, self.paths, self.revision = index, paths, revision
 
     def locate(self, lon: float, lat: float) -> tuple[str | None, str | None]:
         """(cell code, grid path) of the cell holding the point, or (None, None)."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from api.context import ApiContext
 from api.errors import ApiError
 from api.services.escalation import escalate_once
-from api.services.grids import load_index
+from api.services.grids import grid_revision, load_index
 from api.services.ingest import Accepted, IngestItem, ingest_batch
 from api.services.webhooks import DeliveryPolicy, deliver_due
 
@@ -56,6 +56,16 @@ def reload_grids(ctx: ApiContext) -> int:
     """Rebuild the in-memory cell index from the database."""
     with ctx.sessions() as session:
         return load_index(session=session, state=ctx.grids)
+
+
+def refresh_grids(ctx: ApiContext) -> bool:
+    """Reload the index when another process (e.g. `gridwatch api import-grids`) changed the grids."""
+    with ctx.sessions() as session:
+        if grid_revision(session=session) == ctx.grids.revision:
+            return False
+        cells = load_index(session=session, state=ctx.grids)
+    logger.info("grids changed elsewhere: index rebuilt with %d cells", cells)
+    return True
 
 
 async def every(interval_s: float, job: Callable[[], object], name: str) -> None:

@@ -45,6 +45,9 @@ class ApiSettings(BaseSettings):
     webhook_interval_s: float = Field(
         default=2.0, ge=0, description="Seconds between webhook delivery sweeps; 0 turns the job off"
     )
+    grid_refresh_s: float = Field(
+        default=5.0, ge=0, description="Seconds between checks for grids imported elsewhere; 0 turns it off"
+    )
     webhook_max_attempts: int = Field(default=8, ge=1, description="Attempts before a delivery fails")
     webhook_backoff_s: float = Field(default=2.0, gt=0, description="First retry delay; doubles each time")
     webhook_timeout_s: float = Field(default=5.0, gt=0, description="Timeout of one delivery request")

@@ -5,6 +5,7 @@ from api.orm.base import Base
 from api.orm.device import Device
 from api.orm.event import CodeCounter, Event, EventHistory, Supervision
 from api.orm.grid import Grid
+from api.orm.state import Revision
 from api.orm.user import User
 from api.orm.webhook import Delivery, Subscription
 
@@ -18,6 +19,7 @@ __all__ = [
     "EventHistory",
     "EvidenceRow",
     "Grid",
+    "Revision",
     "Subscription",
     "Supervision",
     "User",

@@ -8,14 +8,18 @@ from typing import Any
 
 from shapely.geometry import shape
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.context import GridState
 from api.logic.geojson import CELL_LEVEL, GridSpec, parse_feature_collection
 from api.logic.gridindex import GridIndex
-from api.orm import Grid
+from api.orm import Grid, Revision
 
 logger = logging.getLogger(__name__)
+
+GRIDS = "grids"
 
 
 @dataclass(frozen=True)
@@ -64,15 +68,36 @@ def import_grids(*, session: Session, data: Any) -> ImportResult:
     for spec in specs:
         counts[_upsert(session, spec, stored)] += 1
     session.flush()
+    if counts["created"] or counts["updated"]:
+        bump_revision(session=session)
     logger.info("grid import: %s", counts)
     return ImportResult(**counts)
 
 
+def bump_revision(*, session: Session) -> int:
+    """Tell every API instance that the grids changed (they reload their index when they see it)."""
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = (
+        insert(Revision)
+        .values(name=GRIDS, value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": Revision.value + 1})
+        .returning(Revision.value)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def grid_revision(*, session: Session) -> int:
+    """The current grid revision (0 before the first import)."""
+    return session.scalar(select(Revision.value).where(Revision.name == GRIDS)) or 0
+
+
 def load_index(*, session: Session, state: GridState) -> int:
     """Rebuild the in-memory cell index from the stored 网格 cells; returns the cell count."""
+    revision = grid_revision(session=session)
     cells = session.scalars(select(Grid).where(Grid.level == CELL_LEVEL).order_by(Grid.code)).all()
     codes = [c.code for c in cells]
-    state.replace(GridIndex(codes, [shape(c.geometry or {}) for c in cells]), {c.code: c.path for c in cells})
+    index = GridIndex(codes, [shape(c.geometry or {}) for c in cells])
+    state.replace(index, {c.code: c.path for c in cells}, revision)
     return len(codes)
 
 

@@ -84,6 +84,7 @@ def settings(database_url: str) -> ApiSettings:
         centre_config=REPO / "configs" / "centre.example.yaml",
         escalation_interval_s=0,
         webhook_interval_s=0,
+        grid_refresh_s=0,
         webhook_backoff_s=1,
         webhook_timeout_s=2,
     )

@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.gridgen import generate_grid
+from api.jobs import refresh_grids
 from api.orm import Grid
+from api.services.grids import grid_revision, import_grids
 from api.settings import ApiSettings
 from tests.api.builders import DEMO_GRIDS, REPO, make_alert
 from tests.api.conftest import World
@@ -99,3 +101,25 @@ def test_grid_tree_is_nested_and_carries_workers(world: World) -> None:
     cell = county["children"][0]["children"][0]["children"][0]
     assert cell["level"] == 4
     assert cell["workers"][0]["phone"].startswith("138")
+
+
+def test_running_server_picks_up_an_import_done_by_the_cli(world: World) -> None:
+    far = generate_grid(townships=1, villages=1, cells=4, origin=(120.0, 30.0), county=("FX", "远县"))
+    assert world.post_alert(make_alert("far-1", at=(120.001, 30.001))).json()["cell_code"] is None
+    assert refresh_grids(world.ctx) is False
+    with world.ctx.sessions() as session:  # what `gridwatch api import-grids` does in its own process
+        import_grids(session=session, data=far)
+        session.commit()
+    assert refresh_grids(world.ctx) is True
+    assert refresh_grids(world.ctx) is False
+    assert (
+        world.post_alert(make_alert("far-2", at=(120.001, 30.001))).json()["cell_code"] == "FX-T01-V01-C001"
+    )
+
+
+def test_unchanged_reimport_does_not_bump_the_revision(world: World) -> None:
+    with world.ctx.sessions() as session:
+        before = grid_revision(session=session)
+        import_grids(session=session, data=DEMO_GRIDS)
+        session.commit()
+        assert grid_revision(session=session) == before

@@ -19,7 +19,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "code_counters",
         sa.Column("prefix", sa.String(length=48), nullable=False),
@@ -242,7 +241,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_subscription_id"))
         batch_op.drop_index("ix_webhook_deliveries_due")
