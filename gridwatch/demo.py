@@ -96,7 +96,8 @@ def _edge_config(path: Path, out: Path) -> EdgeConfig:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from exc
     device = f"{config.device_id}-{os.getpid()}"  # a fresh edge box per demo run, so tokens never clash
-    return config.model_copy(update={"device_id": device, "data_dir": out / "edge"})
+    http = config.http.model_copy(update={"port": 0})  # no metrics port: a real worker may run beside it
+    return config.model_copy(update={"device_id": device, "data_dir": out / "edge", "http": http})
 
 
 def _free_port() -> int:
