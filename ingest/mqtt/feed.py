@@ -66,7 +66,7 @@ class SensorFeed:
         self.stats = FeedStats()
         self._parser = parser
         self._handler = handler
-        self._dead = dead_letters
+        self.dead_letters = dead_letters
         self._connected = threading.Event()
         self._client = _client(config)
         self._client.on_connect = self._on_connect
@@ -78,6 +78,11 @@ class SensorFeed:
     def connected(self) -> bool:
         """True while a session with the broker is up."""
         return self._connected.is_set()
+
+    @property
+    def running(self) -> bool:
+        """True while the network thread runs (it reconnects by itself; only stop() ends it)."""
+        return self._thread.is_alive()
 
     def start(self) -> None:
         """Connect in the background; keeps retrying (with backoff) until the broker answers."""
@@ -162,7 +167,7 @@ class SensorFeed:
     def _dead_letter(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> None:
         letter = dead_letter(topic, payload, reason, received_at)
         self.stats.dead_letters += 1
-        self._dead.add(letter)
+        self.dead_letters.add(letter)
         self._client.publish(self.config.dead_letter_topic, letter.to_json(), qos=QOS)
 
 
