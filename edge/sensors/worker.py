@@ -1,0 +1,91 @@
+"""The sensor side of the edge worker: MQTT feed → sensor rules → the shared outbox.
+
+``EdgeWorker`` starts and stops one ``SensorWorker`` when the config lists sensors. Readings are
+processed on the feed's network thread and acknowledged to the broker only afterwards; alerts are on
+disk in the outbox before that. A ticker thread raises device_offline for silent sensors.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from edge.outbox import Outbox
+from edge.sensors.config import SensorConfig
+from edge.sensors.engine import SensorEngine
+from gridwatch.contracts.alert import Alert
+from ingest.mqtt import DeadLetterStore, MqttConfig, PayloadParser, SensorFeed, SensorReading
+
+logger = logging.getLogger(__name__)
+
+
+class SensorWorker:
+    """Run the sensor feed and rules into ``outbox``; ``notify`` wakes the publisher.
+
+    Example:
+        >>> worker = SensorWorker("edge-01", mqtt, sensors, data_dir=path, outbox=outbox)
+        >>> worker.start(); worker.wait_connected(10)
+        >>> ...; worker.stop()
+    """
+
+    def __init__(
+        self,
+        device_id: str,
+        mqtt: MqttConfig,
+        sensors: Sequence[SensorConfig],
+        *,
+        data_dir: Path,
+        outbox: Outbox,
+        notify: Callable[[], None] = lambda: None,
+        tick_s: float = 1.0,
+    ) -> None:
+        self.outbox = outbox
+        self.engine = SensorEngine(device_id, sensors, started_at=datetime.now(UTC))
+        self.dead_letters = DeadLetterStore(data_dir / "sensor-deadletters.jsonl")
+        parser = PayloadParser(
+            self.engine.kinds, topic_prefix=mqtt.topic_prefix, max_payload_bytes=mqtt.max_payload_bytes
+        )
+        self.feed = SensorFeed(mqtt, parser, handler=self.handle, dead_letters=self.dead_letters)
+        self.alerts = 0
+        self._notify = notify
+        self._tick_s = tick_s
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="sensor-silence", daemon=True)
+
+    def start(self) -> None:
+        """Connect to the broker (in the background) and start watching for silence."""
+        self.feed.start()
+        self._ticker.start()
+
+    def wait_connected(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the broker session."""
+        return self.feed.wait_connected(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Disconnect and stop the ticker, waiting at most about ``timeout`` seconds."""
+        self._stop.set()
+        self.feed.stop(timeout)
+        if self._ticker.is_alive():
+            self._ticker.join(timeout)
+        self.dead_letters.close()
+
+    def handle(self, reading: SensorReading) -> None:
+        """One parsed reading: evaluate it, queue any alerts durably."""
+        self._queue(self.engine.evaluate(reading))
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self._tick_s):
+            try:
+                self._queue(self.engine.check_silence(datetime.now(UTC)))
+            except Exception:  # the watch must keep running
+                logger.exception("sensor silence check failed")
+
+    def _queue(self, alerts: list[Alert]) -> None:
+        for alert in alerts:
+            if self.outbox.put(alert):
+                self.alerts += 1
+        if alerts:
+            self._notify()
