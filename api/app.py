@@ -57,21 +57,26 @@ def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
     ]
 
 
-@contextlib.asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    ctx: ApiContext = app.state.ctx
+async def _prepare_database(ctx: ApiContext) -> None:
     if ctx.settings.should_migrate_on_start:
         await asyncio.to_thread(migrate.upgrade, ctx.engine)
     elif not await asyncio.to_thread(migrate.is_current, ctx.engine):
         raise ConfigError("the database schema is not the newest: run `gridwatch api migrate` first")
     cells = await asyncio.to_thread(jobs.reload_grids, ctx)
     logger.info("grid index holds %d cells", cells)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    ctx: ApiContext = app.state.ctx
     committer = GroupCommitter(partial(jobs.store_alerts, ctx), max_size=ctx.settings.batch_max_size)
     committer.on_batch = ctx.metrics.batch_size.observe
-    committer.start()
-    app.state.committer = committer
-    tasks = [asyncio.create_task(jobs.every(s, job, name)) for s, job, name in _periodic(ctx) if s > 0]
+    tasks: list[asyncio.Task[None]] = []
     try:
+        await _prepare_database(ctx)
+        committer.start()
+        app.state.committer = committer
+        tasks += [asyncio.create_task(jobs.every(s, job, name)) for s, job, name in _periodic(ctx) if s > 0]
         yield
     finally:
         for task in tasks:
