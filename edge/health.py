@@ -143,24 +143,22 @@ class HealthServer:
         health: Callable[[], tuple[bool, dict[str, Any]]],
     ) -> None:
         self.config = config
-        handler = _handler(registry, health)
-        self._server = ThreadingHTTPServer((config.host, config.port), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="health-http", daemon=True)
-
-    @property
-    def port(self) -> int:
-        """The bound port (useful when configured as an ephemeral one)."""
-        return int(self._server.server_address[1])
+        self._handler = _handler(registry, health)
+        self._server: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
-        """Serve in the background."""
-        self._thread.start()
-        logger.info("edge health and metrics on http://%s:%d", self.config.host, self.port)
+        """Bind and serve in the background."""
+        self._server = ThreadingHTTPServer((self.config.host, self.config.port), self._handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="health-http", daemon=True).start()
+        logger.info("edge health and metrics on http://%s:%d", self.config.host, self.config.port)
 
     def stop(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
+        """Stop serving and release the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
 
 
 def _handler(

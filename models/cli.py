@@ -28,7 +28,7 @@ err = Console(stderr=True)
 
 def fail(message: str) -> typer.Exit:
     """Print an error naming the problem and return the exit (code 2) to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
