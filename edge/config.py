@@ -26,9 +26,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from detectors.config import DetectorConfig
 from edge.gate import GateConfig
 from edge.health import HttpConfig
+from edge.outbox import OutboxConfig
 from edge.publisher import ApiConfig
 from edge.rules import RulesConfig
+from edge.sensors.config import SensorConfig
 from gridwatch.contracts.alert import Identifier, Location
+from ingest.mqtt.config import MqttConfig
 
 
 class EdgeConfigError(ValueError):
@@ -64,14 +67,25 @@ class EdgeConfig(BaseModel):
     )
     drain_timeout_s: float = Field(default=30.0, ge=0, description="On stop, how long to keep sending")
     http: HttpConfig = Field(default_factory=HttpConfig, description="/healthz and /metrics of this worker")
-    cameras: list[CameraConfig] = Field(min_length=1, description="Cameras handled by this box")
+    outbox: OutboxConfig = Field(
+        default_factory=OutboxConfig, description="Bound and retention of the outbox"
+    )
+    cameras: list[CameraConfig] = Field(
+        default_factory=list, description="Cameras handled by this box (may be empty when sensors are given)"
+    )
+    mqtt: MqttConfig | None = Field(default=None, description="MQTT broker of the sensors (edge.sensors)")
+    sensors: list[SensorConfig] = Field(default_factory=list, description="Sensors read over MQTT")
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Self:
-        ids = [camera.id for camera in self.cameras]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"camera ids must be unique; repeated: {duplicates}")
+        if not self.cameras and not self.sensors:
+            raise ValueError("at least one camera or sensor is needed; cameras and sensors are both empty")
+        if self.sensors and self.mqtt is None:
+            raise ValueError("sensors need an mqtt section (the broker they publish to)")
+        for what, ids in (("camera", [c.id for c in self.cameras]), ("sensor", [s.id for s in self.sensors])):
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            if duplicates:
+                raise ValueError(f"{what} ids must be unique; repeated: {duplicates}")
         return self
 
 
@@ -110,4 +124,7 @@ def _resolved(config: EdgeConfig, base: Path) -> EdgeConfig:
         for camera in config.cameras
     ]  # fmt: skip
     data_dir = config.data_dir if config.data_dir.is_absolute() else base / config.data_dir
-    return config.model_copy(update={"cameras": cameras, "data_dir": data_dir})
+    mqtt = config.mqtt
+    if mqtt is not None and mqtt.tls_ca_file is not None and not mqtt.tls_ca_file.is_absolute():
+        mqtt = mqtt.model_copy(update={"tls_ca_file": base / mqtt.tls_ca_file})
+    return config.model_copy(update={"cameras": cameras, "data_dir": data_dir, "mqtt": mqtt})

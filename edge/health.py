@@ -75,6 +75,11 @@ class EdgeCollector(Collector):
         yield GaugeMetricFamily(
             "gridwatch_edge_outbox_depth", "Alerts queued, not delivered yet", value=self.outbox.depth()
         )
+        yield CounterMetricFamily(
+            "gridwatch_edge_outbox_dropped",
+            "Low/medium alerts dropped: outbox full",
+            value=self.outbox.dropped(),
+        )
         for name, value in (("sent", self.publisher.stats.sent), ("failed", self.publisher.stats.failed),
                             ("retried", self.publisher.stats.retried)):  # fmt: skip
             yield CounterMetricFamily(
@@ -124,6 +129,7 @@ def health_report(
             for camera_id, h in cameras.items()
         },
         "outbox_depth": outbox.depth(),
+        "outbox_dropped": outbox.dropped(),
         "alerts": {
             "sent": publisher.stats.sent,
             "failed": publisher.stats.failed,

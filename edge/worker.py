@@ -2,7 +2,8 @@
 
 Read `EdgeWorker.__init__` as the table of contents: outbox → publisher → per camera a source and
 a pipeline (gate → detector → tracker → rules). Each camera runs on its own thread; detectors of
-the same model share one onnxruntime session.
+the same model share one onnxruntime session. Sensors, when listed, run as one `SensorWorker`
+(MQTT feed → sensor rules) into the same outbox.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from edge.health import EdgeCollector, HealthServer, detector_latency, health_re
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
+from edge.sensors.worker import SensorWorker
 from ingest import IngestError, VideoSource, VideoSourceConfig
 
 logger = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ class EdgeWorker:
 
     def __init__(self, config: EdgeConfig) -> None:
         self.config = config
-        self.outbox = Outbox(config.data_dir / "outbox.db")
+        self.outbox = Outbox(config.data_dir / "outbox.db", config.outbox)
         self.publisher = Publisher(self.outbox, config.api)
         self.sources = {camera.id: VideoSource(_source_config(camera)) for camera in config.cameras}
         self.registry = CollectorRegistry()
@@ -53,6 +55,7 @@ class EdgeWorker:
             for camera in config.cameras
         }  # fmt: skip
         self.registry.register(EdgeCollector(self.sources, self.pipelines, self.outbox, self.publisher))
+        self.sensors = _sensor_worker(config, self.outbox, self.publisher)
         self.http = None if config.http.port == 0 else HealthServer(config.http, self.registry, self.health)
         self._stop = threading.Event()
 
@@ -78,6 +81,8 @@ class EdgeWorker:
         ]
         for thread in threads:
             thread.start()
+        if self.sensors is not None:
+            self.sensors.start()
         while not self._stop.is_set() and (not once or any(t.is_alive() for t in threads)):
             self._stop.wait(0.2)
         self._stop.set()
@@ -85,6 +90,8 @@ class EdgeWorker:
             source.close()
         for thread in threads:
             thread.join(10)
+        if self.sensors is not None:
+            self.sensors.stop()
         drained = self.publisher.stop(self.config.drain_timeout_s)
         if self.http is not None:
             self.http.stop()
@@ -110,6 +117,16 @@ class EdgeWorker:
                     logger.exception("camera %s: frame %d failed", camera_id, frame.index)
         except IngestError as exc:
             logger.error("camera %s stopped: %s", camera_id, exc)
+
+
+def _sensor_worker(config: EdgeConfig, outbox: Outbox, publisher: Publisher) -> SensorWorker | None:
+    """MQTT feed → sensor rules → the same outbox, when the config lists sensors."""
+    if not config.sensors or config.mqtt is None:
+        return None
+    return SensorWorker(
+        config.device_id, config.mqtt, config.sensors, data_dir=config.data_dir, outbox=outbox,
+        notify=publisher.notify,
+    )  # fmt: skip
 
 
 def _source_config(camera: CameraConfig) -> VideoSourceConfig:
