@@ -50,6 +50,9 @@ class CameraConfig(BaseModel):
     realtime: bool = Field(default=False, description="Files only: replay at the clip's own rate")
     open_timeout_s: float = Field(default=10.0, gt=0, description="Longest wait to open the stream")
     read_timeout_s: float = Field(default=5.0, gt=0, description="Longest wait for a frame")
+    offline_after_s: float = Field(
+        default=60.0, gt=0, description="A live camera with no frame for this long raises device_offline"
+    )
     detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Model and thresholds")
     motion: GateConfig = Field(default_factory=GateConfig, description="Motion gate in front of the detector")
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Zones, lines and rules")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -18,6 +19,7 @@ from prometheus_client import CollectorRegistry
 from detectors import Detector
 from edge.config import CameraConfig, EdgeConfig, is_stream
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
+from edge.monitor import OfflineMonitor
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
@@ -57,6 +59,12 @@ class EdgeWorker:
         self.registry.register(EdgeCollector(self.sources, self.pipelines, self.outbox, self.publisher))
         self.sensors = _sensor_worker(config, self.outbox, self.publisher)
         self.http = None if config.http.port == 0 else HealthServer(config.http, self.registry, self.health)
+        started = datetime.now(UTC)
+        self.monitors = {
+            camera.id: OfflineMonitor(camera, device_id=config.device_id, started=started)
+            for camera in config.cameras
+            if is_stream(camera.url)
+        }
         self._stop = threading.Event()
 
     def health(self) -> tuple[bool, dict[str, Any]]:
@@ -84,7 +92,8 @@ class EdgeWorker:
         if self.sensors is not None:
             self.sensors.start()
         while not self._stop.is_set() and (not once or any(t.is_alive() for t in threads)):
-            self._stop.wait(0.2)
+            self._check_offline()
+            self._stop.wait(0.5)
         self._stop.set()
         for source in self.sources.values():
             source.close()
@@ -104,12 +113,23 @@ class EdgeWorker:
         """Ask the worker to finish (signal handlers call this)."""
         self._stop.set()
 
+    def _check_offline(self) -> None:
+        now = datetime.now(UTC)
+        for camera_id, monitor in self.monitors.items():
+            for alert in monitor.check(self.sources[camera_id].health(), now):
+                self.outbox.put(alert)
+                self.publisher.notify()
+
     def _camera_loop(self, camera_id: str) -> None:
         source, pipeline = self.sources[camera_id], self.pipelines[camera_id]
+        reconnects = 0
         try:
             for frame in source.frames():
                 if self._stop.is_set():
                     return
+                if source.health().reconnects != reconnects:  # a new stream: old tracks mean nothing
+                    reconnects = source.health().reconnects
+                    pipeline.reset()
                 try:
                     if pipeline.process(frame):
                         self.publisher.notify()
