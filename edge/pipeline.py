@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import supervision as sv
@@ -14,7 +16,7 @@ import trackers
 from numpy.typing import NDArray
 
 from detectors import Detector
-from edge.config import CameraConfig
+from edge.config import CameraConfig, is_stream
 from edge.evidence import render_snapshot
 from edge.gate import MotionGate
 from edge.outbox import Outbox
@@ -64,6 +66,7 @@ class CameraPipeline:
         self._last = sv.Detections.empty()
         self._still = np.zeros((0, 4), np.float32)
         self._model = ModelRef(name=detector.manifest.name, version=detector.manifest.version)
+        self._session = source_session(camera)
 
     def process(self, frame: Frame) -> list[Alert]:
         """Run one frame through the stages; returned alerts are already queued in the outbox."""
@@ -94,6 +97,13 @@ class CameraPipeline:
         self._last = sv.Detections.empty()
         self._still = np.zeros((0, 4), np.float32)
 
+    def _alert_id(self, hit: RuleHit, frame: Frame) -> str:
+        """Deterministic for a file (a restarted worker re-creates the same ids, which the outbox and
+        the API deduplicate); unique per run for a live stream (its session starts when the worker does)."""
+        tracks = ",".join(str(t) for t in hit.track_ids)
+        key = f"{self.device_id}|{self.camera.id}|{self._session}|{hit.rule_id}|{frame.index}|{tracks}"
+        return f"{self.camera.id[:24]}-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
     def _alert(self, hit: RuleHit, frame: Frame) -> Alert:
         boxes = hit.detections
         title = f"{self.camera.id} {hit.rule_id} ({hit.kind.value}) t={frame.pts:.1f}s"
@@ -102,7 +112,7 @@ class CameraPipeline:
         evidence = Evidence.with_snapshot(jpeg, boxes=_evidence_boxes(boxes))
         scores = boxes.confidence if boxes.confidence is not None and len(boxes) else None
         return Alert(
-            alert_id=f"{self.camera.id[:24]}-{uuid.uuid4().hex}",
+            alert_id=self._alert_id(hit, frame),
             device_id=self.device_id,
             source_id=self.camera.id,
             source_kind=SourceKind.CAMERA,
@@ -116,6 +126,14 @@ class CameraPipeline:
             score=None if scores is None else round(float(scores.max()), 4),
             details={**hit.details, "frame": frame.index, "pts": round(frame.pts, 3)},
         )
+
+
+def source_session(camera: CameraConfig) -> str:
+    """What makes alert ids of this source unique: the file's identity, or this run's start."""
+    if not is_stream(camera.url):
+        stat = Path(camera.url).stat() if Path(camera.url).is_file() else None
+        return f"file:{camera.url}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}"
+    return f"live:{uuid.uuid4().hex}"
 
 
 STILL_IOU = 0.9
