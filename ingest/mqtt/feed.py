@@ -72,17 +72,19 @@ class SensorFeed:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
-        self._thread = threading.Thread(target=self._loop, name=f"mqtt-{config.client_id}", daemon=True)
+        self._client.on_subscribe = self._on_subscribe
+        self._started = False
 
     @property
     def connected(self) -> bool:
-        """True while a session with the broker is up."""
+        """True while a session with the broker is up and the subscription acknowledged."""
         return self._connected.is_set()
 
     @property
     def running(self) -> bool:
         """True while the network thread runs (it reconnects by itself; only stop() ends it)."""
-        return self._thread.is_alive()
+        thread = self._client._thread  # paho exposes no public accessor for its loop thread
+        return self._started and thread is not None and thread.is_alive()
 
     def start(self) -> None:
         """Connect in the background; keeps retrying (with backoff) until the broker answers."""
@@ -100,27 +102,23 @@ class SensorFeed:
             )
         except ValueError as exc:
             raise SensorFeedError(f"mqtt {self.config.host}:{self.config.port}: {exc}") from exc
-        self._thread.start()
+        self._client.loop_start()  # paho's own thread: other threads then never write to the socket
+        self._started = True
 
     def wait_connected(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for the session; True when connected."""
+        """Wait up to ``timeout`` seconds for the session and subscription; True when both are up."""
         return self._connected.wait(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Disconnect and wait up to ``timeout`` seconds for the network thread to end."""
         self._client.disconnect()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        if self._thread.is_alive():
-            logger.error("mqtt client %s did not stop within %.1f s", self.config.client_id, timeout)
+        if self._started:  # paho's loop_stop() joins without a timeout: bound it from a helper thread
+            stopper = threading.Thread(target=self._client.loop_stop, name="mqtt-stop", daemon=True)
+            stopper.start()
+            stopper.join(timeout)
+            if stopper.is_alive():
+                logger.error("mqtt client %s did not stop within %.1f s", self.config.client_id, timeout)
         self._connected.clear()
-
-    def _loop(self) -> None:
-        try:
-            self._client.loop_forever(retry_first_connection=True)
-        except Exception:  # the loop must not die silently; the worker sees `connected` stay False
-            logger.exception("mqtt client %s: network loop ended", self.config.client_id)
-            self._connected.clear()
 
     def _on_connect(
         self, client: mqtt.Client, _userdata: Any, flags: Any, reason: ReasonCode, _props: Any
@@ -136,6 +134,16 @@ class SensorFeed:
             flags.session_present,
         )
         client.subscribe(self.config.subscription, qos=QOS)
+
+    def _on_subscribe(
+        self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[ReasonCode], _props: Any
+    ) -> None:
+        failed = [str(reason) for reason in reasons if reason.is_failure]
+        if failed:
+            logger.error(
+                "mqtt %s refused the subscription %s: %s", self.config.host, self.config.subscription, failed
+            )
+            return
         self._connected.set()
 
     def _on_disconnect(

@@ -11,7 +11,8 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -95,6 +96,17 @@ class Mosquitto:
         """Stop and start again on the same port with the same persistence."""
         self.stop()
         self.start()
+
+
+@contextmanager
+def running_broker(folder: Path, *, max_queued: int = 20_000) -> Iterator[Mosquitto]:
+    """A started broker, stopped on exit (for fixtures)."""
+    broker = Mosquitto(folder, max_queued=max_queued)
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
 
 
 def publish_all(

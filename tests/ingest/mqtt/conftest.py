@@ -7,18 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.ingest.mqtt.broker import BrokerError, Mosquitto
+from tests.ingest.mqtt.broker import Mosquitto, running_broker
 
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Mosquitto]:
     """A started broker with persistence in ``tmp_path``."""
-    instance = Mosquitto(tmp_path / "broker")
-    try:
-        instance.start()
-    except BrokerError as exc:
-        pytest.fail(str(exc))
-    try:
+    with running_broker(tmp_path / "broker") as instance:
         yield instance
-    finally:
-        instance.stop()
