@@ -21,12 +21,14 @@ def _register() -> None:
     from api.cli import app as api_app
     from detectors.cli import detect
     from edge.cli import app as edge_app
+    from edge.sensors.cli import app as sensors_app
     from gridwatch.demo import demo
     from models.cli import app as models_app
 
     app.add_typer(models_app, name="models")
     app.add_typer(api_app, name="api")
     app.add_typer(edge_app, name="edge")
+    app.add_typer(sensors_app, name="sensors")
     app.command(name="detect")(detect)
     app.command(name="demo")(demo)
 
