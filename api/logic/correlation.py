@@ -37,3 +37,10 @@ SEVERITY_ORDER = list(Severity)
 def most_severe(first: Severity, second: Severity) -> Severity:
     """The more urgent of two severities (an event's severity only ever rises)."""
     return max(first, second, key=SEVERITY_ORDER.index)
+
+
+def pick_for_clear(candidates: Sequence[OpenEvent]) -> int | None:
+    """A `cleared` alert ends the condition of the most recently seen event, however long ago."""
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (c.last_seen, c.event_id)).event_id

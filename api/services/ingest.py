@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -16,14 +16,16 @@ from sqlalchemy.orm import Session
 from api.centre import CentreConfig
 from api.context import GridState
 from api.errors import ApiError, ConflictError, ForbiddenError, NotAuthenticatedError, PayloadTooLargeError
-from api.logic.correlation import correlation_key, pick_event
+from api.logic.correlation import correlation_key, pick_event, pick_for_clear
 from api.orm import AlertRow, Device, Event, EvidenceRow, Subscription
 from api.schemas.events import AlertAccepted
 from api.security import hash_token
 from api.services.events_open import open_event
-from api.services.spans import EventSpan, load_spans, lock_keys, write_spans
+from api.services.spans import EventSpan, latest_span, load_spans, lock_keys, write_spans
 from api.services.webhooks import active_subscriptions
-from gridwatch.contracts.alert import Alert, Severity
+from gridwatch.contracts.alert import Alert, AlertPhase, Severity
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class _Batch:
     answered: dict[str, tuple[str, AlertAccepted]]
     subscriptions: list[Subscription]
     spans: dict[tuple[str, str], list[EventSpan]] = field(default_factory=dict)
+    closed_spans: list[EventSpan] = field(default_factory=list)
     alert_rows: list[dict[str, Any]] = field(default_factory=list)
     evidence_rows: list[dict[str, Any]] = field(default_factory=list)
 
@@ -109,7 +112,9 @@ def ingest_batch(
 def _insert_rows(batch: _Batch) -> None:
     """Write the batch's alert and evidence rows with one multi-row INSERT each."""
     batch.session.flush()
-    write_spans(batch.session, (span for spans in batch.spans.values() for span in spans))
+    write_spans(
+        batch.session, [span for spans in batch.spans.values() for span in spans] + batch.closed_spans
+    )
     if batch.alert_rows:
         batch.session.execute(insert(AlertRow), batch.alert_rows)
     if batch.evidence_rows:
@@ -117,7 +122,9 @@ def _insert_rows(batch: _Batch) -> None:
 
 
 def _earliest(centre: CentreConfig, items: Sequence[IngestItem]) -> datetime:
-    """Open events last seen before this cannot take any alert of the batch."""
+    """Open events last seen before this cannot take any alert of the batch (clears take any)."""
+    if any(i.alert.phase is AlertPhase.CLEARED for i in items):
+        return EPOCH
     widest = max(centre.window_minutes(code) for code in centre.event_types)
     return min(i.alert.observed_at for i in items) - timedelta(minutes=widest)
 
@@ -219,12 +226,25 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
 
 def _join(batch: _Batch, where: _Where, alert: Alert) -> EventSpan | None:
     candidates = batch.spans[(where.type_code, where.key)]
-    window = timedelta(minutes=batch.centre.window_minutes(where.type_code))
-    chosen = pick_event([c.as_open_event() for c in candidates], observed_at=alert.observed_at, window=window)
-    if chosen is None:
-        return None
-    span = next(c for c in candidates if c.event_id == chosen)
-    span.join(alert.observed_at, alert.severity)
+    spans = [c.as_open_event() for c in candidates]
+    if alert.phase is AlertPhase.CLEARED:
+        chosen = pick_for_clear(spans)
+    else:
+        window = timedelta(minutes=batch.centre.window_minutes(where.type_code))
+        chosen = pick_event(spans, observed_at=alert.observed_at, window=window)
+    span = next((c for c in candidates if c.event_id == chosen), None)
+    if span is None and alert.phase is AlertPhase.CLEARED:
+        span = _latest_span(batch, where)
+    if span is not None:
+        span.join(alert.observed_at, alert.severity)
+    return span
+
+
+def _latest_span(batch: _Batch, where: _Where) -> EventSpan | None:
+    """The latest event of the type and key, even closed: a clear after closing opens nothing new."""
+    span = latest_span(batch.session, where.type_code, where.key)
+    if span is not None:
+        batch.closed_spans.append(span)
     return span
 
 

@@ -80,6 +80,21 @@ def load_spans(
     return found
 
 
+def latest_span(session: Session, type_code: str, key: str) -> EventSpan | None:
+    """The most recently seen event of (type, key) whatever its status, or None."""
+    row = session.execute(
+        select(Event.id, Event.code, Event.first_seen, Event.last_seen, Event.severity)
+        .where(Event.type_code == type_code, Event.correlation_key == key)
+        .order_by(Event.last_seen.desc(), Event.id.desc())
+        .limit(1)
+    ).first()
+    return (
+        None
+        if row is None
+        else EventSpan(row.id, row.code, row.first_seen, row.last_seen, Severity(row.severity))
+    )
+
+
 def write_spans(session: Session, spans: Iterable[EventSpan]) -> None:
     """One UPDATE for every span that alerts joined."""
     changed = [

@@ -184,3 +184,26 @@ def test_event_severity_only_rises(world: World) -> None:
     detail = world.client.get(f"/v1/events/{code}", headers=world.as_user("admin")).json()
     assert detail["event"]["severity"] == "critical"
     assert detail["event"]["alert_count"] == 3
+
+
+def test_a_clear_joins_its_event_however_late(world: World, now: datetime) -> None:
+    raised = make_alert("s-1", kind="smoke", source_kind="sensor", observed_at=now - timedelta(minutes=40))
+    code = world.post_alert(raised).json()["event_code"]
+    cleared = make_alert("s-2", kind="smoke", source_kind="sensor", phase="cleared", observed_at=now)
+    reply = world.post_alert(cleared).json()
+    assert (reply["event_code"], reply["outcome"]) == (code, "joined")
+
+
+def test_a_clear_after_the_event_was_closed_opens_nothing(world: World, now: datetime) -> None:
+    code = world.post_alert(make_alert("s-1", kind="smoke", source_kind="sensor")).json()["event_code"]
+    world.client.post(
+        f"/v1/events/{code}/actions",
+        json={"action": "dismiss", "reason": "测试"},
+        headers=world.as_user("operator"),
+    )
+    reply = world.post_alert(make_alert("s-2", kind="smoke", source_kind="sensor", phase="cleared")).json()
+    assert reply["event_code"] == code
+    assert _count(world, Event) == 1
+    assert (
+        world.post_alert(make_alert("s-3", kind="smoke", source_kind="sensor")).json()["outcome"] == "opened"
+    )

@@ -10,7 +10,7 @@ import pytest
 from api.errors import ConflictError
 from api.logic.clocks import Deadline, Deadlines, Milestones
 from api.logic.codes import code_prefix, format_code, is_code
-from api.logic.correlation import OpenEvent, correlation_key, pick_event
+from api.logic.correlation import OpenEvent, correlation_key, pick_event, pick_for_clear
 from api.logic.escalation import TOP_LEVEL, plan
 from api.logic.lifecycle import Action, Status, allowed_actions, next_status
 from api.logic.roles import Role, in_scope, may_act
@@ -123,3 +123,10 @@ def test_plan_never_goes_past_the_county() -> None:
         now=T0 + timedelta(days=10),
     )
     assert [s.to_level for s in steps] == [TOP_LEVEL] * 3
+
+
+def test_a_clear_picks_the_latest_event_whatever_the_window() -> None:
+    old = OpenEvent(1, T0 - timedelta(days=2), T0 - timedelta(days=1))
+    older = OpenEvent(2, T0 - timedelta(days=5), T0 - timedelta(days=4))
+    assert pick_for_clear([older, old]) == 1
+    assert pick_for_clear([]) is None
