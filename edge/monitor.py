@@ -35,9 +35,10 @@ class OfflineMonitor:
 
     def check(self, health: SourceHealth, now: datetime) -> list[Alert]:
         """Compare the last frame time with the limit; raise or clear on a change."""
-        last_frame = health.last_frame_at or self.started
-        silent = now - last_frame
+        silent = now - (health.last_frame_at or self.started)
         limit = timedelta(seconds=self.camera.offline_after_s)
+        if health.last_frame_at is None:  # never streamed yet: the first open may take its whole timeout
+            limit += timedelta(seconds=self.camera.open_timeout_s)
         if not self.offline and health.state is not SourceState.STREAMING and silent >= limit:
             self.offline = True
             reason = health.last_error or health.state.value
@@ -45,7 +46,7 @@ class OfflineMonitor:
                 "camera %s offline: no frame for %.0f s (%s)", self.camera.id, silent.total_seconds(), reason
             )
             return [self._alert(AlertPhase.RAISED, health, now, silent)]
-        if self.offline and health.state is SourceState.STREAMING and silent < limit:
+        if self.offline and health.state is SourceState.STREAMING and silent < timedelta(seconds=5):
             self.offline = False
             logger.info("camera %s back online", self.camera.id)
             return [self._alert(AlertPhase.CLEARED, health, now, silent)]

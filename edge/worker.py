@@ -87,6 +87,8 @@ class EdgeWorker:
             )
             for camera_id in self.sources
         ]
+        for monitor in self.monitors.values():
+            monitor.started = datetime.now(UTC)
         for thread in threads:
             thread.start()
         if self.sensors is not None:
