@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,13 @@ def test_models_list_and_pull_twice_does_no_work() -> None:
     again = gridwatch("models", "pull")
     assert again.returncode == 0
     assert "already cached" in again.stderr
+
+
+def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
+    default_model()
+    result = gridwatch("--json-logs", "detect", str(tmp_path / "missing.mp4"))
+    assert result.returncode == 2
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert records
+    assert {"ts", "level", "logger", "msg"} <= set(records[0])
+    assert any("missing.mp4" in r["msg"] for r in records)
