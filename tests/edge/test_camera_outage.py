@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,31 +19,12 @@ import httpx
 import pytest
 import yaml
 
-from tests.support.centre import REPO, CentreApi, Seeded, wait_for
-from tests.support.models import PERSON_CLIP, default_model
-from tests.support.rtsp import RtspServer, RtspServerError
+from tests.support.centre import REPO, CentreApi, Seeded, free_port, wait_for
+from tests.support.models import default_model
+from tests.support.rtsp import RtspServer
 
 pytestmark = pytest.mark.slow
 OFFLINE_AFTER_S = 3
-
-
-@pytest.fixture
-def camera_server(tmp_path: Path) -> Iterator[RtspServer]:
-    server = RtspServer(PERSON_CLIP, log=tmp_path / "rtsp.log")
-    try:
-        server.start()
-    except RtspServerError as exc:
-        pytest.fail(str(exc))
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def device_events(centre: CentreApi) -> list[dict[str, Any]]:
@@ -67,7 +46,7 @@ def frames_detected(metrics_url: str) -> float:
 
 
 def test_camera_outage_is_reported_and_recovered(
-    tmp_path: Path, centre: CentreApi, seeded: Seeded, camera_server: RtspServer
+    tmp_path: Path, centre: CentreApi, seeded: Seeded, rtsp_server: RtspServer
 ) -> None:
     default_model()
     centre.start()
@@ -77,7 +56,7 @@ def test_camera_outage_is_reported_and_recovered(
         "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff_max_s": 2},
         "data_dir": str(tmp_path / "edge"), "drain_timeout_s": 60, "http": {"port": port},
         "cameras": [{
-            "id": "cam-rtsp", "url": camera_server.url, "location": {"lon": 118.702, "lat": 32.002},
+            "id": "cam-rtsp", "url": rtsp_server.url, "location": {"lon": 118.702, "lat": 32.002},
             "open_timeout_s": 8, "read_timeout_s": 2, "offline_after_s": OFFLINE_AFTER_S,
         }],
     }  # fmt: skip
@@ -93,12 +72,12 @@ def test_camera_outage_is_reported_and_recovered(
         wait_for(lambda: frames_detected(metrics) > 0, "the first detection", timeout_s=120)
         time.sleep(OFFLINE_AFTER_S + 1)
         assert device_events(centre) == []  # a camera that streams is not reported
-        camera_server.stop()
+        rtsp_server.stop()
         killed = time.monotonic()
         wait_for(lambda: len(device_events(centre)) == 1, "device_offline at the centre", timeout_s=60)
         assert device_events(centre)[0]["alert_count"] == 1
         noticed = time.monotonic() - killed
-        camera_server.start()
+        rtsp_server.start()
         wait_for(lambda: device_events(centre)[0]["alert_count"] == 2, "the recovery (clear)", timeout_s=90)
         before = frames_detected(metrics)
         wait_for(lambda: frames_detected(metrics) > before, "detection to resume", timeout_s=60)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from pathlib import Path
@@ -12,13 +11,8 @@ import pytest
 
 from edge.config import EdgeConfig
 from edge.worker import EdgeWorker, RunSummary
+from tests.support.centre import free_port
 from tests.support.models import CAR_CLIP, default_model
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def worker_config(tmp_path: Path, url: str) -> EdgeConfig:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from ingest import EndOfStreamError, SourceError, SourceState, VideoSource, VideoSourceConfig
-from tests.ingest.conftest import CAR_CLIP, PERSON_CLIP, clip
+from tests.conftest import clip
+from tests.ingest.conftest import CAR_CLIP, PERSON_CLIP
 
 pytestmark = pytest.mark.slow
 

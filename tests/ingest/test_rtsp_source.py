@@ -15,7 +15,8 @@ import pytest
 
 from ingest import Frame, FrameTimeoutError, SourceState, VideoSource, VideoSourceConfig
 from ingest.config import BackoffConfig
-from tests.ingest.conftest import PERSON_CLIP, clip
+from tests.conftest import clip
+from tests.ingest.conftest import PERSON_CLIP
 from tests.support.rtsp import RtspServer, RtspServerError, free_port
 
 pytestmark = pytest.mark.slow
