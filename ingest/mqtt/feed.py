@@ -74,6 +74,7 @@ class SensorFeed:
         self._client.on_message = self._on_message
         self._client.on_subscribe = self._on_subscribe
         self._started = False
+        self._stopping = False
 
     @property
     def connected(self) -> bool:
@@ -111,6 +112,7 @@ class SensorFeed:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Disconnect and wait up to ``timeout`` seconds for the network thread to end."""
+        self._stopping = True
         self._client.disconnect()
         if self._started:  # paho's loop_stop() joins without a timeout: bound it from a helper thread
             stopper = threading.Thread(target=self._client.loop_stop, name="mqtt-stop", daemon=True)
@@ -151,7 +153,13 @@ class SensorFeed:
     ) -> None:
         self._connected.clear()
         self.stats.disconnects += 1
-        logger.warning("mqtt disconnected from %s:%d: %s", self.config.host, self.config.port, reason)
+        logger.log(
+            logging.INFO if self._stopping else logging.WARNING,
+            "mqtt disconnected from %s:%d: %s",
+            self.config.host,
+            self.config.port,
+            reason,
+        )
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         self.stats.messages += 1
