@@ -8,6 +8,16 @@ from numpy.typing import NDArray
 from detectors.decoders.base import Candidates, OutputInfo, best_class, cxcywh_to_xyxy, require, static_dim
 
 
+def check_rank3(outputs: list[OutputInfo], family: str, *, axis: int, expected: int, layout: str) -> None:
+    """The first output is rank 3 with `expected` entries along `axis` (when that size is fixed)."""
+    require(len(outputs) >= 1, family, "the model has no outputs")
+    name, shape = outputs[0].name, outputs[0].shape
+    require(len(shape) == 3, family, f"output {name} has shape {shape}, expected {layout}")
+    size = static_dim(shape, axis)
+    what = "values per row" if axis == 2 else "channels"
+    require(size in (None, expected), family, f"output {name} has {size} {what}; the classes need {expected}")
+
+
 class Yolov5Decoder:
     """Rows of (cx, cy, w, h, objectness, class probabilities), boxes in input pixels."""
 
@@ -18,17 +28,7 @@ class Yolov5Decoder:
 
     def check(self, outputs: list[OutputInfo]) -> None:
         """The first output is rank 3 with 5+C values per row."""
-        require(len(outputs) >= 1, self.family, "the model has no outputs")
-        shape = outputs[0].shape
-        require(
-            len(shape) == 3, self.family, f"output {outputs[0].name} has shape {shape}, expected [B, N, 5+C]"
-        )
-        last = static_dim(shape, 2)
-        require(
-            last in (None, 5 + self.num_classes), self.family,
-            f"output {outputs[0].name} has {last} values per row; {self.num_classes} classes need "
-            f"{5 + self.num_classes}",
-        )  # fmt: skip
+        check_rank3(outputs, self.family, axis=2, expected=5 + self.num_classes, layout="[B, N, 5+C]")
 
     def decode(
         self, outputs: list[NDArray[np.float32]], index: int, min_score: float, input_size: tuple[int, int]
@@ -51,17 +51,7 @@ class Yolov8Decoder:
 
     def check(self, outputs: list[OutputInfo]) -> None:
         """The first output is rank 3 with 4+C channels."""
-        require(len(outputs) >= 1, self.family, "the model has no outputs")
-        shape = outputs[0].shape
-        require(
-            len(shape) == 3, self.family, f"output {outputs[0].name} has shape {shape}, expected [B, 4+C, N]"
-        )
-        channels = static_dim(shape, 1)
-        require(
-            channels in (None, 4 + self.num_classes), self.family,
-            f"output {outputs[0].name} has {channels} channels; {self.num_classes} classes need "
-            f"{4 + self.num_classes}",
-        )  # fmt: skip
+        check_rank3(outputs, self.family, axis=1, expected=4 + self.num_classes, layout="[B, 4+C, N]")
 
     def decode(
         self, outputs: list[NDArray[np.float32]], index: int, min_score: float, input_size: tuple[int, int]

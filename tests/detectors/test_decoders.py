@@ -135,8 +135,8 @@ def test_unknown_class_in_filter_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("family", "outputs", "extra", "problem"),
     [
-        ("yolov8", {"output0": np.zeros((1, 10, 5))}, {}, "10 channels; 2 classes need 6"),
-        ("yolov5", {"output0": np.zeros((1, 5, 9))}, {}, "9 values per row; 2 classes need 7"),
+        ("yolov8", {"output0": np.zeros((1, 10, 5))}, {}, "10 channels; the classes need 6"),
+        ("yolov5", {"output0": np.zeros((1, 5, 9))}, {}, "9 values per row; the classes need 7"),
         ("yolov5", {"output0": np.zeros((1, 7))}, {}, "expected \\[B, N, 5\\+C\\]"),
         ("ssd_tfod", {"detection_boxes": np.zeros((1, 3, 4))}, {}, "missing outputs"),
         (
