@@ -39,6 +39,14 @@ def smoke(alarm: bool, seconds: float, sensor_id: str = "smoke-1") -> SmokeReadi
     )
 
 
-def mqtt_config(port: int, client_id: str = "edge-test-sensors") -> MqttConfig:
+def mqtt_config(port: int, client_id: str = "edge-test-sensors", protocol: str = "5") -> MqttConfig:
     """Settings for a test broker on loopback, reconnecting quickly."""
-    return MqttConfig(port=port, client_id=client_id, reconnect_min_s=0.2, reconnect_max_s=1)
+    return MqttConfig.model_validate(
+        {
+            "port": port,
+            "client_id": client_id,
+            "protocol": protocol,
+            "reconnect_min_s": 0.2,
+            "reconnect_max_s": 1,
+        }
+    )

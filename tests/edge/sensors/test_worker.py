@@ -52,8 +52,11 @@ def outbox(tmp_path: Path) -> Iterator[Outbox]:
     box.close()
 
 
-def start_worker(port: int, folder: Path, outbox: Outbox, sensors: list[SensorConfig]) -> SensorWorker:
-    worker = SensorWorker("edge-test", mqtt_config(port), sensors, data_dir=folder, outbox=outbox, tick_s=0.1)
+def start_worker(
+    port: int, folder: Path, outbox: Outbox, sensors: list[SensorConfig], protocol: str = "5"
+) -> SensorWorker:
+    mqtt = mqtt_config(port, protocol=protocol)
+    worker = SensorWorker("edge-test", mqtt, sensors, data_dir=folder, outbox=outbox, tick_s=0.1)
     worker.start()
     assert worker.wait_connected(20)
     return worker
@@ -91,14 +94,17 @@ def test_a_threshold_episode_gives_exactly_one_alert_and_one_clear_in_the_outbox
     assert worker.alerts == 2
 
 
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
 def test_readings_published_while_the_worker_is_away_are_all_processed_when_it_returns(
-    broker: Mosquitto, tmp_path: Path, outbox: Outbox
+    broker: Mosquitto, tmp_path: Path, outbox: Outbox, protocol: str
 ) -> None:
     sensors = [water_sensor(min_duration_s=5)]
-    start_worker(broker.port, tmp_path / "first", outbox, sensors).stop()  # the session stays at the broker
+    start_worker(
+        broker.port, tmp_path / "first", outbox, sensors, protocol
+    ).stop()  # the session stays at the broker
     readings = normal(500) + episode(500) + normal(480, start=520)
     assert publish_all(broker.port, readings) == 1000
-    worker = start_worker(broker.port, tmp_path / "second", outbox, sensors)
+    worker = start_worker(broker.port, tmp_path / "second", outbox, sensors, protocol)
     try:
         assert wait_until(lambda: worker.feed.stats.readings >= 1000)
         assert worker.feed.stats.readings == 1000

@@ -21,6 +21,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+ANONYMOUS = "allow_anonymous true\n"
 
 
 class BrokerError(RuntimeError):
@@ -42,8 +43,9 @@ class Mosquitto:
         ...     broker.port
     """
 
-    def __init__(self, folder: Path, *, max_queued: int = 20_000) -> None:
+    def __init__(self, folder: Path, *, max_queued: int = 20_000, settings: str = ANONYMOUS) -> None:
         self.folder = folder
+        self.settings = settings
         self.port = free_port()
         self.max_queued = max_queued
         self._process: subprocess.Popen[bytes] | None = None
@@ -61,7 +63,7 @@ class Mosquitto:
         data.mkdir(parents=True, exist_ok=True)
         conf = self.folder / "mosquitto.conf"
         conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\nuser root\npersistence true\n"
+            f"listener {self.port} 127.0.0.1\n{self.settings}user root\npersistence true\n"
             f"persistence_location {data}/\nmax_queued_messages {self.max_queued}\n"
             "max_inflight_messages 100\nautosave_interval 3600\n"
             f"log_dest file {self.folder / 'mosquitto.log'}\n",
@@ -99,9 +101,9 @@ class Mosquitto:
 
 
 @contextmanager
-def running_broker(folder: Path, *, max_queued: int = 20_000) -> Iterator[Mosquitto]:
-    """A started broker, stopped on exit (for fixtures)."""
-    broker = Mosquitto(folder, max_queued=max_queued)
+def running_broker(folder: Path, *, settings: str = ANONYMOUS) -> Iterator[Mosquitto]:
+    """A started broker, stopped on exit (for fixtures); ``settings`` are extra mosquitto.conf lines."""
+    broker = Mosquitto(folder, settings=settings)
     broker.start()
     try:
         yield broker
