@@ -137,3 +137,44 @@ def test_ten_thousand_malformed_payloads_are_dead_lettered_and_valid_ones_all_pr
     assert {next(e for e in expected if e in letter["reason"]) for letter in stored} == expected
     assert sum(letter["size"] == len(ONE_MEGABYTE) for letter in stored) == 5
     assert all(any(e in reason for e in expected) for reason in listener.reasons)
+
+
+def test_a_feed_started_before_its_broker_connects_once_the_broker_is_up(tmp_path: Path) -> None:
+    broker = Mosquitto(tmp_path / "late-broker")
+    collector = Collector()
+    feed = make_feed(broker.port, tmp_path, collector)
+    feed.start()
+    try:
+        assert not feed.wait_connected(1)
+        broker.start()
+        assert feed.wait_connected(30)
+        publish_all(broker.port, [level(1)])
+        assert wait_until(lambda: len(collector.readings) == 1)
+    finally:
+        feed.stop()
+        feed.dead_letters.close()
+        broker.stop()
+
+
+def test_a_failing_handler_is_counted_and_the_feed_goes_on(broker: Mosquitto, tmp_path: Path) -> None:
+    seen: list[float | None] = []
+
+    def handler(reading: SensorReading) -> None:
+        seen.append(reading.value)
+        if reading.value == 0.002:
+            raise RuntimeError("a rule broke on this reading")
+
+    parser = PayloadParser({"wl-1": SensorKind.WATER_LEVEL}, topic_prefix=PREFIX)
+    store = DeadLetterStore(tmp_path / "dead.jsonl")
+    feed = SensorFeed(
+        MqttConfig(port=broker.port, client_id="failing"), parser, handler=handler, dead_letters=store
+    )
+    feed.start()
+    try:
+        assert feed.wait_connected(20)
+        publish_all(broker.port, (level(i) for i in range(5)))
+        assert wait_until(lambda: len(seen) == 5)
+    finally:
+        feed.stop()
+        store.close()
+    assert (feed.stats.readings, feed.stats.handler_errors) == (5, 1)
