@@ -64,7 +64,7 @@ class RateOfRiseRule:
         self.config = config
         self.kind = kind
         self.episode = Episode()
-        self._window: deque[tuple[datetime, float]] = deque()
+        self._window: deque[tuple[float, float]] = deque()  # (epoch seconds, value)
 
     def evaluate(self, reading: SensorReading) -> Transition | None:
         """The episode change this reading causes, if any."""
@@ -84,12 +84,13 @@ class RateOfRiseRule:
         return _change("rate_of_rise", kind, phase, self.episode, reading, self.config.severity, details)
 
     def _rate(self, at: datetime, value: float) -> float | None:
-        self._window.append((at, value))
-        horizon = at - timedelta(seconds=self.config.window_s)
-        while self._window and self._window[0][0] < horizon:
+        now = at.timestamp()
+        self._window.append((now, value))
+        horizon = now - self.config.window_s
+        while self._window[0][0] < horizon:
             self._window.popleft()
         first_at, first_value = self._window[0]
-        span = (at - first_at).total_seconds()
+        span = now - first_at
         if span < self.config.span_s:
             return None
         return (value - first_value) / span * 60

@@ -124,10 +124,15 @@ class PayloadParser:
         self._sensors = dict(sensors)
         self._prefix = topic_prefix.rstrip("/") + "/"
         self._max_bytes = max_payload_bytes
+        self._routes = {  # every valid topic, so the common case is one dict lookup
+            f"{self._prefix}{sensor_id}/{kind.value}": (sensor_id, kind)
+            for sensor_id, own in self._sensors.items()
+            for kind in {own, *ALWAYS_ACCEPTED}
+        }
 
     def parse(self, topic: str, payload: bytes, received_at: datetime) -> SensorReading:
         """The reading this message carries; PayloadError naming the reason otherwise."""
-        sensor_id, kind = self._route(topic)
+        sensor_id, kind = self._routes.get(topic) or self._route(topic)
         if len(payload) > self._max_bytes:
             raise PayloadError(f"payload is {len(payload)} bytes; the limit is {self._max_bytes}")
         model, build = SCHEMAS[kind]
@@ -140,6 +145,7 @@ class PayloadParser:
         return build(body, {**common, "device_time": at is not None})
 
     def _route(self, topic: str) -> tuple[str, SensorKind]:
+        """Check a topic that is not one of the valid ones; raises naming what is wrong."""
         if not topic.startswith(self._prefix):
             raise PayloadError(f"topic {topic!r} is not under {self._prefix!r}")
         parts = topic[len(self._prefix) :].split("/")
