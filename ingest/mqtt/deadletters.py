@@ -44,6 +44,9 @@ class DeadLetter:
 class DeadLetterStore:
     """Append-only JSON Lines file of dead letters, plus counts per reason type.
 
+    When the file passes ``max_bytes`` it becomes ``<name>.1`` (replacing an older one) and a new
+    file starts, so a flood of garbage cannot fill the disk.
+
     Example:
         >>> store = DeadLetterStore(data_dir / "deadletters.jsonl")
         >>> store.add(DeadLetter("gridwatch/sensors/x/gas", "unknown sensor 'x'", 3, b"{}", now))
@@ -51,9 +54,10 @@ class DeadLetterStore:
         1
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, max_bytes: int = 50 * 1024 * 1024) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.max_bytes = max_bytes
         self.count = 0
         self.by_reason: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -64,10 +68,21 @@ class DeadLetterStore:
         with self._lock:
             self._file.write(letter.to_json() + "\n")
             self._file.flush()
+            if self._file.tell() > self.max_bytes:
+                self._rotate()
             self.count += 1
-            self.by_reason[letter.reason.split(":", 1)[0][:40]] += 1
+            key = letter.reason.split(":", 1)[0][:40]
+            self.by_reason[key if key in self.by_reason or len(self.by_reason) < 50 else "other"] += 1
         if self.count <= 10 or self.count % 1000 == 0:
             logger.warning("dead letter #%d on %s: %s", self.count, letter.topic[:120], letter.reason)
+
+    def _rotate(self) -> None:
+        self._file.close()
+        self.path.replace(self.path.with_name(self.path.name + ".1"))
+        self._file = self.path.open("a", encoding="utf-8")
+        logger.warning(
+            "dead letters: %s passed %d bytes; the previous file is now .1", self.path, self.max_bytes
+        )
 
     def close(self) -> None:
         """Close the file."""
