@@ -129,8 +129,9 @@ class EdgeWorker:
             for frame in source.frames():
                 if self._stop.is_set():
                     return
-                if source.health().reconnects != reconnects:  # a new stream: old tracks mean nothing
-                    reconnects = source.health().reconnects
+                now_reconnects = source.health().reconnects
+                if now_reconnects != reconnects:  # a new stream: old tracks mean nothing
+                    reconnects = now_reconnects
                     pipeline.reset()
                 try:
                     if pipeline.process(frame):
