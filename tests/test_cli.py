@@ -12,6 +12,7 @@ import pytest
 from gridwatch.contracts import FrameRecord
 from models.registry import DEFAULT_MODEL
 from tests.support.models import PERSON_CLIP, default_model
+from tests.support.rtsp import RtspServer
 
 
 def gridwatch(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -110,3 +111,15 @@ def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
     assert records
     assert {"ts", "level", "logger", "msg"} <= set(records[0])
     assert any("missing.mp4" in r["msg"] for r in records)
+
+
+@pytest.mark.slow
+def test_detect_reads_an_rtsp_stream(tmp_path: Path, rtsp_server: RtspServer) -> None:
+    default_model()
+    out = tmp_path / "rtsp.jsonl"
+    result = gridwatch("detect", rtsp_server.url, "--fps", "2", "--max-frames", "6", "--jsonl", str(out))
+    assert result.returncode == 0, result.stderr
+    records = [FrameRecord.model_validate_json(line) for line in out.read_text().splitlines()]
+    assert len(records) == 6
+    assert [r.pts for r in records] == sorted(r.pts for r in records)
+    assert "detections per class over 6 processed frames" in result.stderr
