@@ -35,6 +35,8 @@ def run(
     streams = [camera.id for camera in settings.cameras if is_stream(camera.url)]
     if once and streams:  # refuse before pulling models or creating the outbox
         raise fail(f"--once needs file sources only; these cameras are live streams: {', '.join(streams)}")
+    if once and settings.sensors:
+        raise fail("--once reads file cameras to their end; MQTT sensors are live feeds and never end")
     try:
         for model in {camera.detector.model for camera in settings.cameras}:
             ensure_model(find_model(model))

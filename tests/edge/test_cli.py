@@ -84,3 +84,15 @@ def test_an_unknown_model_exits_2_naming_it(tmp_path: Path) -> None:
     result = edge_run(config, "--once")
     assert result.returncode == 2
     assert "unknown model 'no-such-model'" in message(result)
+
+
+def test_once_with_sensors_exits_2(tmp_path: Path) -> None:
+    example = yaml.safe_load((REPO / "configs" / "edge.sensors.example.yaml").read_text(encoding="utf-8"))
+    path = tmp_path / "sensors.yaml"
+    path.write_text(yaml.safe_dump(example), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "gridwatch", "edge", "run", "--config", str(path), "--once"],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "MQTT sensors are live feeds" in result.stderr
