@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.config import DetectorConfig
 from edge.gate import GateConfig
@@ -31,6 +30,7 @@ from edge.publisher import ApiConfig
 from edge.rules import RulesConfig
 from edge.sensors.config import SensorConfig
 from gridwatch.contracts.alert import Identifier, Location
+from gridwatch.yamlfile import load_yaml_model
 from ingest.mqtt.config import MqttConfig
 
 
@@ -99,24 +99,7 @@ def is_stream(url: str) -> bool:
 
 def load_edge_config(path: Path) -> EdgeConfig:
     """Read, validate and resolve relative paths against the file's folder."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise EdgeConfigError(f"cannot read edge config {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise EdgeConfigError(f"edge config {path} is not UTF-8 text: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise EdgeConfigError(f"edge config {path} is not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise EdgeConfigError(f"edge config {path} must be a mapping")
-    try:
-        config = EdgeConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']} (got {err.get('input')!r:.80})"
-            for err in exc.errors()
-        )
-        raise EdgeConfigError(f"edge config {path} is invalid: {problems}") from exc
+    config = load_yaml_model(path, EdgeConfig, what="edge config", error=EdgeConfigError)
     return _resolved(config, path.parent)
 
 

@@ -15,9 +15,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gridwatch.yamlfile import load_yaml_model
 from models.errors import ManifestError
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Lower-case hex sha256")]
@@ -138,18 +138,4 @@ class ModelManifest(_Strict):
 
 def load_manifest(path: Path) -> ModelManifest:
     """Read and validate a manifest; errors name the file and the field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ManifestError(f"cannot read manifest {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ManifestError(f"manifest {path} is not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ManifestError(f"manifest {path} must be a mapping, got {type(raw).__name__}")
-    try:
-        return ModelManifest.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise ManifestError(f"manifest {path} is invalid: {problems}") from exc
+    return load_yaml_model(path, ModelManifest, what="manifest", error=ManifestError)
