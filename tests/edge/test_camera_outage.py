@@ -87,6 +87,7 @@ def test_camera_outage_is_reported_and_recovered(
     finally:
         if edge.poll() is None:
             edge.kill()
+            edge.wait(timeout=30)
     assert code == 0, log.read_text()[-3000:]
     assert "SIGTERM" in log.read_text()
     with sqlite3.connect(tmp_path / "edge" / "outbox.db") as db:

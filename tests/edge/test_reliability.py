@@ -65,6 +65,7 @@ def finish(process: subprocess.Popen[bytes], log: Path) -> None:
         code = process.wait(timeout=420)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait(timeout=30)
         pytest.fail(f"edge worker did not finish:\n{log.read_text()[-3000:]}")
     assert code == 0, log.read_text()[-3000:]
 
@@ -88,7 +89,7 @@ def test_api_stopped_for_60_s_mid_run(tmp_path: Path, centre: CentreApi, seeded:
     log = tmp_path / "edge.log"
     edge = start_edge(edge_config(tmp_path, centre, seeded), log)
     try:
-        wait_for(lambda: len(centre.alert_ids()) >= 1, "the first alert at the centre", timeout_s=180)
+        wait_for(lambda: centre.alert_total() >= 1, "the first alert at the centre", timeout_s=180)
         centre.stop()
         down_since = time.monotonic()
         time.sleep(60)
@@ -101,6 +102,7 @@ def test_api_stopped_for_60_s_mid_run(tmp_path: Path, centre: CentreApi, seeded:
     finally:
         if edge.poll() is None:
             edge.kill()
+            edge.wait(timeout=30)
     compare(tmp_path, centre)
 
 
@@ -110,17 +112,19 @@ def test_edge_killed_with_sigkill_and_restarted(tmp_path: Path, centre: CentreAp
     config, log = edge_config(tmp_path, centre, seeded), tmp_path / "edge.log"
     first = start_edge(config, log)
     try:
-        wait_for(lambda: len(centre.alert_ids()) >= 2, "two alerts at the centre", timeout_s=180)
+        wait_for(lambda: centre.alert_total() >= 2, "two alerts at the centre", timeout_s=180)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
         print(f"killed the edge worker with {len(outbox_rows(tmp_path))} alerts in its outbox")
     finally:
         if first.poll() is None:
             first.kill()
+            first.wait(timeout=30)
     second = start_edge(config, log)
     try:
         finish(second, log)
     finally:
         if second.poll() is None:
             second.kill()
+            second.wait(timeout=30)
     compare(tmp_path, centre)

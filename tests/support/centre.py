@@ -110,6 +110,13 @@ class CentreApi:
     def revoke(self, device_id: str) -> None:
         api_admin("revoke-device", device_id, database=self.database)
 
+    def alert_total(self) -> int:
+        """Alerts the centre holds, summed over the events' counts (safe to poll while alerts flow)."""
+        headers = {"Authorization": f"Bearer {self.user_token}"}
+        page = httpx.get(f"{self.url}/v1/events", params={"limit": 500}, headers=headers, timeout=10)
+        page.raise_for_status()
+        return sum(int(event["alert_count"]) for event in page.json()["items"])
+
     def alert_ids(self) -> list[str]:
         """Every alert id the centre holds, through the events a supervisor sees (one per alert)."""
         headers = {"Authorization": f"Bearer {self.user_token}"}
