@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # edge.config imports HttpConfig from here; the pipeline impo
     from edge.outbox import Outbox
     from edge.pipeline import CameraPipeline
     from edge.publisher import Publisher
+    from edge.sensors.worker import SensorWorker
     from ingest import VideoSource
 
 logger = logging.getLogger(__name__)
@@ -59,12 +60,16 @@ class EdgeCollector(Collector):
         pipelines: dict[str, CameraPipeline],
         outbox: Outbox,
         publisher: Publisher,
+        *,
+        sensors: SensorWorker | None = None,
     ) -> None:
         self.sources, self.pipelines, self.outbox, self.publisher = sources, pipelines, outbox, publisher
+        self.sensors = sensors
 
     def collect(self) -> Iterator[Any]:
         """Metric families from the current counters."""
         yield from self._camera_counters()
+        yield from self._sensor_counters()
         states = GaugeMetricFamily(
             "gridwatch_edge_source_state", "1 for the source's current state", labels=["camera", "state"]
         )
@@ -85,6 +90,21 @@ class EdgeCollector(Collector):
             yield CounterMetricFamily(
                 f"gridwatch_edge_alerts_{name}", f"Alerts {name} by the publisher", value=value
             )
+
+    def _sensor_counters(self) -> Iterator[CounterMetricFamily]:
+        if self.sensors is None:
+            return
+        stats = self.sensors.feed.stats
+        values = {
+            "messages": (stats.messages, "MQTT messages received from sensors"),
+            "readings": (stats.readings, "Sensor readings parsed and handed to the rules"),
+            "dead_letters": (stats.dead_letters, "Sensor messages that did not parse (dead-lettered)"),
+            "handler_errors": (stats.handler_errors, "Readings whose rules raised an error"),
+            "connects": (stats.connects, "Connections to the MQTT broker"),
+            "alerts": (self.sensors.alerts, "Alerts raised by the sensor rules"),
+        }
+        for name, (value, text) in values.items():
+            yield CounterMetricFamily(f"gridwatch_edge_sensor_{name}", text, value=value)
 
     def _camera_counters(self) -> Iterator[CounterMetricFamily]:
         families = {

@@ -56,8 +56,10 @@ class EdgeWorker:
             )
             for camera in config.cameras
         }  # fmt: skip
-        self.registry.register(EdgeCollector(self.sources, self.pipelines, self.outbox, self.publisher))
         self.sensors = _sensor_worker(config, self.outbox, self.publisher)
+        self.registry.register(
+            EdgeCollector(self.sources, self.pipelines, self.outbox, self.publisher, sensors=self.sensors)
+        )
         self.http = None if config.http.port == 0 else HealthServer(config.http, self.registry, self.health)
         started = datetime.now(UTC)
         self.monitors = {

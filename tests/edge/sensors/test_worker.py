@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from edge.config import EdgeConfig
@@ -18,6 +19,7 @@ from edge.worker import EdgeWorker
 from gridwatch.contracts.alert import Alert, AlertKind, AlertPhase, SourceKind
 from tests.edge.sensors.builders import RIVER, mqtt_config, water_sensor
 from tests.ingest.mqtt.broker import Mosquitto, publish_all, wait_until
+from tests.support.centre import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -134,12 +136,13 @@ def test_a_silent_sensor_raises_device_offline_once_and_clears_when_it_speaks(
 
 
 def test_the_edge_worker_runs_a_sensors_only_box_into_its_outbox(broker: Mosquitto, tmp_path: Path) -> None:
+    metrics_port = free_port()
     config = EdgeConfig.model_validate(
         {
             "device_id": "edge-sensors",
             "api": {"url": "http://127.0.0.1:9", "token": "not-a-real-token", "timeout_s": 0.5},
             "data_dir": tmp_path / "edge",
-            "http": {"port": 0},
+            "http": {"port": metrics_port},
             "mqtt": mqtt_config(broker.port, "edge-sensors").model_dump(),
             "sensors": [water_sensor(min_duration_s=5).model_dump()],
             "drain_timeout_s": 0,
@@ -153,6 +156,10 @@ def test_the_edge_worker_runs_a_sensors_only_box_into_its_outbox(broker: Mosquit
         assert sensors.wait_connected(20)
         publish_all(broker.port, episode(0))
         assert wait_until(lambda: sensors.alerts == 2)
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+        assert "gridwatch_edge_sensor_readings_total 20.0" in metrics  # the episode's 20 readings
+        assert "gridwatch_edge_sensor_alerts_total 2.0" in metrics
+        assert "gridwatch_edge_sensor_dead_letters_total 0.0" in metrics
     finally:
         worker.stop()
         runner.join(30)
