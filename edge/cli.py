@@ -10,8 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from edge.config import EdgeConfigError, is_stream, load_edge_config
+from edge.config import EdgeConfigError, load_edge_config
 from edge.worker import EdgeWorker, RunSummary
+from ingest.config import is_stream_url
 from models.cli import ensure_model, fail
 from models.errors import ModelError
 from models.registry import find_model
@@ -32,7 +33,7 @@ def run(
         settings = load_edge_config(config)
     except EdgeConfigError as exc:
         raise fail(str(exc)) from exc
-    streams = [camera.id for camera in settings.cameras if is_stream(camera.url)]
+    streams = [camera.id for camera in settings.cameras if is_stream_url(camera.url)]
     if once and streams:  # refuse before pulling models or creating the outbox
         raise fail(f"--once needs file sources only; these cameras are live streams: {', '.join(streams)}")
     if once and settings.sensors:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Self
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -31,6 +30,7 @@ from edge.rules import RulesConfig
 from edge.sensors.config import SensorConfig
 from gridwatch.contracts.alert import Identifier, Location
 from gridwatch.yamlfile import load_yaml_model
+from ingest.config import is_stream_url
 from ingest.mqtt.config import MqttConfig
 
 
@@ -92,11 +92,6 @@ class EdgeConfig(BaseModel):
         return self
 
 
-def is_stream(url: str) -> bool:
-    """True for a network URL (rtsp://, http://...), False for a file path."""
-    return bool(urlsplit(url).scheme) and len(urlsplit(url).scheme) > 1
-
-
 def load_edge_config(path: Path) -> EdgeConfig:
     """Read, validate and resolve relative paths against the file's folder."""
     config = load_yaml_model(path, EdgeConfig, what="edge config", error=EdgeConfigError)
@@ -105,7 +100,7 @@ def load_edge_config(path: Path) -> EdgeConfig:
 
 def _resolved(config: EdgeConfig, base: Path) -> EdgeConfig:
     cameras = [
-        camera if is_stream(camera.url) or Path(camera.url).is_absolute()
+        camera if is_stream_url(camera.url) or Path(camera.url).is_absolute()
         else camera.model_copy(update={"url": str((base / camera.url).resolve())})
         for camera in config.cameras
     ]  # fmt: skip

@@ -16,13 +16,14 @@ import trackers
 from numpy.typing import NDArray
 
 from detectors import Detector
-from edge.config import CameraConfig, is_stream
+from edge.config import CameraConfig
 from edge.evidence import render_snapshot
 from edge.gate import MotionGate
 from edge.outbox import Outbox
 from edge.rules import RuleHit, RuleSet, build_rules
 from gridwatch.contracts import Alert, Evidence, EvidenceBox, ModelRef, SourceKind
 from ingest import Frame
+from ingest.config import is_stream_url
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class CameraPipeline:
 
 def source_session(camera: CameraConfig) -> str:
     """What makes alert ids of this source unique: the file's identity, or this run's start."""
-    if not is_stream(camera.url):
+    if not is_stream_url(camera.url):
         stat = Path(camera.url).stat() if Path(camera.url).is_file() else None
         return f"file:{camera.url}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}"
     return f"live:{uuid.uuid4().hex}"

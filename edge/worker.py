@@ -17,7 +17,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from detectors import Detector
-from edge.config import CameraConfig, EdgeConfig, is_stream
+from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
 from edge.monitor import OfflineMonitor
 from edge.outbox import Outbox
@@ -25,6 +25,7 @@ from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
 from edge.sensors.worker import SensorWorker
 from ingest import IngestError, VideoSource, VideoSourceConfig
+from ingest.config import is_stream_url
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class EdgeWorker:
         self.monitors = {
             camera.id: OfflineMonitor(camera, device_id=config.device_id, started=started)
             for camera in config.cameras
-            if is_stream(camera.url)
+            if is_stream_url(camera.url)
         }
         self._stop = threading.Event()
 
@@ -76,7 +77,7 @@ class EdgeWorker:
     @property
     def all_files(self) -> bool:
         """True when every camera is a file (a `--once` run can end)."""
-        return not any(is_stream(camera.url) for camera in self.config.cameras)
+        return not any(is_stream_url(camera.url) for camera in self.config.cameras)
 
     def run(self, *, once: bool) -> RunSummary:
         """Process until stopped (or, with `once`, until every file is read), then drain the outbox."""

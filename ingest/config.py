@@ -65,4 +65,9 @@ class VideoSourceConfig(BaseModel):
     @property
     def is_live(self) -> bool:
         """True for a network stream (reconnects), False for a file (read once to its end)."""
-        return urlsplit(self.url).scheme.lower() in STREAM_SCHEMES
+        return is_stream_url(self.url)
+
+
+def is_stream_url(url: str) -> bool:
+    """True for a network stream URL (rtsp://, http://, ...), False for a file path."""
+    return urlsplit(url).scheme.lower() in STREAM_SCHEMES

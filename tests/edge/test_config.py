@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from edge.config import EdgeConfig, EdgeConfigError, is_stream, load_edge_config
+from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
+from ingest.config import is_stream_url
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "configs" / "edge.example.yaml"
@@ -60,7 +61,7 @@ def test_the_example_loads_and_its_clips_exist() -> None:
     config = load_edge_config(EXAMPLE)
     assert [c.id for c in config.cameras] == ["cam-room", "cam-lot"]
     for cam in config.cameras:
-        assert not is_stream(cam.url)
+        assert not is_stream_url(cam.url)
         assert Path(cam.url).is_absolute(), cam.url
         assert Path(cam.url).is_file(), f"{cam.id}: {cam.url} does not exist"
     assert config.data_dir == EXAMPLE.parent / "../gridwatch-edge"
@@ -184,4 +185,4 @@ def test_an_unreadable_file_is_refused_naming_it(tmp_path: Path, name: str) -> N
      ("C:/clips/a.mp4", False)],
 )  # fmt: skip
 def test_is_stream(url: str, stream: bool) -> None:
-    assert is_stream(url) is stream
+    assert is_stream_url(url) is stream
