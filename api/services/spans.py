@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from api.db import begin_write
@@ -72,11 +72,15 @@ def load_spans(
             Event.first_seen,
             Event.last_seen,
             Event.severity,
-        ).where(Event.correlation_key.in_({key for _, key in pairs}), Event.status.in_(OPEN_STATUSES))
+        ).where(
+            tuple_(Event.type_code, Event.correlation_key).in_(sorted(pairs)),
+            Event.status.in_(OPEN_STATUSES),
+            Event.last_seen >= seen_since,
+        )
     )
     for r in rows:
         span = EventSpan(r.id, r.code, r.first_seen, r.last_seen, Severity(r.severity))
-        found.setdefault((r.type_code, r.correlation_key), []).append(span)
+        found[(r.type_code, r.correlation_key)].append(span)
     return found
 
 

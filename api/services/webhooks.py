@@ -154,6 +154,8 @@ def deliver_due(
             .limit(limit)
         ).all()
     counts: dict[str, int] = {}
+    if not due_ids:
+        return counts
     with httpx.Client(timeout=policy.timeout_s) as client:
         for delivery_pk in due_ids:
             state = _deliver_one(sessions, client, delivery_pk, policy, now)
