@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from functools import partial
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -69,7 +70,12 @@ async def _prepare_database(ctx: ApiContext) -> None:
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ctx: ApiContext = app.state.ctx
-    committer = GroupCommitter(partial(jobs.store_alerts, ctx), max_size=ctx.settings.batch_max_size)
+    in_process = ctx.engine.dialect.name == "sqlite"
+    committer = GroupCommitter(
+        partial(jobs.store_alerts, ctx),
+        max_size=ctx.settings.batch_max_size,
+        quick=partial(jobs.store_alerts, ctx, wait=False) if in_process else None,
+    )
     committer.on_batch = ctx.metrics.batch_size.observe
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -86,12 +92,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx.engine.dispose()
 
 
+def _openapi_with_alert_body(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = generate()
+        if fresh:
+            alerts.document_alert_body(schema)
+        return schema
+
+    return openapi
+
+
 def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = None) -> FastAPI:
     """A ready-to-serve app; settings come from the environment when not given."""
     ctx = ctx or build_context(settings or ApiSettings())
     app = FastAPI(title="GridWatch central API", version="0.1.0", lifespan=_lifespan)
     app.state.ctx = ctx
     app.add_exception_handler(ApiError, _api_error)
-    for module in (health, alerts, events, grids, admin, webhooks, stats):
+    for module in (alerts, health, events, grids, admin, webhooks, stats):  # the busiest route first
         app.include_router(module.router)
+    app.openapi = _openapi_with_alert_body(app)  # type: ignore[method-assign]
     return app

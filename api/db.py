@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite connection waits for another writer's lock before giving up."""
+
+
+class JsonText(str):
+    """A value for a JSON column that is already serialised (by pydantic, say): stored as it is."""
+
+
+def _json_serializer(value: Any) -> str:
+    return value if isinstance(value, JsonText) else json.dumps(value)
+
+
+class WriteLockBusyError(Exception):
+    """Another connection holds SQLite's write lock right now (raised only when asked not to wait)."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -13,17 +30,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite connections are set up for one writer and many readers."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            json_serializer=_json_serializer,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=_json_serializer
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -40,3 +63,21 @@ def begin_write(session: Session) -> None:
     dbapi = connection.connection.dbapi_connection
     if dbapi is not None and not getattr(dbapi, "in_transaction", False):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def try_begin_write(session: Session) -> None:
+    """Like `begin_write`, but on SQLite raise `WriteLockBusyError` at once instead of waiting for the
+    lock, so a caller on the event loop never sleeps in SQLite's busy handler."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        begin_write(session)
+        return
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        begin_write(session)
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig):
+            raise
+        raise WriteLockBusyError(str(exc.orig)) from exc
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from api.context import ApiContext
+from api.db import try_begin_write
 from api.errors import ApiError
 from api.services.escalation import escalate_once
 from api.services.grids import grid_revision, load_index
@@ -17,9 +18,17 @@ from api.services.webhooks import DeliveryPolicy, deliver_due
 logger = logging.getLogger(__name__)
 
 
-def store_alerts(ctx: ApiContext, items: Sequence[IngestItem]) -> list[Accepted | ApiError]:
-    """Ingest one batch and commit it; answers are valid only after this returns."""
+def store_alerts(
+    ctx: ApiContext, items: Sequence[IngestItem], *, wait: bool = True
+) -> list[Accepted | ApiError]:
+    """Ingest one batch and commit it; answers are valid only after this returns.
+
+    With `wait=False` it raises `WriteLockBusyError`, having stored nothing, when another writer holds
+    SQLite's write lock, instead of waiting for it.
+    """
     with ctx.sessions() as session:
+        if not wait:
+            try_begin_write(session)
         results = ingest_batch(
             session=session,
             centre=ctx.centre,
