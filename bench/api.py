@@ -1,12 +1,14 @@
 """Benchmark of the central API; run `python bench/api.py` (not part of the tests).
 
 1. alerts/s accepted by `POST /v1/alerts` (no evidence) under concurrent load, against a plain
-   endpoint that does one ORM insert and commit per request — both on SQLite (WAL), each served by
-   uvicorn in its own process, loaded by the same keep-alive client in this process;
+   endpoint that does one ORM insert and commit per request — both on SQLite (WAL, synchronous
+   FULL), each served by uvicorn (with its standard uvloop/httptools extras, as installed) in its
+   own process, loaded by the same keep-alive client in this process;
 2. point → cell lookups/s over 42,700 generated 网格 polygons (vectorised STRtree queries).
 
-For scale it also measures `ceiling_per_s`: the same server stack validating the same bodies and
-storing nothing — no endpoint on this machine can answer faster than that.
+For scale it also measures `ceiling_per_s`: the same server stack answering a FastAPI route that
+validates the same bodies and stores nothing, and `mean_batch`, the alerts per group commit that
+the GridWatch server reported in its /metrics.
 
 The last line printed is JSON with alerts_per_s, plain_per_s, ratio_vs_plain and lookups_per_s.
 Run `python bench/api.py` or `python -m bench.api` from the repository root.
@@ -30,6 +32,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -201,21 +204,35 @@ async def load(port: int, requests: list[bytes], concurrency: int) -> tuple[floa
     return time.perf_counter() - start, statuses
 
 
-def measure(kind: str, url: str, token: str, count: int, concurrency: int, run: str) -> float:
-    """Alerts per second accepted by one server kind (after a short warm-up); fresh alert ids per run."""
+def mean_batch(port: int) -> float:
+    """Mean alerts per group commit, from the GridWatch server's /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
+        text = reply.read().decode()
+    values = dict(
+        line.split(" ", 1) for line in text.splitlines() if line.startswith("gridwatch_alert_batch_size_")
+    )
+    return float(values["gridwatch_alert_batch_size_sum"]) / float(values["gridwatch_alert_batch_size_count"])
+
+
+def measure(
+    kind: str, url: str, token: str, count: int, concurrency: int, run: str
+) -> tuple[float, float | None]:
+    """Alerts per second accepted by one server kind (after a short warm-up), and for GridWatch the
+    mean batch; fresh alert ids per run."""
     proc, port = start_server(kind, url)
     try:
         warm = [request_bytes(port, b, token) for b in alert_bodies(200, f"{run}-warm")]
         asyncio.run(load(port, warm, concurrency))
         requests = [request_bytes(port, b, token) for b in alert_bodies(count, run)]
         seconds, statuses = asyncio.run(load(port, requests, concurrency))
+        batch = mean_batch(port) if kind == "gridwatch" else None
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     bad = [s for s in statuses if s != 201]
     if bad or len(statuses) != count:
         raise RuntimeError(f"{kind}: {len(bad)} non-201 answers, {len(statuses)}/{count} answered")
-    return count / seconds
+    return count / seconds, batch
 
 
 def lookups_per_s(points: int) -> dict[str, float]:
@@ -260,10 +277,13 @@ def main() -> None:
         token = prepare_gridwatch_db(url)
         urls = {"plain": f"sqlite:///{tmp}/plain.db", "gridwatch": url, "ceiling": url}
         rates: dict[str, list[float]] = {kind: [] for kind in urls}
+        batches: list[float] = []
         for round_no in range(args.rounds):  # interleaved, so load from elsewhere hits all kinds alike
             for kind, kind_url in urls.items():
-                rate = measure(kind, kind_url, token, args.alerts, args.concurrency, f"{kind}-{round_no}")
+                run = f"{kind}-{round_no}"
+                rate, batch = measure(kind, kind_url, token, args.alerts, args.concurrency, run)
                 rates[kind].append(rate)
+                batches += [batch] if batch is not None else []
                 print(f"round {round_no + 1}: {kind} {rate:.0f} alerts/s", file=sys.stderr)
     plain, ours, ceiling = (statistics.median(rates[k]) for k in ("plain", "gridwatch", "ceiling"))
     lookups = lookups_per_s(args.points)
@@ -274,6 +294,7 @@ def main() -> None:
         "ratio_vs_plain": round(ours / plain, 2),
         "lookups_per_s": round(lookups["vectorised"]),
         "ceiling_per_s": round(ceiling, 1),
+        "mean_batch": round(statistics.median(batches), 1),
         "single_lookups_per_s": round(lookups["single"]),
         "cells": lookups["cells"],
         "alerts": args.alerts,
