@@ -15,6 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from api import jobs, migrate
 from api.centre import load_centre_config
@@ -70,16 +72,17 @@ async def _prepare_database(ctx: ApiContext) -> None:
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ctx: ApiContext = app.state.ctx
-    in_process = ctx.engine.dialect.name == "sqlite"
-    committer = GroupCommitter(
-        partial(jobs.store_alerts, ctx),
-        max_size=ctx.settings.batch_max_size,
-        quick=partial(jobs.store_alerts, ctx, wait=False) if in_process else None,
-    )
+    committer = GroupCommitter(partial(jobs.store_alerts, ctx), max_size=ctx.settings.batch_max_size)
     committer.on_batch = ctx.metrics.batch_size.observe
     tasks: list[asyncio.Task[None]] = []
+    loop_connection: Connection | None = None
     try:
         await _prepare_database(ctx)
+        if ctx.engine.dialect.name == "sqlite":
+            # The loop's own connection, held for good, so the quick path never waits for the pool.
+            loop_connection = ctx.engine.connect()
+            sessions = partial(Session, bind=loop_connection, expire_on_commit=False)
+            committer.quick = partial(jobs.store_alerts, ctx, wait=False, sessions=sessions)
         committer.start()
         app.state.committer = committer
         tasks += [asyncio.create_task(jobs.every(s, job, name)) for s, job, name in _periodic(ctx) if s > 0]
@@ -89,6 +92,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await committer.stop()
+        if loop_connection is not None:
+            loop_connection.close()
         ctx.engine.dispose()
 
 

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from api.context import ApiContext
 from api.db import try_begin_write
 from api.errors import ApiError
@@ -19,14 +21,18 @@ logger = logging.getLogger(__name__)
 
 
 def store_alerts(
-    ctx: ApiContext, items: Sequence[IngestItem], *, wait: bool = True
+    ctx: ApiContext,
+    items: Sequence[IngestItem],
+    *,
+    wait: bool = True,
+    sessions: Callable[[], Session] | None = None,
 ) -> list[Accepted | ApiError]:
     """Ingest one batch and commit it; answers are valid only after this returns.
 
     With `wait=False` it raises `WriteLockBusyError`, having stored nothing, when another writer holds
-    SQLite's write lock, instead of waiting for it.
+    SQLite's write lock, instead of waiting for it. `sessions` defaults to the context's.
     """
-    with ctx.sessions() as session:
+    with (sessions or ctx.sessions)() as session:
         if not wait:
             try_begin_write(session)
         results = ingest_batch(

@@ -46,9 +46,10 @@ class GroupCommitter(Generic[Item, Result]):
     """Runs `process(batch)` in a worker thread for queued items; each caller awaits its own result.
 
     `process` must commit before it returns; if it raises, the items are retried one at a time so
-    a single bad item cannot sink the others. `quick`, when given, is tried first on the event
-    loop itself; it must not block, and raises `WriteLockBusyError` (having stored nothing) when it
-    would have to wait, so the batch goes to `process` in a thread instead.
+    a single bad item cannot sink the others. `quick`, when set (here or later, before `start`),
+    is tried first on the event loop itself; it must not block, and raises `WriteLockBusyError`
+    (having stored nothing) when it would have to wait, so the batch goes to `process` in a thread.
+    `quick_batches` and `thread_batches` count where batches were stored.
     """
 
     def __init__(
@@ -59,7 +60,7 @@ class GroupCommitter(Generic[Item, Result]):
         quick: Callable[[Sequence[Item]], list[Result | ApiError]] | None = None,
     ) -> None:
         self._process = process
-        self._quick = quick
+        self.quick = quick
         self._max_size = max_size
         self._queue: asyncio.Queue[tuple[Item, asyncio.Future[Result]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -115,9 +116,9 @@ class GroupCommitter(Generic[Item, Result]):
                 return
 
     async def _store(self, items: list[Item]) -> list[Result | ApiError]:
-        if self._quick is not None:
+        if self.quick is not None:
             try:
-                results = self._quick(items)
+                results = self.quick(items)
             except WriteLockBusyError:
                 logger.debug("write lock busy: this batch of %d waits in a thread", len(items))
             else:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from api.app import build_context, create_app
 from api.db import WriteLockBusyError, try_begin_write
@@ -141,3 +142,18 @@ def test_the_stored_payload_reads_back_as_the_alert(world: World) -> None:
     assert payload is not None
     assert Alert.model_validate(payload) == Alert.model_validate(body)
     assert "东门" in str(raw)
+
+
+def test_the_loop_stores_on_its_own_connection_not_the_pool(
+    sqlite_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Were the pool exhausted by sync routes, a checkout would stall the loop; the quick path must
+    # not take one at all.
+    def no_pool() -> Session:
+        raise AssertionError("the quick path took a pooled session")
+
+    monkeypatch.setattr(sqlite_world.ctx, "sessions", no_pool)
+    assert sqlite_world.post_alert(make_alert("a-1")).status_code == 201
+    monkeypatch.undo()
+    assert sqlite_world.app.state.committer.quick_batches == 1
+    assert _stored(sqlite_world) == 1
