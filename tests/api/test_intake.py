@@ -109,7 +109,10 @@ def test_an_alert_waits_in_a_thread_while_another_writer_holds_the_lock(sqlite_w
     assert reply.status_code == 201
     committer = world.app.state.committer
     assert (committer.quick_batches, committer.thread_batches) == (0, 1)
-    assert _stored(world) == 1
+    # The lock is free again: the loop's connection, which found it busy, stores the next batch.
+    assert world.post_alert(make_alert("a-2")).status_code == 201
+    assert (committer.quick_batches, committer.thread_batches) == (1, 1)
+    assert _stored(world) == 2
 
 
 def test_not_waiting_for_a_busy_lock_raises_and_stores_nothing(sqlite_world: World) -> None:
