@@ -91,10 +91,18 @@ class GroupCommitter(Generic[Item, Result]):
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            await self._gather()
-            while len(batch) < self._max_size and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            results = await self._results([item for item, _ in batch])
+            try:
+                await self._gather()
+                while len(batch) < self._max_size and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                results = await self._results([item for item, _ in batch])
+            except asyncio.CancelledError:
+                # Stopping mid-batch: answer what was taken; a batch that did commit in its thread
+                # is found again by the sender's retry (same alert id).
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(ServiceStoppingError("the API is shutting down; retry"))
+                raise
             self.on_batch(len(batch))
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():

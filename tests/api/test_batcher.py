@@ -126,3 +126,26 @@ def test_batches_never_exceed_the_maximum(size: int) -> None:
     asyncio.run(main())
     assert sum(sizes) == 12
     assert max(sizes) <= size
+
+
+def test_stopping_mid_batch_answers_the_batch_with_503() -> None:
+    release = threading.Event()
+
+    def slow(items: Sequence[int]) -> list[str | ApiError]:
+        release.wait(5)
+        return [f"stored {i}" for i in items]
+
+    async def main() -> list[object]:
+        committer: GroupCommitter[int, str] = GroupCommitter(slow, max_size=8)
+        committer.start()
+        waiting = [asyncio.ensure_future(committer.submit(i)) for i in range(3)]
+        for _ in range(20):  # until the writer has taken the batch into its thread
+            await asyncio.sleep(0.01)
+        await committer.stop()
+        release.set()
+        # Unanswered futures would hang here for good; the timeout turns that into a failure.
+        return await asyncio.wait_for(asyncio.gather(*waiting, return_exceptions=True), timeout=5)
+
+    answers = asyncio.run(main())
+    assert len(answers) == 3
+    assert all(isinstance(a, ServiceStoppingError) for a in answers)
