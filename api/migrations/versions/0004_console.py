@@ -1,0 +1,25 @@
+"""operator console
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-28 09:30:00.000000
+
+Reserved in the migration chain for this wave's work on operator console; a branch fills it in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
