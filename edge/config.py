@@ -12,6 +12,10 @@ Example (configs/edge.example.yaml has a full one):
         rules:
           zones: [{name: room, points: [[0, 0], [767, 0], [767, 431], [0, 431]]}]
           rules: [{type: intrusion, id: room-intrusion, zone: room, classes: [person]}]
+      - id: "32010200001320000001"            # a GB/T 28181 camera read through wvp (quoted id)
+        wvp: {device_id: "32010200002000000001", channel_id: "32010200001320000001"}
+        location: {lon: 118.702, lat: 32.002}
+    wvp: {url: "http://10.0.0.5:18080", username: gridwatch, password_env: GRIDWATCH_WVP_PASSWORD}
 """
 
 from __future__ import annotations

@@ -33,7 +33,9 @@ def import_wvp(
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the wvp password from stdin."),
     api_key_stdin: bool = typer.Option(False, "--api-key-stdin", help="Read a wvp API key from stdin."),
     prefix: str = typer.Option("", "--filter", help="Only channels whose civil code starts with this."),
-    api: str = typer.Option("device", "--api", help="device (every wvp 2.x) or common (wvp ≥ 2.7.2)."),
+    api: str = typer.Option(
+        "device", "--api", help="device (device API) or common (newer wvp's common list)."
+    ),
     types: str = typer.Option("131,132", "--types", help="GB type codes to import (131 camera, 132 IPC)."),
     default_location: str | None = typer.Option(
         None, "--default-location", help="LON,LAT for new cameras wvp has no coordinates for."

@@ -5,7 +5,7 @@ Use:
     client = WvpClient(config, resolve_credentials(config))   # logs in on first use, again on 401
     for device in client.devices(): ...                       # PageInfo paged to the end
     for channel in client.device_channels(device.device_id): ...
-    for channel in client.common_channels(): ...               # wvp ≥ 2.7.2
+    for channel in client.common_channels(): ...               # newer wvp (read at 2.7.4)
     locator = WvpLocator(client, WvpChannelRef(device_id=..., channel_id=...))
     VideoSource(VideoSourceConfig(id=..., url=locator.name, located=True), locator=locator)
 

@@ -3,7 +3,10 @@
 Routes (wvp-GB28181-pro 2.7.4, github.com/648540858/wvp-GB28181-pro; file @ commit read):
 
 - ``GET /api/user/login?username=&password=<md5 hex of the password>`` → ``LoginUser`` with
-  ``accessToken`` (``vmanager/user/UserController.java``, 2.7 version mapped to GET and POST);
+  ``accessToken`` (``vmanager/user/UserController.java``, the 2.7 version that also sets the
+  ``access-token`` response header; the search index did not pin its commit; the older version @
+  8b0ff376 answered ``WVPResult<LoginUser>`` without a token). GET is used: every version read maps
+  login to GET;
   later requests carry it in the ``access-token`` header (``conf/security/JwtUtils.java`` @ 88350873).
   A user API key (``vmanager/user/UserApiKeyController.java`` @ bab55341) is a JWT too and goes in
   the same header. An expired or missing token answers HTTP 401 ``{"code": 401, "msg": "请登录后重新请求"}``

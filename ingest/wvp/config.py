@@ -36,7 +36,7 @@ class WvpConfig(BaseModel):
         default=None, min_length=1, description="Name of the environment variable holding the password"
     )
     api_key: SecretStr | None = Field(
-        default=None, description="A wvp user API key (wvp ≥ 2.7.4), sent as the access-token header"
+        default=None, description="A wvp user API key (wvp 2.7.4 has them), sent as the access-token header"
     )
     api_key_env: str | None = Field(
         default=None, min_length=1, description="Name of the environment variable holding the API key"
@@ -110,7 +110,7 @@ class WvpChannelRef(BaseModel):
 
     ``device_id``/``channel_id`` play through ``/api/play/start/{deviceId}/{channelId}`` and work on
     every wvp 2.x; ``common_id`` is the ``gbId`` of ``/api/common/channel/list`` (wvp's database id,
-    not a GB code) and plays through ``/api/common/channel/play?channelId=`` (wvp ≥ 2.7.2).
+    not a GB code) and plays through ``/api/common/channel/play?channelId=`` (the 2.7 line, read at 2.7.4).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -4,8 +4,10 @@ Shapes follow wvp-GB28181-pro 2.7.4 (pom.xml version 2.7.4 at commit bab55341), 
 source of github.com/648540858/wvp-GB28181-pro (file @ commit):
 
 - every answer is a ``WVPResult`` ``{code, msg, data}`` with ``code == 0`` for success
-  (``vmanager/bean/WVPResult.java``; ``conf/GlobalResponseAdvice.java`` @ 6c969a63 wraps plain
-  return values in ``WVPResult.success``; ``conf/GlobalExceptionHandler.java`` @ b4048fbe turns a
+  (``vmanager/bean/WVPResult.java``: ``success`` uses ``ErrorCode.SUCCESS`` = 0 in the 2.7 version;
+  the old one @ 83671d8f still had ``SUCCESS = 200`` and is not supported;
+  ``conf/GlobalResponseAdvice.java`` @ 6c969a63 wraps plain return values in
+  ``WVPResult.success``; ``conf/GlobalExceptionHandler.java`` @ b4048fbe turns a
   ``ControllerException`` into HTTP 200 ``{code, msg}``; codes in ``vmanager/bean/ErrorCode.java``
   @ 0329c8f5: 100 failed, 400 bad request, 401 log in again, 403, 404, 408, 486, 500);
 - pages are pagehelper ``PageInfo``: ``{total, list, pageNum, pageSize, pages, hasNextPage, ...}``;
