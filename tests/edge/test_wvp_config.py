@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -128,3 +131,15 @@ def test_the_wvp_example_loads() -> None:
     assert all(camera.is_live and camera.wvp is not None for camera in config.cameras)
     assert config.cameras[1].wvp is not None
     assert config.cameras[1].wvp.common_id == 1042
+
+
+def test_edge_run_names_a_missing_secret_variable_before_anything_starts(tmp_path: Path) -> None:
+    path = write(tmp_path, wvp_config())
+    env = {key: value for key, value in os.environ.items() if key != "WVP_PW"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gridwatch", "edge", "run", "--config", str(path)],
+        capture_output=True, text=True, cwd=REPO, timeout=120, check=False, env=env,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "environment variable WVP_PW" in result.stderr.replace("\n", "")
+    assert not (tmp_path / "gridwatch-edge").exists()  # no outbox was created
