@@ -68,6 +68,7 @@ class EdgeConfigInventory:
         cameras = document.get("cameras")
         if not isinstance(cameras, CommentedSeq):
             cameras = document["cameras"] = CommentedSeq()
+        cameras.fa.set_block_style()  # `cameras: []` would otherwise get every camera on one line
         report = ImportReport()
         by_id = {str(entry.get("id")): entry for entry in cameras if isinstance(entry, CommentedMap)}
         for camera in catalogue.cameras:
@@ -145,6 +146,9 @@ class EdgeConfigInventory:
 
 def _update(entry: CommentedMap, camera: ImportedCamera, report: ImportReport) -> None:
     before = {key: _plain(entry.get(key)) for key in IMPORTED_KEYS}
+    requoted = not isinstance(entry["id"], str)
+    if requoted:  # an unquoted GB id, read as a number: quote it again
+        entry["id"] = DoubleQuotedScalarString(camera.id)
     _set(entry, "name", camera.name, after="id")
     if camera.location is not None:
         location = entry.get("location")
@@ -156,7 +160,9 @@ def _update(entry: CommentedMap, camera: ImportedCamera, report: ImportReport) -
     previous = entry.get("imported")
     entry["imported"] = origin = _origin_map(camera)
     after = {key: _plain(entry.get(key)) for key in IMPORTED_KEYS}
-    if _same(before, after):  # keep the old time: an import that changes nothing leaves the file as it was
+    if not requoted and _same(
+        before, after
+    ):  # keep the old time: an import that changes nothing leaves the file as it was
         if isinstance(previous, CommentedMap) and previous.get("at") is not None:
             origin["at"] = previous["at"]
         report.unchanged.append(camera.id)

@@ -222,3 +222,28 @@ def test_a_missing_config_exits_2(fake_wvp: FakeWvp, tmp_path: Path) -> None:
                        "--config", str(missing), stdin=PASSWORD)  # fmt: skip
     assert result.returncode == 2
     assert "not found" in result.stderr
+
+
+def test_a_config_with_no_cameras_yet_gets_one_block_entry_per_camera(
+    fake_wvp: FakeWvp, tmp_path: Path
+) -> None:
+    populate(fake_wvp, cameras=2)
+    path = tmp_path / "edge.yaml"
+    path.write_text(
+        "device_id: edge-1\napi: {url: 'http://127.0.0.1:9', token: a-device-token}\ncameras: []\n"
+    )
+    assert len(run_import(fake_wvp, path).added) == 3
+    text = path.read_text("utf-8")
+    assert f'\n  - id: "{CAMERA}"\n    name: 东门口 1号枪机\n' in text
+    assert len(load_edge_config(path).cameras) == 3
+
+
+def test_an_unquoted_gb_id_is_quoted_again_on_import(fake_wvp: FakeWvp, edge_yaml: Path) -> None:
+    populate(fake_wvp)
+    run_import(fake_wvp, edge_yaml)
+    edge_yaml.write_text(
+        edge_yaml.read_text("utf-8").replace(f'- id: "{CAMERA}"', f"- id: {CAMERA}"), "utf-8"
+    )
+    assert run_import(fake_wvp, edge_yaml).updated == [CAMERA]
+    assert f'- id: "{CAMERA}"' in edge_yaml.read_text("utf-8")
+    assert load_edge_config(edge_yaml).cameras[2].id == CAMERA
