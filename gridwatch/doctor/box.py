@@ -24,7 +24,7 @@ def edge_config(path: Path) -> tuple[Check, EdgeConfig | None]:
     except EdgeConfigError as exc:
         return Check.fail("edge config", str(exc), fix=f"correct {path} (configs/edge.example.yaml is "
                           "the reference)"), None  # fmt: skip
-    what = f"{len(config.cameras)} cameras, {len(config.sensors)} sensors"
+    what = f"{_plural(len(config.cameras), 'camera')}, {_plural(len(config.sensors), 'sensor')}"
     return Check.ok("edge config", f"{path}: device {config.device_id}, {what}"), config
 
 
@@ -186,3 +186,7 @@ def _camera_fix(index: int, camera: CameraConfig, config_path: Path) -> str:
         f"correct cameras[{index}].url in {config_path} (a readable video file or an rtsp:// URL); "
         f"retry: {retry}"
     )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
