@@ -47,7 +47,7 @@ class EdgeWorker:
         self.config = config
         self.outbox = Outbox(config.data_dir / "outbox.db", config.outbox)
         self.publisher = Publisher(self.outbox, config.api)
-        self.sources = {camera.id: VideoSource(source_config(camera)) for camera in config.cameras}
+        self.sources = {camera.id: VideoSource(_source_config(camera)) for camera in config.cameras}
         self.registry = CollectorRegistry()
         latency = detector_latency(self.registry)
         self.pipelines = {
@@ -155,8 +155,7 @@ def _sensor_worker(config: EdgeConfig, outbox: Outbox, publisher: Publisher) -> 
     )  # fmt: skip
 
 
-def source_config(camera: CameraConfig) -> VideoSourceConfig:
-    """The video source settings of a camera (the worker and `gridwatch doctor` open it alike)."""
+def _source_config(camera: CameraConfig) -> VideoSourceConfig:
     return VideoSourceConfig(
         id=camera.id,
         url=camera.url,

@@ -108,12 +108,18 @@ def _first_frame(camera: CameraConfig) -> str:
     """Open the source and read one frame; what was seen (raises SourceError naming the problem)."""
     import cv2
 
-    from edge.worker import source_config
     from ingest.capture import open_capture
+    from ingest.config import VideoSourceConfig
     from ingest.errors import SourceError
 
+    source = VideoSourceConfig(
+        id=camera.id,
+        url=camera.url,
+        open_timeout_s=camera.open_timeout_s,
+        read_timeout_s=camera.read_timeout_s,
+    )
     started = time.monotonic()
-    capture = open_capture(source_config(camera))
+    capture = open_capture(source)
     try:
         ok, frame = capture.read()
         fps = capture.get(cv2.CAP_PROP_FPS)
