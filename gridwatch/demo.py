@@ -32,7 +32,7 @@ from rich.table import Table
 from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
 from edge.progress import run_with_progress
 from edge.worker import EdgeWorker
-from gridwatch.logs import is_verbose
+from gridwatch.logs import is_verbose, progress_only
 from ingest.config import is_stream_url
 from models.cli import ensure_model
 from models.registry import find_model
@@ -64,8 +64,9 @@ def demo(
         user = _token(database, "add-user", f"demo-viewer-{os.getpid()}", "--role", "supervisor")
     _done(f"centre database {out / 'centre.db'}: {_count(grids, 'created')} grid nodes; "
           f"edge box {config.device_id} registered")  # fmt: skip
-    for model in {camera.detector.model for camera in config.cameras}:
-        ensure_model(find_model(model))
+    with progress_only():  # a first run fetches and converts the model behind its own bar
+        for model in {camera.detector.model for camera in config.cameras}:
+            ensure_model(find_model(model))
     with _api(database) as url:
         settings = config.model_copy(
             update={"api": config.api.model_copy(update={"url": url, "token": token})}
