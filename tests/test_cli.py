@@ -33,6 +33,8 @@ def gridwatch(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[s
         ["detect"],
         ["models", "pull"],
         ["models", "list"],
+        ["doctor"],
+        ["demo"],
         ["cameras"],
         ["cameras", "import-wvp"],
     ],
