@@ -22,8 +22,9 @@ from api import jobs, migrate
 from api.centre import load_centre_config
 from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
-from api.errors import ApiError, ConfigError, ConflictError
+from api.errors import ApiError, BadInputError, ConfigError, ConflictError
 from api.metrics import ApiMetrics
+from api.middleware import BodyLimit, CleanUrl
 from api.routes import admin, alerts, events, grids, health, stats, webhooks
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
@@ -45,6 +46,9 @@ def build_context(settings: ApiSettings) -> ApiContext:
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
+    if isinstance(exc, BadInputError):
+        error = {"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}
+        return JSONResponse({"detail": [error]}, status_code=exc.status_code)
     body: dict[str, object] = {"detail": str(exc)}
     if isinstance(exc, ConflictError) and exc.allowed is not None:
         body["allowed"] = exc.allowed
@@ -58,6 +62,15 @@ def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
         (settings.webhook_interval_s, partial(jobs.run_deliveries, ctx), "webhooks"),
         (settings.grid_refresh_s, partial(jobs.refresh_grids, ctx), "grid refresh"),
     ]
+
+
+def _start_loops(ctx: ApiContext, committer: GroupCommitter[Any, Any]) -> None:
+    """The alert writer and the periodic jobs, each kept running by the context's supervisor."""
+    ctx.supervisor.start("alert-writer", committer.run)
+    for interval_s, job, name in _periodic(ctx):
+        if interval_s > 0:
+            on_error = ctx.metrics.job_failures.labels(name).inc
+            ctx.supervisor.start(name, partial(jobs.every, interval_s, job, name, on_error))
 
 
 async def _prepare_database(ctx: ApiContext) -> None:
@@ -74,7 +87,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ctx: ApiContext = app.state.ctx
     committer = GroupCommitter(partial(jobs.store_alerts, ctx), max_size=ctx.settings.batch_max_size)
     committer.on_batch = ctx.metrics.batch_size.observe
-    tasks: list[asyncio.Task[None]] = []
     loop_connection: Connection | None = None
     try:
         await _prepare_database(ctx)
@@ -83,14 +95,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             loop_connection = ctx.engine.connect()
             sessions = partial(Session, bind=loop_connection, expire_on_commit=False)
             committer.quick = partial(jobs.store_alerts, ctx, wait=False, sessions=sessions)
-        committer.start()
+        _start_loops(ctx, committer)
         app.state.committer = committer
-        tasks += [asyncio.create_task(jobs.every(s, job, name)) for s, job, name in _periodic(ctx) if s > 0]
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await ctx.supervisor.stop()
         await committer.stop()
         if loop_connection is not None:
             loop_connection.close()
@@ -116,6 +125,9 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app = FastAPI(title="GridWatch central API", version="0.1.0", lifespan=_lifespan)
     app.state.ctx = ctx
     app.add_exception_handler(ApiError, _api_error)
+    app.add_middleware(CleanUrl)
+    limits = {grids.IMPORT_PATH: ctx.settings.grid_import_max_bytes}
+    app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes, per_path=limits)
     for module in (alerts, health, events, grids, admin, webhooks, stats):  # the busiest route first
         app.include_router(module.router)
     app.openapi = _openapi_with_alert_body(app)  # type: ignore[method-assign]

@@ -34,6 +34,10 @@ class EventOut(_Out):
     cell_code: str | None
     grid_path: str
     located: bool = Field(description="False when the alert lay outside every cell (flagged)")
+    clock_flagged: bool = Field(
+        description="True when an alert's observed_at lay outside the centre's window (flagged); its "
+        "first/last seen then count that alert at the time the centre received it"
+    )
     lon: float
     lat: float
     first_seen: datetime
@@ -76,8 +80,11 @@ class EventAlertOut(_Out):
     source_id: str
     kind: str
     severity: str
-    observed_at: datetime
+    observed_at: datetime = Field(description="As the device reported it")
     received_at: datetime
+    clock_flag: Literal["past", "future"] | None = Field(
+        description="observed_at lay this far outside the centre's window; correlated by received_at"
+    )
     lon: float
     lat: float
     payload: dict[str, Any]

@@ -69,8 +69,8 @@ class GroupCommitter(Generic[Item, Result]):
         self.thread_batches = 0
 
     def start(self) -> None:
-        """Start the writer on the running event loop."""
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="alert-writer")
+        """Start the writer on the running event loop (or run `run()` under a supervisor instead)."""
+        self._task = asyncio.get_running_loop().create_task(self.run(), name="alert-writer")
 
     async def stop(self) -> None:
         """Stop the writer; items still queued get a 503."""
@@ -88,7 +88,8 @@ class GroupCommitter(Generic[Item, Result]):
         await self._queue.put((item, future))
         return await future
 
-    async def _run(self) -> None:
+    async def run(self) -> None:
+        """The writer loop: take a batch, store it, answer its callers; never returns."""
         while True:
             batch = [await self._queue.get()]
             try:
@@ -96,12 +97,17 @@ class GroupCommitter(Generic[Item, Result]):
                 while len(batch) < self._max_size and not self._queue.empty():
                     batch.append(self._queue.get_nowait())
                 results = await self._results([item for item, _ in batch])
-            except asyncio.CancelledError:
-                # Stopping mid-batch: answer what was taken; a batch that did commit in its thread
-                # is found again by the sender's retry (same alert id).
+            except BaseException as exc:
+                # Stopping (or dying) mid-batch: answer what was taken; a batch that did commit in its
+                # thread is found again by the sender's retry (same alert id).
+                stopping = isinstance(exc, asyncio.CancelledError)
                 for _, future in batch:
                     if not future.done():
-                        future.set_exception(ServiceStoppingError("the API is shutting down; retry"))
+                        future.set_exception(
+                            ServiceStoppingError("the API is shutting down; retry")
+                            if stopping
+                            else StoreError("the alert writer failed; retry")
+                        )
                 raise
             self.on_batch(len(batch))
             for (_, future), result in zip(batch, results, strict=True):
