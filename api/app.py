@@ -26,10 +26,13 @@ from api.errors import ApiError, BadInputError, ConfigError, ConflictError
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimit, CleanUrl
 from api.routes import admin, alerts, events, grids, health, stats, webhooks
+from api.schemas.errors import BODY
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
+
+ERROR_REF = "#/components/schemas/ErrorOut"
 
 
 def build_context(settings: ApiSettings) -> ApiContext:
@@ -106,6 +109,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx.engine.dispose()
 
 
+def _document_bodies(schema: dict[str, Any]) -> None:
+    """Every operation that takes a body can answer 400 (not JSON / not UTF-8) and 413 (too large)."""
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            if "requestBody" in operation:
+                for status, response in BODY.items():
+                    operation["responses"].setdefault(
+                        str(status),
+                        {
+                            "description": response["description"],
+                            "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+                        },
+                    )
+
+
 def _openapi_with_alert_body(app: FastAPI) -> Callable[[], dict[str, Any]]:
     generate = app.openapi
 
@@ -114,6 +132,7 @@ def _openapi_with_alert_body(app: FastAPI) -> Callable[[], dict[str, Any]]:
         schema = generate()
         if fresh:
             alerts.document_alert_body(schema)
+            _document_bodies(schema)
         return schema
 
     return openapi

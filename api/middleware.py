@@ -1,8 +1,9 @@
 """Request hygiene before routing: bounded bodies (413), clean URLs (422 for NUL or invalid UTF-8).
 
-Both are plain ASGI middleware, so nothing is buffered: a body announced larger than the limit is
-answered 413 without reading a byte of it, and a chunked body is counted while it streams and cut
-off with 413 as soon as it passes the limit.
+Both are plain ASGI middleware, so nothing is buffered here. A body announced (Content-Length)
+larger than the limit is refused with 413 the moment the route asks for it, before a byte is
+read, so a route that checks the caller first (`POST /v1/alerts`) still answers 401/403 first; a
+chunked body is counted while it streams and cut off with 413 as soon as it passes the limit.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 class BodyTooLargeError(HTTPException):
     """The request body passed the limit while it was being read (413)."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is larger than this centre's limit of {limit} bytes")
+    def __init__(self, limit: int, *, announced: int | None = None) -> None:
+        size = "larger" if announced is None else f"of {announced} bytes: larger"
+        message = f"the request body is {size} than this centre's limit of {limit} bytes"
+        super().__init__(413, message, headers={"Connection": "close"})
 
 
 async def _answer(send: Send, status: int, body: object) -> None:
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-    if status == 413:
-        headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
 
@@ -55,14 +56,12 @@ class BodyLimit:
             return
         limit = self.per_path.get(scope["path"], self.limit)
         length = _content_length(scope)
-        if length is not None and length > limit:
-            detail = f"the request body of {length} bytes is larger than this centre's limit of {limit} bytes"
-            await _answer(send, 413, {"detail": detail})
-            return
         received = 0
 
         async def counted() -> Message:
             nonlocal received
+            if length is not None and length > limit:
+                raise BodyTooLargeError(limit, announced=length)
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))

@@ -59,11 +59,15 @@ def document_alert_body(schema: dict[str, Any]) -> None:
 
 
 def parse_alert(body: bytes) -> Alert:
-    """The alert in `body`, or FastAPI's 422 with every error located under `body`."""
+    """The alert in `body`, or FastAPI's 422 with every error located under `body` (without echoing
+    the input: it may be megabytes, or bytes that are not text)."""
     try:
         return Alert.model_validate_json(body)
     except ValidationError as exc:
-        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+        errors = [
+            {**error, "loc": ("body", *error["loc"])}
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
         raise RequestValidationError(errors) from None
 
 
