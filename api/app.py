@@ -14,6 +14,8 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -56,6 +58,24 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, ConflictError) and exc.allowed is not None:
         body["allowed"] = exc.allowed
     return JSONResponse(body, status_code=exc.status_code)
+
+
+def _shown_input(value: object) -> bool:
+    """Echo an offending input only when it is short text or a plain value (never bytes, never MBs)."""
+    return (
+        value is None
+        or isinstance(value, bool | int | float)
+        or (isinstance(value, str) and len(value) <= 256)
+    )
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {key: value for key, value in error.items() if key != "input" or _shown_input(value)}
+        for error in exc.errors()
+    ]
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 
 def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
@@ -144,6 +164,7 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app = FastAPI(title="GridWatch central API", version="0.1.0", lifespan=_lifespan)
     app.state.ctx = ctx
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(CleanUrl)
     limits = {grids.IMPORT_PATH: ctx.settings.grid_import_max_bytes}
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes, per_path=limits)

@@ -18,7 +18,7 @@ from api.services import access
 from api.services.audit import recent
 from api.services.grids import path_of
 from api.services.principals import Principal, create_device, create_user
-from gridwatch.contracts.alert import Identifier, Label
+from gridwatch.contracts.alert import NO_NUL, Identifier, Label
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ROLE_GATED)
 
@@ -33,7 +33,7 @@ class DeviceIn(BaseModel):
 
     device_id: Identifier
     kind: str = Field(max_length=16, description="edge, camera or sensor")
-    name: str = Field(default="", max_length=128, pattern=r"^[^\x00]*$")
+    name: str = Field(default="", max_length=128, pattern=NO_NUL)
     parent_device_id: Identifier | None = Field(
         default=None, description="The edge box a camera/sensor hangs off"
     )
@@ -70,7 +70,9 @@ class UserIn(BaseModel):
 
     username: Label
     role: Role
-    scope: str | None = Field(default=None, max_length=64, description="Grid code of the subtree; null = all")
+    scope: str | None = Field(
+        default=None, max_length=64, pattern=NO_NUL, description="Grid code of the subtree; null = all"
+    )
 
 
 class UserCreated(BaseModel):

@@ -21,6 +21,7 @@ from api.schemas.errors import BODY, NOT_FOUND, ROLE_GATED
 from api.services.access import set_subscription_active
 from api.services.principals import Principal
 from api.services.webhooks import TOPICS, create_subscription
+from gridwatch.contracts.alert import NO_NUL
 
 router = APIRouter(tags=["webhooks"], responses=ROLE_GATED)
 
@@ -43,8 +44,10 @@ class SubscriptionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=512, description="http(s) URL; private addresses only when allowed")
-    secret: str = Field(min_length=16, max_length=128, pattern=r"^[^\x00]*$")
+    url: str = Field(
+        max_length=512, pattern=NO_NUL, description="http(s) URL; private addresses only when allowed"
+    )
+    secret: str = Field(min_length=16, max_length=128, pattern=NO_NUL)
     event_types: list[Annotated[str, Field(max_length=16, pattern=r"^[A-Z0-9]+$")]] = Field(
         default_factory=list, max_length=64, description="Only these types; empty = all"
     )

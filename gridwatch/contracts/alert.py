@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024
 """Largest evidence snapshot (decoded JPEG bytes) an alert may carry."""
@@ -40,21 +40,18 @@ MAX_TEXT = 256
 
 MAX_TRACK_ID = 2**31 - 1
 
+NO_NUL = r"^[^\x00]*$"
+"""Pattern of free text: anything but NUL (PostgreSQL text cannot hold it), for every wire schema."""
+
 MAX_ALERT_JSON_BYTES = MAX_SNAPSHOT_B64_CHARS + 1024 * 1024
 """Largest JSON body of a legitimate alert: the largest snapshot in base64, plus 1 MiB for the rest
 (500 boxes, 100 readings and 32 details at their longest escaped lengths take about 0.6 MiB)."""
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
-Label = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_nul)]
-Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
-Unit = Annotated[str, Field(max_length=16), AfterValidator(_no_nul)]
+Label = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
+Text = Annotated[str, Field(max_length=MAX_TEXT, pattern=NO_NUL)]
+Unit = Annotated[str, Field(max_length=16, pattern=NO_NUL)]
 
 
 class AlertKind(StrEnum):
