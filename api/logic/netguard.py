@@ -78,7 +78,7 @@ def refusal(address: IpAddress, *, host: str, allow: AllowList) -> str | None:
     """Why a webhook may not connect to `address` (reached as `host`), or None when it may."""
     if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    if allow.permits(host, address) or address.is_global:
+    if allow.permits(host, address) or (address.is_global and not address.is_multicast):
         return None
     return f"{address} is a {_kind(address)} address"
 
