@@ -138,7 +138,8 @@ def get_deliveries(
 def post_deactivate(
     subscription_id: SubscriptionIdPath, session: SessionDep, caller: SubscriberDep
 ) -> SubscriptionOut:
-    """Stop a subscription (yours, or any in your scope as an admin); nothing is owed to it meanwhile."""
+    """Stop a subscription (yours, or any in your scope as an admin): changes while it is stopped are
+    never sent to it; deliveries already owed wait."""
     return _set_active(session, caller, subscription_id, active=False)
 
 
@@ -146,7 +147,7 @@ def post_deactivate(
 def post_reactivate(
     subscription_id: SubscriptionIdPath, session: SessionDep, caller: SubscriberDep
 ) -> SubscriptionOut:
-    """Start a stopped subscription again; deliveries that were waiting go out again."""
+    """Start a stopped subscription again; deliveries that were waiting go out."""
     return _set_active(session, caller, subscription_id, active=True)
 
 

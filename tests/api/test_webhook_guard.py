@@ -8,7 +8,6 @@ the API's own admin routes, PostgreSQL, Mosquitto or link-local metadata address
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,7 +55,7 @@ def resolver(world: World) -> StubResolver:
 
 
 @pytest.fixture
-def connects(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int]]]:
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """Every TCP connect httpcore makes (they still happen), as (address, port)."""
     made: list[tuple[str, int]] = []
     real = httpcore.SyncBackend.connect_tcp
@@ -66,7 +65,7 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int]]]
         return real(self, host, port, *args, **kwargs)
 
     monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", spy)
-    yield made
+    return made
 
 
 def _subscribe(world: World, url: str) -> Any:
