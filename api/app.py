@@ -27,7 +27,7 @@ from api.db import make_engine, make_sessionmaker
 from api.errors import ApiError, BadInputError, ConfigError, ConflictError
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimit, CleanUrl
-from api.routes import admin, alerts, events, grids, health, stats, webhooks
+from api.routes import admin, alerts, devices, events, grids, health, stats, webhooks
 from api.schemas.errors import BODY
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
@@ -168,7 +168,7 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app.add_middleware(CleanUrl)
     limits = {grids.IMPORT_PATH: ctx.settings.grid_import_max_bytes}
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes, per_path=limits)
-    for module in (alerts, health, events, grids, admin, webhooks, stats):  # the busiest route first
+    for module in (alerts, health, events, grids, admin, webhooks, stats, devices):  # the busiest route first
         app.include_router(module.router)
     app.openapi = _openapi_with_alert_body(app)  # type: ignore[method-assign]
     return app
