@@ -24,7 +24,9 @@ from api import jobs, migrate
 from api.centre import load_centre_config
 from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
+from api.dispatcher import WebhookDispatcher
 from api.errors import ApiError, BadInputError, ConfigError, ConflictError
+from api.leader import Leadership
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimit, CleanUrl
 from api.routes import admin, alerts, devices, events, grids, health, stats, webhooks
@@ -79,17 +81,41 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
+    """The periodic jobs: escalation on the one replica that leads it, grid refresh on every replica
+    (each holds its own in-memory index)."""
     settings = ctx.settings
+    escalation = ctx.leaders.setdefault("escalation", Leadership(ctx.engine, "escalation"))
     return [
-        (settings.escalation_interval_s, partial(jobs.run_escalation, ctx), "escalation"),
-        (settings.webhook_interval_s, partial(jobs.run_deliveries, ctx), "webhooks"),
+        (
+            settings.escalation_interval_s,
+            _led(ctx, escalation, partial(jobs.run_escalation, ctx)),
+            "escalation",
+        ),
         (settings.grid_refresh_s, partial(jobs.refresh_grids, ctx), "grid refresh"),
     ]
 
 
+def _led(ctx: ApiContext, leader: Leadership, job: Callable[[], object]) -> Callable[[], object]:
+    """`job`, run only while this replica leads it."""
+
+    def run() -> object:
+        leading = leader.holds()
+        ctx.metrics.leader.labels(leader.name).set(1 if leading else 0)
+        return job() if leading else None
+
+    return run
+
+
 def _start_loops(ctx: ApiContext, committer: GroupCommitter[Any, Any]) -> None:
-    """The alert writer and the periodic jobs, each kept running by the context's supervisor."""
+    """The alert writer, the webhook sender and the periodic jobs, each kept running by the
+    context's supervisor."""
     ctx.supervisor.start("alert-writer", committer.run)
+    if ctx.settings.webhook_interval_s > 0:
+        policy = jobs.delivery_policy(ctx.settings)
+        dispatcher = WebhookDispatcher(
+            ctx.sessions, policy, ctx.resolver, ctx.metrics, interval_s=ctx.settings.webhook_interval_s
+        )
+        ctx.supervisor.start("webhooks", dispatcher.run)
     for interval_s, job, name in _periodic(ctx):
         if interval_s > 0:
             on_error = ctx.metrics.job_failures.labels(name).inc
@@ -123,6 +149,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await ctx.supervisor.stop()
+        for leader in ctx.leaders.values():
+            await asyncio.to_thread(leader.release)
         await committer.stop()
         if loop_connection is not None:
             loop_connection.close()

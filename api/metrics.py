@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 def _registry() -> CollectorRegistry:
@@ -52,5 +52,25 @@ class ApiMetrics:
             "gridwatch_webhook_attempts_total",
             "Webhook attempts, by result",
             ["result"],
+            registry=self.registry,
+        )
+        self.webhook_inflight = Gauge(
+            "gridwatch_webhook_inflight", "Webhook attempts in flight in this replica", registry=self.registry
+        )
+        self.webhook_delay = Histogram(
+            "gridwatch_webhook_delivery_seconds",
+            "From an event change to its webhook delivery (its rate is the delivery rate)",
+            buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 7200),
+            registry=self.registry,
+        )
+        self.webhook_breaker_trips = Counter(
+            "gridwatch_webhook_breaker_trips_total",
+            "Failed attempts that paused their subscription (circuit breaker opened)",
+            registry=self.registry,
+        )
+        self.leader = Gauge(
+            "gridwatch_leader",
+            "1 while this replica leads the job (advisory lock held), else 0",
+            ["job"],
             registry=self.registry,
         )

@@ -23,7 +23,8 @@ router = APIRouter(tags=["health"])
     responses={503: {"description": "A background loop (alert writer, a job) is down; see `loops`"}},
 )
 def healthz(ctx: CtxDep) -> JSONResponse:
-    """The database answers; how many 网格 cells the index holds; each background loop's state."""
+    """The database answers; how many 网格 cells the index holds; each background loop's state; this
+    replica's name and the jobs it leads (only one replica leads each)."""
     with ctx.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     healthy = ctx.supervisor.healthy
@@ -32,6 +33,8 @@ def healthz(ctx: CtxDep) -> JSONResponse:
         "database": ctx.engine.dialect.name,
         "cells": len(ctx.grids.index),
         "loops": ctx.supervisor.report(),
+        "replica": ctx.settings.replica_id,
+        "leads": sorted(name for name, leader in ctx.leaders.items() if leader.leading),
     }
     return JSONResponse(body, status_code=200 if healthy else 503)
 

@@ -4,12 +4,19 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-28 09:30:00.000000
 
-Reserved in the migration chain for this wave's work on centre replicas; a branch fills it in.
+Several API replicas share one PostgreSQL: a webhook delivery is leased by the replica that claims
+it (`lease_until`, `lease_owner`, `lease_token`: a replica that dies mid-send loses its claim when
+the lease runs out, and a late answer from it cannot overwrite the next claimant's result), and
+each subscription carries its circuit breaker (`failure_streak`, `paused_until`) so every replica
+stops sending to a subscriber that keeps failing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -18,8 +25,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # Plain ALTER TABLE, also on SQLite: a batch copy would break the rows pointing at these tables.
+    op.add_column("webhook_deliveries", sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("webhook_deliveries", sa.Column("lease_owner", sa.String(length=64), nullable=True))
+    op.add_column("webhook_deliveries", sa.Column("lease_token", sa.String(length=32), nullable=True))
+    op.add_column(
+        "webhook_subscriptions",
+        sa.Column("failure_streak", sa.Integer(), server_default=sa.text("0"), nullable=False),
+    )
+    op.add_column(
+        "webhook_subscriptions", sa.Column("paused_until", sa.DateTime(timezone=True), nullable=True)
+    )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("webhook_subscriptions", schema=None) as batch_op:
+        batch_op.drop_column("paused_until")
+        batch_op.drop_column("failure_streak")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_column("lease_token")
+        batch_op.drop_column("lease_owner")
+        batch_op.drop_column("lease_until")
