@@ -35,7 +35,16 @@ class Delivery(Base):
     """One message owed to one subscription; retried with backoff until delivered or given up."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index(
+            "ix_webhook_deliveries_pending",
+            "subscription_id",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[str] = mapped_column(String(36), unique=True)

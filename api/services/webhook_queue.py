@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.db import begin_write
@@ -87,20 +87,27 @@ def _rooms(
     return rooms, probes
 
 
-def _candidates(session: Session, rooms: Mapping[int, int], limit: int, now: datetime) -> list[int]:
-    """Due delivery ids, round-robin across subscriptions, each within its room (read, not locked)."""
-    rank = func.row_number().over(partition_by=Delivery.subscription_id, order_by=Delivery.id)
-    due = (
-        select(Delivery.id, Delivery.subscription_id, rank.label("rank"))
-        .where(_claimable(now), Delivery.subscription_id.in_(list(rooms)))
-        .subquery()
+def _lock_due(session: Session, sub_id: int, n: int, now: datetime) -> list[Delivery]:
+    """Lock the subscription's oldest `n` claimable deliveries that no one else is claiming right now
+    (`SKIP LOCKED`: rows another replica has locked are passed over, so replicas claiming at the same
+    moment take different rows instead of queueing behind each other)."""
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.subscription_id == sub_id, _claimable(now))
+            .order_by(Delivery.id)
+            .limit(n)
+            .with_for_update(skip_locked=True)
+        )
     )
-    rows = session.execute(
-        select(due.c.id, due.c.subscription_id, due.c.rank)
-        .where(due.c.rank <= max(rooms.values()))
-        .order_by(due.c.rank, due.c.id)
-    ).all()
-    return [pk for pk, sub_id, rank in rows if rank <= rooms[sub_id]][:limit]
+
+
+def _round_robin(per_sub: Mapping[int, list[Delivery]], limit: int) -> list[Delivery]:
+    """Up to `limit` deliveries, one of each subscription in turn, oldest first within each."""
+    taken: list[Delivery] = []
+    for rank in range(max((len(v) for v in per_sub.values()), default=0)):
+        taken += [rows[rank] for rows in per_sub.values() if rank < len(rows)]
+    return taken[:limit]
 
 
 def _win_probe(session: Session, sub_id: int, breaker: BreakerPolicy, hold: timedelta, now: datetime) -> bool:
@@ -134,22 +141,16 @@ def claim_due(
     with sessions() as session:
         begin_write(session)
         rooms, probes = _rooms(session, room, policy.breaker, now)
-        ids = _candidates(session, rooms, limit, now) if rooms else []
-        if not ids:
+        locked = {sub_id: _lock_due(session, sub_id, min(n, limit), now) for sub_id, n in rooms.items()}
+        locked = {sub_id: rows for sub_id, rows in locked.items() if rows}
+        for sub_id in probes & set(locked):
+            if not _win_probe(session, sub_id, policy.breaker, lease, now):
+                del locked[sub_id]
+        chosen = _round_robin(locked, limit)
+        if not chosen:
             return []
-        locked = session.scalars(
-            select(Delivery)
-            .where(Delivery.id.in_(ids), _claimable(now))
-            .order_by(Delivery.id)
-            .with_for_update(skip_locked=True)
-        ).all()
-        subs = {s.id: s for s in session.scalars(select(Subscription).where(Subscription.id.in_(rooms)))}
-        won = {sub_id for sub_id in probes if _win_probe(session, sub_id, policy.breaker, lease, now)}
-        claims = [
-            _lease(delivery, subs[delivery.subscription_id], policy.owner, now + lease)
-            for delivery in locked
-            if delivery.subscription_id not in probes or delivery.subscription_id in won
-        ]
+        subs = {s.id: s for s in session.scalars(select(Subscription).where(Subscription.id.in_(locked)))}
+        claims = [_lease(d, subs[d.subscription_id], policy.owner, now + lease) for d in chosen]
         session.commit()
     return claims
 
