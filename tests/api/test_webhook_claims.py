@@ -3,8 +3,10 @@ fair between subscribers and a failing subscriber's breaker pauses it (SQLite an
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,10 +21,8 @@ from tests.api.conftest import World
 SECRET = "case-system-secret-0001"
 
 
-def _policy(world: World, owner: str, **changes: object) -> DeliveryPolicy:
-    base = delivery_policy(world.ctx.settings)
-    fields = {**base.__dict__, "owner": owner, **changes}
-    return DeliveryPolicy(**fields)  # type: ignore[arg-type]
+def _policy(world: World, owner: str, **changes: Any) -> DeliveryPolicy:
+    return dataclasses.replace(delivery_policy(world.ctx.settings), owner=owner, **changes)
 
 
 def _subscribe(world: World, port: int) -> int:
