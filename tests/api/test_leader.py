@@ -1,8 +1,10 @@
 """One replica leads a periodic job (a PostgreSQL advisory lock on a connection of its own); when
-it dies its lead passes to another replica; on SQLite the only process always leads."""
+it dies its lead passes to another replica; on SQLite the only process always leads. Migrations
+started at once on two hosts run once."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from api.db import make_engine
 from api.leader import Leadership, lock_key
+from api.migrate import is_current, upgrade
 from tests.api.conftest import PG_ADMIN, _create_pg_database, _drop_pg_database
 
 
@@ -64,3 +67,24 @@ def test_on_sqlite_the_only_process_leads(tmp_path: Path) -> None:
     assert leader.holds()
     assert leader.leading
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_migrations_started_at_once_run_once(pg_engines: tuple[Engine, Engine]) -> None:
+    errors: list[BaseException] = []
+
+    def migrate(engine: Engine) -> None:
+        try:
+            upgrade(engine)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=migrate, args=(engine,)) for engine in pg_engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert all(is_current(engine) for engine in pg_engines)
+    with pg_engines[0].connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
