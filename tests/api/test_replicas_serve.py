@@ -2,7 +2,8 @@
 HAProxy running `deploy/haproxy.cfg`. Edge boxes (the real outbox and publisher) post a storm while
 the replica leading the escalation sweep is killed with SIGKILL and later restarted: every alert is
 stored once, correlation is exact, the lead moves on. Webhooks go out once per subscription, and a
-subscriber that never answers delays only itself."""
+subscriber that never answers delays only itself. A fourth replica joins through HAProxy's runtime
+API and takes requests."""
 
 from __future__ import annotations
 
@@ -205,3 +206,14 @@ def _webhooks_once(cluster: Cluster, healthy: RecordingReceiver, silent: SilentR
     assert streak >= 3
     assert paused is not None
     assert max(healthy.ids().values()) == 1, "no delivery received twice"
+
+
+def test_a_fourth_replica_joins_at_run_time_and_takes_requests(cluster: Cluster) -> None:
+    added = cluster.add_replica()
+    device = {"Authorization": f"Bearer {cluster.database.device_tokens[BOXES[1]]}"}
+    with httpx.Client(base_url=cluster.balancer.url, timeout=15) as client:
+        for i in range(40):
+            alert = make_alert(f"joined-{i}", device_id=BOXES[1], at=cell_center(*STORM_CELLS[0]))
+            assert client.post("/v1/alerts", json=alert, headers=device).status_code == 201
+    taken = httpx.get(f"{added.url}/metrics", timeout=10).text
+    assert 'gridwatch_alerts_total{outcome="joined"}' in taken, "the new replica answered some of them"

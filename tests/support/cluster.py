@@ -31,6 +31,8 @@ from tests.support.centre import CENTRE, GRIDS, REPO, free_port, wait_for
 HAPROXY = Path("/usr/sbin/haproxy")
 HAPROXY_CFG = REPO / "deploy" / "haproxy.cfg"
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+DYNAMIC_SERVER = "check inter 1s fastinter 500ms downinter 1s fall 2 rise 2 on-marked-down shutdown-sessions"
+"""The `default-server` line of deploy/haproxy.cfg: servers added at run time do not inherit it."""
 
 
 def api_admin(*args: str, url: str) -> str:
@@ -220,6 +222,8 @@ class Cluster:
     def __init__(
         self, folder: Path, *, replicas: int, devices: Iterable[str], env: Mapping[str, str]
     ) -> None:
+        self.folder = folder
+        self.env = env
         self.database = CentreDatabase(devices=tuple(devices))
         self.replicas = [Replica(f"api{i}", self.database, folder, env) for i in range(1, replicas + 1)]
         self.balancer = Balancer(self.replicas, folder)
@@ -237,6 +241,21 @@ class Cluster:
         self.balancer.start()
         self.balancer.wait_states({r.name: "UP" for r in self.replicas})
         return self
+
+    def add_replica(self) -> Replica:
+        """Start one more replica and add it to the running HAProxy through its runtime API, as the
+        README says (no reload); returns it once HAProxy's checks have it UP."""
+        replica = Replica(f"api{len(self.replicas) + 1}", self.database, self.folder, self.env)
+        self.replicas.append(replica)
+        replica.start()
+        wait_for(replica.healthy, f"replica {replica.name} to answer /healthz", timeout_s=120)
+        server = f"replicas/{replica.name}"
+        for command in (f"add server {server} 127.0.0.1:{replica.port} {DYNAMIC_SERVER}",
+                        f"enable health {server}", f"enable server {server}"):  # fmt: skip
+            answer = self.balancer.admin(command).strip()
+            assert answer in ("", "New server registered."), f"{command}: {answer}"
+        self.balancer.wait_states({replica.name: "UP"})
+        return replica
 
     def stop(self) -> None:
         self.balancer.stop()
