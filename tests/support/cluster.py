@@ -30,9 +30,17 @@ from tests.support.centre import CENTRE, GRIDS, REPO, free_port, wait_for
 
 HAPROXY = Path("/usr/sbin/haproxy")
 HAPROXY_CFG = REPO / "deploy" / "haproxy.cfg"
+REPLICA_ENV = REPO / "deploy" / "gridwatch-api.env"
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DYNAMIC_SERVER = "check inter 1s fastinter 500ms downinter 1s fall 2 rise 2 on-marked-down shutdown-sessions"
 """The `default-server` line of deploy/haproxy.cfg: servers added at run time do not inherit it."""
+
+
+def deploy_env() -> dict[str, str]:
+    """The settings of `deploy/gridwatch-api.env`, the environment every replica is given."""
+    lines = [line.strip() for line in REPLICA_ENV.read_text(encoding="utf-8").splitlines()]
+    pairs = [line.split("=", 1) for line in lines if line and not line.startswith("#")]
+    return {key: value for key, value in pairs}
 
 
 def api_admin(*args: str, url: str) -> str:
@@ -77,7 +85,8 @@ class CentreDatabase:
 
 
 class Replica:
-    """One `gridwatch api serve` on PostgreSQL, on a fixed free port (kept across restarts)."""
+    """One `gridwatch api serve` on PostgreSQL, on a fixed free port (kept across restarts), with the
+    environment of `deploy/gridwatch-api.env` (its database and centre config replaced by the test's)."""
 
     def __init__(self, name: str, database: CentreDatabase, folder: Path, env: Mapping[str, str]) -> None:
         self.name = name
@@ -86,6 +95,7 @@ class Replica:
         self.log = folder / f"{name}.log"
         self._env = {
             **os.environ,
+            **deploy_env(),
             "GRIDWATCH_API_DATABASE_URL": database.url,
             "GRIDWATCH_API_CENTRE_CONFIG": str(CENTRE),
             "GRIDWATCH_API_REPLICA_ID": name,
