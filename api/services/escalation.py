@@ -79,7 +79,6 @@ def _escalate_event(
     written = [_supervise(session, event, step, now) for step in steps]
     if steps:
         enqueue(session=session, event=event, topic="event.escalated", subscriptions=subscriptions, now=now)
-    session.flush()
     return written
 
 
@@ -124,9 +123,10 @@ def escalate_batch(
     each deadline they missed; the caller commits. Safe to run repeatedly and on several replicas.
 
     Only these events are locked (`FOR UPDATE SKIP LOCKED`: one that an operator or an alert is
-    changing right now is left for the next sweep rather than waited for). Each event is escalated
-    inside a savepoint: one that fails is rolled back alone, logged and reported to `on_error`
-    (event code, exception), and the batch goes on with the next event.
+    changing right now is left for the next sweep rather than waited for). The batch is written in
+    one savepoint and one flush; if anything in it fails, it is done again one event at a time,
+    each in its own savepoint: one that fails is rolled back alone, logged and reported to
+    `on_error` (event code, exception), and the batch goes on with the next event.
     """
     begin_write(session)
     events = session.scalars(
@@ -146,6 +146,45 @@ def escalate_batch(
         )
     ):
         already.setdefault(event_id, set()).add(deadline)
+    written = _all_at_once(session, events, already, subscriptions, now)
+    if written is None:
+        written = _one_at_a_time(session, events, already, subscriptions, now, on_error)
+    return Batch(len(events), events[-1].id, written)
+
+
+def _all_at_once(
+    session: Session,
+    events: Sequence[Event],
+    already: dict[int, set[str]],
+    subscriptions: Sequence[Subscription],
+    now: datetime,
+) -> list[Supervision] | None:
+    """The whole batch in one savepoint, flushed once (a few multi-row statements for hundreds of
+    events); None when any event failed, with nothing of the batch kept."""
+    try:
+        with session.begin_nested():
+            return [
+                supervision
+                for event in events
+                for supervision in _escalate_event(
+                    session, event, already.get(event.id, set()), subscriptions, now
+                )
+            ]
+    except Exception:
+        # Rolling the savepoint back expired what it changed: the events reload as they are stored.
+        logger.warning("an escalation batch failed; escalating its events one at a time", exc_info=True)
+        return None
+
+
+def _one_at_a_time(
+    session: Session,
+    events: Sequence[Event],
+    already: dict[int, set[str]],
+    subscriptions: Sequence[Subscription],
+    now: datetime,
+    on_error: Callable[[str, Exception], None] | None,
+) -> list[Supervision]:
+    """Each event in a savepoint of its own: one that fails is rolled back alone, logged and reported."""
     written: list[Supervision] = []
     for event in events:
         code = event.code
@@ -156,4 +195,4 @@ def escalate_batch(
             logger.exception("escalation of event %s failed; skipped in this sweep", code)
             if on_error is not None:
                 on_error(code, exc)
-    return Batch(len(events), events[-1].id, written)
+    return written

@@ -1,16 +1,20 @@
 """The escalation sweep locks a batch at a time, touches only events with a newly missed deadline,
-and passes over an event someone else is changing (PostgreSQL) instead of waiting for it."""
+passes over an event someone else is changing (PostgreSQL) instead of waiting for it, and a batch
+that fails is done again one event at a time."""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
 
 from api.db import begin_write
 from api.jobs import run_escalation
 from api.orm import Event, Supervision
+from api.services import escalation
 from api.services.escalation import escalate_batch
 from tests.api.builders import cell_center, make_alert
 from tests.api.conftest import World
@@ -73,3 +77,23 @@ def test_an_event_being_changed_is_left_for_the_next_sweep(world: World) -> None
     sweep.join(timeout=30)
     assert run_escalation(world.ctx, later) == (1 if postgres else 0)
     assert _supervisions(world) == 3
+
+
+def test_a_batch_that_fails_is_done_again_one_event_at_a_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    codes = _open_events(world, 3)
+    real = escalation._supervise
+
+    def failing(session: Any, event: Event, step: Any, now: datetime) -> Any:
+        if event.code == codes[1]:
+            raise RuntimeError("a corrupt row")
+        return real(session, event, step, now)
+
+    monkeypatch.setattr(escalation, "_supervise", failing)
+    assert run_escalation(world.ctx, datetime.now(UTC) + timedelta(hours=3)) == 2
+    with world.ctx.sessions() as session:
+        levels = dict(session.execute(select(Event.code, Event.escalation_level)).all())
+        steps = session.execute(select(Supervision.from_level, Supervision.to_level)).all()
+    assert levels == {codes[0]: 1, codes[1]: 0, codes[2]: 1}, "nothing of the failed first pass was kept"
+    assert sorted(tuple(s) for s in steps) == [(0, 1), (0, 1)]
