@@ -2,10 +2,11 @@
 
 It claims due deliveries (`api.services.webhook_queue`: shared by every replica, leased, fair
 between subscriptions, nothing for a subscriber whose breaker is open) whenever a slot is free,
-and sends each in a worker thread: at most `concurrency` at once, at most `per_subscriber` to one
-subscription. A subscriber that answers slowly or never holds only its own slots until its
-timeout (and then its breaker pauses it); the others' deliveries go on in the remaining slots.
-When idle it looks again every `interval_s`, or at once when `wake()` is called.
+sends each in a worker thread (at most `concurrency` at once, at most `per_subscriber` to one
+subscription) and records what has finished together, in one transaction per round. A subscriber
+that answers slowly or never holds only its own slots until its timeout (and then its breaker
+pauses it); the others' deliveries go on in the remaining slots. When idle it looks again every
+`interval_s`, or at once when `wake()` is called.
 
 Counted in /metrics: attempts by result, deliveries in flight, the delay from an event change to
 its delivery (`gridwatch_webhook_delivery_seconds`: its rate is the delivery rate), breaker trips.
@@ -23,7 +24,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 import httpx
@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 
 from api.metrics import ApiMetrics
 from api.services.webhook_net import Resolver
-from api.services.webhook_queue import Claim, Outcome, claim_due
-from api.services.webhook_send import client_for, deliver_claimed
+from api.services.webhook_queue import Claim, claim_due
+from api.services.webhook_record import Outcome, Result, record_many
+from api.services.webhook_send import attempt, client_for, log_outcomes
 from api.services.webhooks import DeliveryPolicy
 
 logger = logging.getLogger(__name__)
@@ -71,24 +72,25 @@ class WebhookDispatcher:
             loop.call_soon_threadsafe(event.set)
 
     async def run(self) -> None:
-        """Claim and send until cancelled; sends in flight then finish and record their results."""
+        """Claim, send and record until cancelled; sends in flight then finish and are recorded."""
         self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
         pool = ThreadPoolExecutor(self._policy.concurrency, thread_name_prefix="webhook")
         client = client_for(self._policy, self._resolver)
-        inflight: dict[asyncio.Future[Outcome], Claim] = {}
+        inflight: dict[asyncio.Future[Result], Claim] = {}
         try:
             while True:
                 await self._claim_into(pool, client, inflight)
-                await self._settle_some(inflight)
+                await self._record(await self._finished(inflight))
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
             if inflight:
                 await asyncio.wait(list(inflight), timeout=3 * self._policy.timeout_s + 1)
+                await self._record([(c, f.result()) for f, c in inflight.items() if f.done()])
             client.close()
             self._metrics.webhook_inflight.set(0)
 
     async def _claim_into(
-        self, pool: ThreadPoolExecutor, client: httpx.Client, inflight: dict[asyncio.Future[Outcome], Claim]
+        self, pool: ThreadPoolExecutor, client: httpx.Client, inflight: dict[asyncio.Future[Result], Claim]
     ) -> None:
         free = self._policy.concurrency - len(inflight)
         if free <= 0:
@@ -109,19 +111,11 @@ class WebhookDispatcher:
             return
         loop = asyncio.get_running_loop()
         for claim in claims:
-            send = partial(
-                deliver_claimed,
-                sessions=self._sessions,
-                client=client,
-                claim=claim,
-                policy=self._policy,
-                now=_now,
-            )
-            inflight[loop.run_in_executor(pool, send)] = claim
+            inflight[loop.run_in_executor(pool, attempt, client, claim, _now)] = claim
         self._metrics.webhook_inflight.set(len(inflight))
 
-    async def _settle_some(self, inflight: dict[asyncio.Future[Outcome], Claim]) -> None:
-        """Wait until a send finishes, `wake()` is called or `interval_s` passes; count what finished."""
+    async def _finished(self, inflight: dict[asyncio.Future[Result], Claim]) -> list[tuple[Claim, Result]]:
+        """Wait until a send finishes, `wake()` is called or `interval_s` passes; what has finished."""
         assert self._wake is not None
         waker = asyncio.ensure_future(self._wake.wait())
         watched: set[asyncio.Future[Any]] = {waker, *inflight}
@@ -130,9 +124,20 @@ class WebhookDispatcher:
         finally:
             waker.cancel()
         self._wake.clear()
-        for future in [f for f in inflight if f.done()]:
-            self._count(inflight.pop(future), future.result())
+        done = [(inflight.pop(future), future.result()) for future in [f for f in inflight if f.done()]]
         self._metrics.webhook_inflight.set(len(inflight))
+        return done
+
+    async def _record(self, results: list[tuple[Claim, Result]]) -> None:
+        """Record what has finished, all in one transaction, and count it."""
+        if not results:
+            return
+        outcomes = await asyncio.to_thread(
+            record_many, sessions=self._sessions, results=results, policy=self._policy, now=_now()
+        )
+        log_outcomes(results, outcomes)
+        for (claim, _result), outcome in zip(results, outcomes, strict=True):
+            self._count(claim, outcome)
 
     def _count(self, claim: Claim, outcome: Outcome) -> None:
         self._metrics.webhook_attempts.labels(outcome.state).inc()

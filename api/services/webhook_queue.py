@@ -3,10 +3,11 @@
 A replica claims due deliveries in one short transaction: `SELECT … FOR UPDATE SKIP LOCKED`
 (PostgreSQL; SQLite's single writer needs no row locks) picks rows no other replica is claiming
 right now, and each gets `lease_until`, the replica's name and a fresh `lease_token`. The request
-is sent outside any transaction; the result is recorded only where the token still matches, so
-two replicas never send the same delivery at once, the attempt counter counts each attempt once,
-and a replica that dies mid-send (kill -9, lost network) strands nothing: its lease runs out and
-the delivery is claimed again, keeping its delivery id (the receiver's dedupe key).
+is sent outside any transaction; the result is recorded (`api.services.webhook_record`) only where
+the token still matches, so two replicas never send the same delivery at once, the attempt counter
+counts each attempt once, and a replica that dies mid-send (kill -9, lost network) strands
+nothing: its lease runs out and the delivery is claimed again, keeping its delivery id (the
+receiver's dedupe key).
 
 Claims are fair between subscriptions: at most `room` per subscription (the caller's concurrency
 limit) in a round-robin order, and none for a subscription whose circuit breaker is open
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from api.db import begin_write
 from api.logic.breaker import BreakerPolicy, Gate
 from api.orm import Delivery, Subscription
-from api.services.webhooks import DeliveryPolicy, settle
+from api.services.webhooks import DeliveryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +48,6 @@ class Claim:
     payload: dict[str, Any]
     created_at: datetime
     lease_token: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What recording one attempt did: the delivery's new state, or "lost" when the lease had passed
-    to another claim (nothing recorded); `tripped` when this failure opened the breaker."""
-
-    state: str
-    tripped: bool = False
 
 
 def _claimable(now: datetime) -> Any:
@@ -168,75 +160,3 @@ def _lease(delivery: Delivery, sub: Subscription, owner: str, until: datetime) -
         created_at=delivery.created_at,
         lease_token=token,
     )
-
-
-def _held(session: Session, claim: Claim) -> Delivery | None:
-    """The claimed delivery, locked, if the claim still holds its lease."""
-    return session.scalars(
-        select(Delivery)
-        .where(Delivery.id == claim.pk, Delivery.lease_token == claim.lease_token)
-        .with_for_update()
-    ).one_or_none()
-
-
-def record(
-    *, sessions: Sessions, claim: Claim, result: int | str, policy: DeliveryPolicy, now: datetime
-) -> Outcome:
-    """Record one attempt's result (an HTTP status or an error) under the claim's lease, release the
-    lease, and move the subscription's breaker; "lost" when the lease is no longer this claim's."""
-    with sessions() as session:
-        begin_write(session)
-        delivery = _held(session, claim)
-        if delivery is None:
-            logger.warning(
-                "webhook delivery %s: lease lost before its result was recorded", claim.delivery_id
-            )
-            return Outcome("lost")
-        state = settle(delivery, result, policy, now)
-        delivery.lease_until = delivery.lease_owner = delivery.lease_token = None
-        tripped = _move_breaker(session, claim.subscription_id, state == "delivered", policy.breaker, now)
-        session.commit()
-    return Outcome(state, tripped)
-
-
-def _move_breaker(session: Session, sub_id: int, ok: bool, breaker: BreakerPolicy, now: datetime) -> bool:
-    """Close the breaker on success; count a failure and pause when the streak is long enough. True
-    when this failure opened (or re-opened) the breaker. Plain UPDATEs: no lock that would block the
-    inserts of new deliveries, which only share-lock the subscription's key."""
-    sub = Subscription.__table__.c
-    if ok:
-        session.execute(
-            update(Subscription)
-            .where(sub.id == sub_id, sub.failure_streak > 0)
-            .values(failure_streak=0, paused_until=None)
-        )
-        return False
-    streak = session.execute(
-        update(Subscription)
-        .where(sub.id == sub_id)
-        .values(failure_streak=sub.failure_streak + 1)
-        .returning(sub.failure_streak)
-    ).scalar_one_or_none()
-    pause = breaker.pause_after(streak) if streak is not None else None
-    if pause is None:
-        return False
-    session.execute(
-        update(Subscription).where(sub.id == sub_id).values(paused_until=now + timedelta(seconds=pause))
-    )
-    logger.warning("webhook subscription %d: %d failures in a row, paused for %.0f s", sub_id, streak, pause)
-    return True
-
-
-def park(*, sessions: Sessions, claim: Claim, reason: str) -> str:
-    """Set a claimed delivery that cannot be attempted aside as failed, with its reason ("parked")."""
-    try:
-        with sessions() as session:
-            begin_write(session)
-            delivery = _held(session, claim)
-            if delivery is not None:
-                delivery.state, delivery.last_error = "failed", reason[:2000]
-                delivery.lease_until = delivery.lease_owner = delivery.lease_token = None
-            session.commit()
-    except Exception:
-        logger.exception("could not park webhook delivery %s", claim.delivery_id)
-    return "parked"

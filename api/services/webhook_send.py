@@ -1,8 +1,8 @@
 """Sending claimed webhook deliveries: one signed POST each, the result recorded under the lease.
 
-`deliver_claimed` is one attempt of one claim; `deliver_due` is one pass (claim what is due, send
-concurrently within the policy's limits, record), for the CLI and tests; the running service uses
-`api.dispatcher.WebhookDispatcher`, which keeps claiming as slots free up.
+`attempt` is one attempt of one claim (never raises); `deliver_due` is one pass (claim what is due,
+send concurrently within the policy's limits, record), for the CLI and tests; the running service
+uses `api.dispatcher.WebhookDispatcher`, which keeps claiming as slots free up.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from api.logic.netguard import AddressRefusedError
 from api.security import sign
 from api.services.webhook_net import Resolver, guarded_client, system_resolver
-from api.services.webhook_queue import Claim, Outcome, claim_due, park, record
+from api.services.webhook_queue import Claim, claim_due
+from api.services.webhook_record import Broken, Outcome, Result, record_many
 from api.services.webhooks import DeliveryPolicy
 
 logger = logging.getLogger(__name__)
@@ -54,29 +55,23 @@ def send(client: httpx.Client, claim: Claim, now: datetime) -> int | str:
         return f"{type(exc).__name__}: {exc}"
 
 
-def deliver_claimed(
-    *,
-    sessions: Sessions,
-    client: httpx.Client,
-    claim: Claim,
-    policy: DeliveryPolicy,
-    now: Callable[[], datetime],
-) -> Outcome:
-    """Send one claimed delivery and record the result; one that fails in an unexpected way is parked
-    as failed with its reason ("parked"), so the caller's loop goes on."""
+def attempt(client: httpx.Client, claim: Claim, now: Callable[[], datetime]) -> Result:
+    """`send`, with an unexpected error turned into `Broken` (the delivery is then parked with its
+    reason, and the sender goes on)."""
     try:
-        result = send(client, claim, now())
-        outcome = record(sessions=sessions, claim=claim, result=result, policy=policy, now=now())
+        return send(client, claim, now())
     except Exception as exc:
         logger.exception("webhook delivery %s failed unexpectedly; parking it", claim.delivery_id)
-        return Outcome(
-            park(sessions=sessions, claim=claim, reason=f"internal error: {type(exc).__name__}: {exc}")
-        )
-    if outcome.state != "delivered":
-        logger.warning(
-            "webhook delivery %s to %s: %s (%s)", claim.delivery_id, claim.url, result, outcome.state
-        )
-    return outcome
+        return Broken(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def log_outcomes(results: Sequence[tuple[Claim, Result]], outcomes: Sequence[Outcome]) -> None:
+    """One warning per attempt that did not deliver."""
+    for (claim, result), outcome in zip(results, outcomes, strict=True):
+        if outcome.state != "delivered":
+            logger.warning(
+                "webhook delivery %s to %s: %s (%s)", claim.delivery_id, claim.url, result, outcome.state
+            )
 
 
 def deliver_due(
@@ -88,7 +83,7 @@ def deliver_due(
     limit: int = 100,
 ) -> dict[str, int]:
     """One pass: claim up to `limit` due deliveries, send them concurrently (within the policy's
-    limits), record each; counts by resulting state ("parked": set aside after an unexpected error,
+    limits), record them; counts by resulting state ("parked": set aside after an unexpected error,
     "lost": the lease had passed to another replica)."""
     claims = claim_due(
         sessions=sessions, policy=policy, now=now, limit=limit, room=lambda _sub: policy.per_subscriber
@@ -96,10 +91,9 @@ def deliver_due(
     if not claims:
         return {}
     with client_for(policy, resolver) as client, ThreadPoolExecutor(policy.concurrency) as pool:
-        outcomes = pool.map(
-            lambda claim: deliver_claimed(
-                sessions=sessions, client=client, claim=claim, policy=policy, now=lambda: now
-            ),
-            claims,
+        results = list(
+            zip(claims, pool.map(lambda claim: attempt(client, claim, lambda: now), claims), strict=True)
         )
-        return dict(Counter(outcome.state for outcome in outcomes))
+    outcomes = record_many(sessions=sessions, results=results, policy=policy, now=now)
+    log_outcomes(results, outcomes)
+    return dict(Counter(outcome.state for outcome in outcomes))

@@ -1,5 +1,6 @@
 """The shared delivery queue: claims never overlap, leases run out, results are fenced, claims are
-fair between subscribers and a failing subscriber's breaker pauses it (SQLite and PostgreSQL)."""
+fair between subscribers, a failing subscriber's breaker pauses it, and attempts recorded together
+move each breaker once (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from sqlalchemy import select
 from api.jobs import delivery_policy
 from api.logic.breaker import BreakerPolicy
 from api.orm import Delivery, Event, Subscription
-from api.services.webhook_queue import Claim, claim_due, record
+from api.services.webhook_queue import Claim, claim_due
+from api.services.webhook_record import Broken, Result, record, record_many
 from api.services.webhooks import DeliveryPolicy
 from tests.api.builders import make_alert
 from tests.api.conftest import World
@@ -148,3 +150,41 @@ def test_a_failing_subscriber_is_paused_for_every_replica_then_probed_once(world
         sub = session.get_one(Subscription, dead)
         assert (sub.failure_streak, sub.paused_until) == (0, None)
     assert len([c for c in _claim(world, other, after_pause, room=3) if c.subscription_id == dead]) == 3
+
+
+def test_attempts_recorded_together_move_each_breaker_once(world: World) -> None:
+    now = datetime.now(UTC)
+    flaky, dead = _subscribe(world, 9), _subscribe(world, 10)
+    _owe(world, flaky, 4, now)
+    _owe(world, dead, 4, now)
+    policy = _policy(world, "a", breaker=BreakerPolicy(failures=3, pause_s=30.0), per_subscriber=4)
+    claims = _claim(world, policy, now, room=4)
+    by_sub = {sub: [c for c in claims if c.subscription_id == sub] for sub in (flaky, dead)}
+    flaky_results: list[Result] = ["ConnectError: refused", 200, "HTTP 503", "ReadTimeout: timed out"]
+    dead_results: list[Result] = ["ConnectError: refused", "ConnectError: refused", "ConnectError: refused"]
+    dead_results.append(Broken("internal error: TypeError"))
+    lost = dataclasses.replace(by_sub[dead][0], lease_token="0" * 32)
+    results: list[tuple[Claim, Result]] = [
+        *zip(by_sub[flaky], flaky_results, strict=True),
+        *zip(by_sub[dead], dead_results, strict=True),
+        (lost, 200),
+    ]
+    outcomes = record_many(sessions=world.ctx.sessions, results=results, policy=policy, now=now)
+    states = [o.state for o in outcomes]
+    assert states == [
+        "pending",
+        "delivered",
+        "pending",
+        "pending",
+        "pending",
+        "pending",
+        "pending",
+        "parked",
+        "lost",
+    ]
+    assert [o.tripped for o in outcomes].count(True) == 1
+    with world.ctx.sessions() as session:
+        streaks = {s.id: (s.failure_streak, s.paused_until) for s in session.scalars(select(Subscription))}
+        parked = session.scalars(select(Delivery).where(Delivery.state == "failed")).one()
+    assert streaks == {flaky: (2, None), dead: (3, now + timedelta(seconds=30))}
+    assert parked.last_error == "internal error: TypeError"
