@@ -205,6 +205,9 @@ def _webhooks_once(cluster: Cluster, healthy: RecordingReceiver, silent: SilentR
     assert isinstance(streak, int)
     assert streak >= 3
     assert paused is not None
+    listed = httpx.get(f"{cluster.balancer.url}/v1/webhooks", headers=cluster.user("case"), timeout=15).json()
+    shown = {s["id"]: (s["failure_streak"], s["paused_until"] is not None) for s in listed}
+    assert shown == {silent_id: (streak, True), healthy_id: (0, False)}, "the owner sees the breaker"
     assert max(healthy.ids().values()) == 1, "no delivery received twice"
 
 
