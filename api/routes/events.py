@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import PrincipalDep, SessionDep
+from api.deps import CtxDep, PrincipalDep, SessionDep
+from api.live import commit_and_publish
 from api.logic.lifecycle import Status
-from api.schemas.events import ActionIn, EventDetail, EventOut, EventPage
+from api.schemas.events import ActionIn, CommentIn, EventDetail, EventOut, EventPage, HistoryOut
 from api.services.actions import apply_action
-from api.services.events import EventFilter, event_detail, evidence_jpeg, list_events
+from api.services.comments import add_comment
+from api.services.events import EventFilter, Order, event_detail, evidence_jpeg, list_events
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -30,8 +32,11 @@ def get_events(
     located: Annotated[bool | None, Query(description="false: only events outside every cell")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    order: Annotated[
+        Order, Query(description="newest first, or urgency: overdue, severity, oldest")
+    ] = Order.NEWEST,
 ) -> EventPage:
-    """Events in your scope, newest first."""
+    """Events in your scope, newest first (or most urgent first)."""
     filters = EventFilter(tuple(status or ()), type, grid, since, until, overdue, located)
     rows, next_cursor = list_events(
         session=session,
@@ -40,6 +45,7 @@ def get_events(
         cursor=cursor,
         limit=limit,
         now=datetime.now(UTC),
+        order=order,
     )
     return EventPage(items=[EventOut.model_validate(e) for e in rows], next_cursor=next_cursor)
 
@@ -58,8 +64,22 @@ def get_evidence(code: str, alert_id: str, session: SessionDep, principal: Princ
 
 
 @router.post("/{code}/actions", responses={409: {"description": "Invalid transition; lists the allowed"}})
-def post_action(code: str, body: ActionIn, session: SessionDep, principal: PrincipalDep) -> EventOut:
+def post_action(
+    code: str, body: ActionIn, ctx: CtxDep, session: SessionDep, principal: PrincipalDep
+) -> EventOut:
     """Acknowledge, dispatch, start, resolve, close, dismiss or reopen an event."""
     event = apply_action(session=session, principal=principal, code=code, body=body, now=datetime.now(UTC))
-    session.commit()
+    commit_and_publish(session, ctx.live)
     return EventOut.model_validate(event)
+
+
+@router.post("/{code}/comments", status_code=201)
+def post_comment(
+    code: str, body: CommentIn, ctx: CtxDep, session: SessionDep, principal: PrincipalDep
+) -> HistoryOut:
+    """Add a comment to the event's history."""
+    entry = add_comment(
+        session=session, principal=principal, code=code, text=body.text, now=datetime.now(UTC)
+    )
+    commit_and_publish(session, ctx.live)
+    return HistoryOut.model_validate(entry)
