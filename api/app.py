@@ -14,12 +14,14 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from api import jobs, migrate
 from api.centre import load_centre_config
+from api.console import install_console
+from api.console.errors import console_error
 from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
 from api.errors import ApiError, ConfigError, ConflictError
@@ -43,8 +45,10 @@ def build_context(settings: ApiSettings) -> ApiContext:
     )
 
 
-async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
+    if getattr(request.state, "console", False):
+        return console_error(request, exc)
     body: dict[str, object] = {"detail": str(exc)}
     if isinstance(exc, ConflictError) and exc.allowed is not None:
         body["allowed"] = exc.allowed
@@ -88,6 +92,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks += [asyncio.create_task(jobs.every(s, job, name)) for s, job, name in _periodic(ctx) if s > 0]
         yield
     finally:
+        ctx.live.fanout.close_all()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -116,16 +121,9 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app = FastAPI(title="GridWatch central API", version="0.1.0", lifespan=_lifespan)
     app.state.ctx = ctx
     app.add_exception_handler(ApiError, _api_error)
-    for module in (
-        alerts,
-        health,
-        events,
-        grids,
-        admin,
-        webhooks,
-        stats,
-        verdicts,
-    ):  # the busiest route first
+    for module in (alerts, health, events, grids, admin, webhooks, stats):  # the busiest route first
         app.include_router(module.router)
+    app.include_router(verdicts.router)
+    install_console(app)
     app.openapi = _openapi_with_alert_body(app)  # type: ignore[method-assign]
     return app

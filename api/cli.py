@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 
 from api.app import build_context, create_app
@@ -21,6 +20,7 @@ from api.errors import ApiError
 from api.jobs import run_escalation
 from api.logic.roles import Role
 from api.migrate import upgrade
+from api.server import serve as serve_app
 from api.services.accounts import set_password
 from api.services.grids import import_grids
 from api.services.principals import create_device, create_user, revoke_device
@@ -82,7 +82,7 @@ def serve(
         application = create_app(_settings(database_url, centre_config))
     except ApiError as exc:
         raise _fail(str(exc)) from exc
-    uvicorn.run(application, host=host, port=port, log_config=None)
+    serve_app(application, host=host, port=port)
 
 
 @app.command()
