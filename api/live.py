@@ -44,30 +44,47 @@ class EventChange:
     kind: str
 
 
+class _Closed:
+    """Put in a subscription's queue to end its stream."""
+
+
+CLOSED = _Closed()
+
+
 class Subscription:
     """One listener's queue of changes inside `scope_path`; `None` in the queue means "resync"."""
 
     def __init__(self, scope_path: str, loop: asyncio.AbstractEventLoop) -> None:
         self.scope_path = scope_path
         self.loop = loop
-        self.queue: asyncio.Queue[EventChange | None] = asyncio.Queue(QUEUE_SIZE)
+        self.queue: asyncio.Queue[EventChange | _Closed | None] = asyncio.Queue(QUEUE_SIZE + 1)
         self.closed = False
 
     def offer(self, change: EventChange | None) -> None:
-        """Queue a change (on the subscriber's loop); a full queue collapses into one resync."""
-        if self.queue.full():
+        """Queue a change (on the subscriber's loop); a full queue collapses into one resync (None)."""
+        if self.closed:
+            return
+        if self.queue.qsize() >= QUEUE_SIZE:
             while not self.queue.empty():
                 self.queue.get_nowait()
             change = None
         self.queue.put_nowait(change)
 
+    def close(self) -> None:
+        """End the stream after what is queued (on the subscriber's loop)."""
+        self.closed = True
+        self.queue.put_nowait(CLOSED)
+
     async def changes(self, timeout_s: float) -> AsyncIterator[EventChange | None]:
-        """Changes as they come; `None` after `timeout_s` of silence or on overflow; ends when closed."""
-        while not self.closed:
+        """Changes as they come; `None` after `timeout_s` of silence or on overflow; ends once closed."""
+        while True:
             try:
-                yield await asyncio.wait_for(self.queue.get(), timeout_s)
+                change = await asyncio.wait_for(self.queue.get(), timeout_s)
             except TimeoutError:
-                yield None
+                change = None
+            if isinstance(change, _Closed):
+                return
+            yield change
 
 
 class Fanout:
@@ -104,9 +121,8 @@ class Fanout:
         with self._lock:
             subs = list(self._subs)
         for sub in subs:
-            sub.closed = True
             with contextlib.suppress(RuntimeError):
-                sub.loop.call_soon_threadsafe(sub.offer, None)
+                sub.loop.call_soon_threadsafe(sub.close)
 
     def __len__(self) -> int:
         with self._lock:

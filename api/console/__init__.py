@@ -13,10 +13,12 @@ from api.console import live_route, pages_auth, pages_event, pages_queue
 from api.console.i18n import load_catalogue
 from api.console.templating import STATIC
 
+ROUTERS = (pages_auth.router, pages_queue.router, pages_event.router, live_route.router)
+
 
 def install_console(app: FastAPI) -> None:
     """Add the console's routes and static files to the API app (the catalogue is checked now)."""
     load_catalogue()
-    for module in (pages_auth, pages_queue, pages_event, live_route):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")

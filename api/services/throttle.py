@@ -1,7 +1,7 @@
 """Failed-login throttling per user and per address, shared by every API process through the database.
 
-After `slow_after` failures in a window, each further attempt must wait 2^(n - slow_after) seconds
-(capped at a minute) after the last failure; after `lock_after` failures the key is locked for
+After `slow_after` failures in a window, each further attempt must wait 5 s after the last failure,
+doubling with each failure (capped at a minute); after `lock_after` failures the key is locked for
 `lock_minutes`, whatever password is given. A successful login clears the user's count (not the
 address's, so one good account cannot reset an attacker's address).
 """
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.db import begin_write
 from api.orm import LoginThrottle
 
+FIRST_WAIT = timedelta(seconds=5)
 MAX_WAIT = timedelta(minutes=1)
 
 
@@ -55,7 +56,8 @@ def key_of(kind: KeyKind, value: str) -> str:
 def _wait(failures: int, policy: ThrottlePolicy) -> timedelta:
     if failures < policy.slow_after:
         return timedelta(0)
-    return min(timedelta(seconds=2 ** (failures - policy.slow_after)), MAX_WAIT)
+    wait: timedelta = FIRST_WAIT * 2 ** min(failures - policy.slow_after, 8)
+    return min(wait, MAX_WAIT)
 
 
 def check(
