@@ -26,7 +26,7 @@ from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
 from api.errors import ApiError, ConfigError, ConflictError
 from api.metrics import ApiMetrics
-from api.routes import admin, alerts, events, grids, health, stats, verdicts, webhooks
+from api.routes import admin, alerts, devices, events, grids, health, stats, verdicts, webhooks
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
 
@@ -121,7 +121,7 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app = FastAPI(title="GridWatch central API", version="0.1.0", lifespan=_lifespan)
     app.state.ctx = ctx
     app.add_exception_handler(ApiError, _api_error)
-    for module in (alerts, health, events, grids, admin, webhooks, stats):  # the busiest route first
+    for module in (alerts, health, events, grids, admin, webhooks, stats, devices):  # the busiest route first
         app.include_router(module.router)
     app.include_router(verdicts.router)
     install_console(app)
