@@ -148,7 +148,12 @@ GLOBAL_ONLY = {
     ("POST", "/v1/admin/devices/{device_id}/revoke"),
 }
 OWN_ONLY = {("GET", "/v1/webhooks"), ("GET", "/v1/webhooks/{subscription_id}/deliveries")}  # test_webhooks
-UNSCOPED = {("GET", "/healthz"), ("GET", "/metrics"), ("POST", "/v1/alerts")}  # no user data / device auth
+UNSCOPED = {  # no user data / device auth
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("POST", "/v1/alerts"),
+    ("GET", "/v1/devices/me"),
+}
 
 
 def test_every_route_is_covered_by_a_scoping_check(scene: Scene) -> None:
