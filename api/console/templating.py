@@ -109,6 +109,7 @@ class Page:
                 login=login,
                 nav=visible(login.principal.role) if login else [],
                 path=self.request.url.path,
+                page_name=template.removesuffix(".html"),
                 csrf=login.csrf_token if login else "",
                 **data,
             )

@@ -153,6 +153,14 @@
     }
     field.form.requestSubmit();
   }
+  function tidyFilters(event) {
+    // the URL keeps only the filters that are set (and no default tab), so it reads like the page
+    const form = event.target.closest("[data-filters]");
+    if (!form) return;
+    for (const field of form.elements) {
+      if (field.name && (!field.value || (field.name === "tab" && field.value === "open"))) field.disabled = true;
+    }
+  }
   function dirty(event) {
     const form = event.target.closest("form");
     if (form && form.method === "post") form.dataset.dirty = "1";
@@ -162,6 +170,7 @@
   document.addEventListener("click", onClick);
   document.addEventListener("change", autosubmit);
   document.addEventListener("input", dirty);
+  document.addEventListener("submit", tidyFilters);
   const filters = document.querySelector("[data-filter-box]");
   const narrow = window.matchMedia("(max-width: 700px)").matches;
   if (filters && narrow && !location.search.replace(/[?&](tab|cursor)=[^&]*/g, "")) filters.open = false;
