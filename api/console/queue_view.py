@@ -223,12 +223,8 @@ def build_queue(
     codes = {c for e in events for c in e.grid_path.split("/") if c}
     names = {code: node.name for code, node in grid_nodes(session=session, codes=codes).items()}
     fresh = unreviewed_ids(session=session, user_id=principal.user_id, events=events) if events else set()
-    tabs = []
-    for tab in COUNTED_TABS:
-        total, unreviewed = tab_counts(
-            session=session, principal=principal, filters=tab_filter(tab, base), now=now
-        )
-        tabs.append(TabView(tab, query.href(tab=tab.value), total, unreviewed))
+    counts = tab_counts(session=session, principal=principal, base=base, tabs=COUNTED_TABS, now=now)
+    tabs = [TabView(tab, query.href(tab=tab.value), *counts[tab]) for tab in COUNTED_TABS]
     return QueueView(
         query=query,
         rows=[_row(e, t, types, names, e.id in fresh, principal, now) for e in events],

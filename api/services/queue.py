@@ -6,18 +6,19 @@ An event is unreviewed by a user until they open it, and again when alerts joine
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.logic.lifecycle import OPEN_STATUSES, Status
 from api.orm import Event, EventView
-from api.services.events import EventFilter, filtered, scoped
+from api.services.events import EventFilter, filtered, overdue_clause, scoped
 from api.services.principals import Principal
 
 
@@ -51,20 +52,25 @@ def tab_filter(tab: Tab, base: EventFilter) -> EventFilter | None:
 
 
 def tab_counts(
-    *, session: Session, principal: Principal, filters: EventFilter | None, now: datetime
-) -> tuple[int, int]:
-    """(events, of them unreviewed by the principal) matching `filters`."""
-    if filters is None:
-        return 0, 0
+    *, session: Session, principal: Principal, base: EventFilter, tabs: Sequence[Tab], now: datetime
+) -> dict[Tab, tuple[int, int]]:
+    """Per tab, (events, of them unreviewed by the principal) matching `base`: one pass over the events."""
     seen = and_(EventView.event_id == Event.id, EventView.user_id == principal.user_id)
     unreviewed = or_(EventView.event_id.is_(None), EventView.alert_count < Event.alert_count)
+    late = overdue_clause(now)
+    columns = []
+    for tab in tabs:
+        status: ColumnElement[bool] = Event.status.in_([s.value for s in TAB_STATUSES[tab]])
+        inside = and_(status, late) if tab is Tab.OVERDUE else status
+        columns += [
+            func.sum(case((inside, 1), else_=0)),
+            func.sum(case((and_(inside, unreviewed), 1), else_=0)),
+        ]
     query = (
-        filtered(session, scoped(principal), filters, now)
-        .outerjoin(EventView, seen)
-        .with_only_columns(func.count(), func.coalesce(func.sum(case((unreviewed, 1), else_=0)), 0))
+        filtered(session, scoped(principal), base, now).outerjoin(EventView, seen).with_only_columns(*columns)
     )
-    total, fresh = session.execute(query).one()
-    return int(total), int(fresh)
+    row = session.execute(query).one()
+    return {tab: (int(row[2 * i] or 0), int(row[2 * i + 1] or 0)) for i, tab in enumerate(tabs)}
 
 
 def unreviewed_ids(*, session: Session, user_id: int, events: list[Event]) -> set[int]:

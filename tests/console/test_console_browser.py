@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.api.builders import DEMO_GRIDS
 from tests.console.centre import PASSWORD, ConsoleCentre
-from tests.support.browser import PHONE, log_in
+from tests.support.browser import IMAGES_LOADED, PHONE, log_in, poll
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +82,7 @@ def test_snapshots_load_with_camera_rule_label_and_score(desk: BrowserContext, c
     page.goto(f"{centre.url}/events/{code}")
     shots = page.locator("img[data-snapshot]")
     expect(shots).to_have_count(2)
-    page.wait_for_function("[...document.querySelectorAll('img[data-snapshot]')].every(i => i.complete)")
+    poll(page, IMAGES_LOADED)
     widths = page.eval_on_selector_all("img[data-snapshot]", "imgs => imgs.map(i => i.naturalWidth)")
     assert widths == [768, 768]
     caption = page.locator("figure.shot").first

@@ -9,7 +9,7 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.api.conftest import _create_pg_database, _drop_pg_database
 from tests.console.centre import PASSWORD, ConsoleCentre
-from tests.support.browser import log_in
+from tests.support.browser import IMAGES_LOADED, log_in, poll
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -54,5 +54,5 @@ def test_scoping_on_postgres(desk: BrowserContext, centre: ConsoleCentre) -> Non
     assert snapshot is not None
     assert snapshot.status == 404
     page.goto(f"{centre.url}/events/{mine}")
-    page.wait_for_function("[...document.querySelectorAll('img[data-snapshot]')].every(i => i.complete)")
+    poll(page, IMAGES_LOADED)
     assert page.eval_on_selector("img[data-snapshot]", "i => i.naturalWidth") > 0

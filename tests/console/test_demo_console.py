@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, expect
 
-from tests.support.browser import DESK, log_in
+from tests.support.browser import DESK, IMAGES_LOADED, log_in, poll
 from tests.support.centre import free_port
 from tests.support.models import default_model
 
@@ -74,7 +74,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         process.stdout.close()
 
 
-def test_the_printed_login_opens_the_console_with_the_demo_events(browser: Browser, demo: Demo, screens: Path) -> None:
+def test_the_printed_login_opens_the_console_with_the_demo_events(
+    browser: Browser, demo: Demo, screens: Path
+) -> None:
     context = browser.new_context(viewport=DESK)  # type: ignore[arg-type]
     page = context.new_page()
     log_in(page, demo.url, demo.username, demo.password)
@@ -84,9 +86,7 @@ def test_the_printed_login_opens_the_console_with_the_demo_events(browser: Brows
     busiest = max(page.locator("tr[data-code]").all(), key=lambda r: int(r.locator("td.num").inner_text()))
     busiest.locator("a").click()
     page.wait_for_selector("img[data-snapshot]")
-    page.wait_for_function(
-        "[...document.querySelectorAll('img[data-snapshot]:not([loading=lazy])')].every(i => i.complete)"
-    )
+    poll(page, IMAGES_LOADED)
     widths = page.eval_on_selector_all(
         "img[data-snapshot]:not([loading=lazy])", "imgs => imgs.map(i => i.naturalWidth)"
     )
@@ -97,12 +97,14 @@ def test_the_printed_login_opens_the_console_with_the_demo_events(browser: Brows
     readme = os.environ.get("GRIDWATCH_README_SCREENSHOT")
     if readme:  # 256 colours: a UI screenshot stays sharp at a third of the size
         image = Image.open(screens / "demo-event-1366.png").convert("RGB")
-        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(readme, optimize=True)
+        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            readme, optimize=True
+        )
     context.close()
 
 
 def test_ctrl_c_stops_the_demo_centre(demo: Demo) -> None:
     demo.process.send_signal(signal.SIGINT)
     assert demo.process.wait(timeout=60) == 0
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", int(demo.url.rsplit(":", 1)[1])), timeout=2)

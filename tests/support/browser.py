@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,3 +44,18 @@ def log_in(page: Page, base: str, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("[data-action=login]")
     page.wait_for_selector("main[data-live=queue]")
+
+
+def poll(page: Page, expression: str, timeout_s: float = 30.0) -> None:
+    """Wait until a JavaScript expression is true, polling with `evaluate` (the console's CSP forbids
+    the string evaluation that Playwright's own `wait_for_function` polling uses)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s:.0f} s waiting for {expression}")
+        time.sleep(0.05)
+
+
+IMAGES_LOADED = (
+    "[...document.querySelectorAll('img[data-snapshot]:not([loading=lazy])')].every(i => i.complete)"
+)
