@@ -14,7 +14,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from api import cli_access
 from api.app import build_context, create_app
+from api.cli_access import cli_actor
 from api.context import ApiContext
 from api.errors import ApiError
 from api.jobs import run_escalation
@@ -23,7 +25,7 @@ from api.migrate import upgrade
 from api.server import serve as serve_app
 from api.services.accounts import set_password
 from api.services.grids import import_grids
-from api.services.principals import create_device, create_user, revoke_device
+from api.services.principals import create_device, create_user
 from api.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -142,19 +144,6 @@ def add_device(
     typer.echo(token if token else f"device {device.device_id} registered (no token: not an edge box)")
 
 
-@app.command("revoke-device")
-def revoke_device_command(
-    device_id: Annotated[str, typer.Argument(help="Device id")],
-    database_url: DbOption = None,
-    centre_config: CentreOption = None,
-) -> None:
-    """Revoke an edge box's token."""
-    with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
-        revoke_device(session=session, device_id=device_id)
-        session.commit()
-    typer.echo(f"device {device_id} revoked")
-
-
 @app.command("add-user")
 def add_user(
     username: Annotated[str, typer.Argument(help="Login name")],
@@ -173,7 +162,13 @@ def add_user(
     with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
         _user, token = create_user(session=session, username=username, role=Role(role), scope=scope)
         if password is not None:
-            set_password(session=session, username=username, password=password, now=datetime.now(UTC))
+            set_password(
+                session=session,
+                username=username,
+                password=password,
+                actor=cli_actor(),
+                now=datetime.now(UTC),
+            )
         session.commit()
     typer.echo(token)
 
@@ -198,6 +193,11 @@ def set_password_command(
     else:
         password = _stdin_password()
     with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
-        ended = set_password(session=session, username=username, password=password, now=datetime.now(UTC))
+        ended = set_password(
+            session=session, username=username, password=password, actor=cli_actor(), now=datetime.now(UTC)
+        )
         session.commit()
     typer.echo(f"password of {username} set; {ended} open console session(s) ended")
+
+
+cli_access.register(app, _context)

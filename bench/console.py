@@ -110,7 +110,7 @@ def _prepare(folder: Path) -> tuple[str, str, str]:
     with sessions() as session:
         import_grids(session=session, data=DEMO_GRIDS)
         _user, token = create_user(session=session, username="bench", role=Role.SUPERVISOR, scope=None)
-        set_password(session=session, username="bench", password=PASSWORD, now=now)
+        set_password(session=session, username="bench", password=PASSWORD, actor="bench", now=now)
         _device, device_token = create_device(session=session, device_id="edge-01", kind="edge")
         session.execute(insert(Event), _event_rows(now))
         session.commit()

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
+from urllib.parse import quote
 
 from api.console.chart import Chart, line_chart
 from api.console.i18n import Translator
@@ -85,6 +86,11 @@ class EventView:
     level_names: Mapping[str, str] = field(default_factory=dict)
 
 
+def snapshot_url(code: str, alert: EventAlertOut) -> str:
+    """The console's (session-authenticated) URL of an alert's snapshot; alert ids are unique per device."""
+    return f"/events/{quote(code)}/alerts/{quote(alert.alert_id)}/snapshot?device_id={quote(alert.device_id)}"
+
+
 def evidence_item(code: str, alert: EventAlertOut) -> EvidenceItem:
     """An alert of the event with its snapshot URL (the console's, session-authenticated)."""
     payload = alert.payload
@@ -96,7 +102,7 @@ def evidence_item(code: str, alert: EventAlertOut) -> EvidenceItem:
     ]
     return EvidenceItem(
         alert_id=alert.alert_id,
-        snapshot_url=f"/events/{code}/alerts/{alert.alert_id}/snapshot" if alert.evidence_url else None,
+        snapshot_url=snapshot_url(code, alert) if alert.evidence_url else None,
         source_id=alert.source_id,
         source_kind=str(payload.get("source_kind", "")),
         device_id=alert.device_id,

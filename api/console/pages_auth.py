@@ -186,6 +186,7 @@ def _change_password(
                 session=session,
                 username=username,
                 password=new,
+                actor=f"user:{username}",
                 now=datetime.now(UTC),
                 keep_session_id=session_id,
             )

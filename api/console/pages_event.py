@@ -59,11 +59,13 @@ def event_page(code: str, ctx: CtxDep, page: PageDep, done: str = "") -> Respons
 
 
 @router.get("/events/{code}/alerts/{alert_id}/snapshot")
-def snapshot(code: str, alert_id: str, ctx: CtxDep, page: PageDep) -> Response:
+def snapshot(code: str, alert_id: str, ctx: CtxDep, page: PageDep, device_id: str | None = None) -> Response:
     """An alert's snapshot JPEG (boxes drawn at the edge), for users who may see the event."""
     assert page.login is not None
     with ctx.sessions() as session:
-        jpeg = evidence_jpeg(session=session, principal=page.login.principal, code=code, alert_id=alert_id)
+        jpeg = evidence_jpeg(
+            session=session, principal=page.login.principal, code=code, alert_id=alert_id, device_id=device_id
+        )
     headers = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
     return Response(jpeg, media_type="image/jpeg", headers=headers)
 

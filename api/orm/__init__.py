@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models; one module per concept, all registered on `Base.metadata`."""
 
 from api.orm.alert import AlertRow, EvidenceRow
+from api.orm.audit import AuditEntry
 from api.orm.base import Base
 from api.orm.console import ConsoleAccount, ConsoleSession, EventView, LoginThrottle
 from api.orm.device import Device
@@ -14,6 +15,7 @@ from api.orm.webhook import Delivery, Subscription
 __all__ = [
     "AlertRow",
     "AlertVerdict",
+    "AuditEntry",
     "Base",
     "CodeCounter",
     "ConsoleAccount",

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, String, Text
+from sqlalchemy import Float, ForeignKey, ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.orm.base import Base, UtcDateTime
 
 
 class AlertVerdict(Base):
-    """One alert judged by an operator, with what produced it (camera, rule, model, score).
+    """One alert (device, alert id) judged by an operator, with what produced it (camera, rule, model, score).
 
     Rows are only inserted; reopening the event marks its verdicts withdrawn.
     """
 
     __tablename__ = "alert_verdicts"
+    __table_args__ = (
+        ForeignKeyConstraint(["device_id", "alert_id"], ["alerts.device_id", "alerts.alert_id"]),
+        Index("ix_alert_verdicts_device_alert", "device_id", "alert_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
-    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.alert_id"), index=True)
+    alert_id: Mapped[str] = mapped_column(String(64))
     verdict: Mapped[str] = mapped_column(String(32))
     false_alarm: Mapped[str | None] = mapped_column(String(32))
     duplicate_of: Mapped[str | None] = mapped_column(String(64))

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.logic.lifecycle import Action, Status
 from api.logic.verdicts import FalseAlarm, VerdictKind
+from gridwatch.contracts.alert import NO_NUL
 
 
 class _Out(BaseModel):
@@ -35,6 +36,10 @@ class EventOut(_Out):
     cell_code: str | None
     grid_path: str
     located: bool = Field(description="False when the alert lay outside every cell (flagged)")
+    clock_flagged: bool = Field(
+        description="True when an alert's observed_at lay outside the centre's window (flagged); its "
+        "first/last seen then count that alert at the time the centre received it"
+    )
     lon: float
     lat: float
     first_seen: datetime
@@ -77,8 +82,11 @@ class EventAlertOut(_Out):
     source_id: str
     kind: str
     severity: str
-    observed_at: datetime
+    observed_at: datetime = Field(description="As the device reported it")
     received_at: datetime
+    clock_flag: Literal["past", "future"] | None = Field(
+        description="observed_at lay this far outside the centre's window; correlated by received_at"
+    )
     lon: float
     lat: float
     payload: dict[str, Any]
@@ -120,7 +128,9 @@ class CommentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=2000, description="What to say; kept in the history")
+    text: str = Field(
+        min_length=1, max_length=2000, pattern=NO_NUL, description="What to say; kept in the history"
+    )
 
     @model_validator(mode="after")
     def _not_blank(self) -> CommentIn:
@@ -136,7 +146,9 @@ class VerdictIn(BaseModel):
 
     kind: VerdictKind
     false_alarm: FalseAlarm | None = Field(default=None, description="false_alarm: what was wrong")
-    duplicate_of: str | None = Field(default=None, max_length=64, description="duplicate: the other event")
+    duplicate_of: str | None = Field(
+        default=None, max_length=64, pattern=NO_NUL, description="duplicate: the other event"
+    )
 
     @model_validator(mode="after")
     def _detail_fits_kind(self) -> VerdictIn:
@@ -190,12 +202,14 @@ class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Action
-    note: str = Field(default="", max_length=2000)
-    department: str | None = Field(default=None, max_length=128, description="dispatch: department")
-    worker: str | None = Field(default=None, max_length=128, description="dispatch: worker")
-    feedback: str | None = Field(default=None, max_length=4000, description="close: feedback")
+    note: str = Field(default="", max_length=2000, pattern=NO_NUL)
+    department: str | None = Field(
+        default=None, max_length=128, pattern=NO_NUL, description="dispatch: department"
+    )
+    worker: str | None = Field(default=None, max_length=128, pattern=NO_NUL, description="dispatch: worker")
+    feedback: str | None = Field(default=None, max_length=4000, pattern=NO_NUL, description="close: feedback")
     rating: int | None = Field(default=None, ge=1, le=5, description="close: satisfaction 1–5")
-    reason: str | None = Field(default=None, max_length=2000, description="dismiss: why")
+    reason: str | None = Field(default=None, max_length=2000, pattern=NO_NUL, description="dismiss: why")
     verdict: VerdictIn | None = Field(default=None, description="dismiss: the verdict, stored per alert")
 
     @model_validator(mode="after")

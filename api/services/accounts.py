@@ -18,6 +18,7 @@ from api.logic.roles import Role
 from api.orm import ConsoleAccount, ConsoleSession, User
 from api.passwords import check_policy, hash_password, needs_rehash, verify_password
 from api.security import hash_token
+from api.services.audit import audit
 from api.services.principals import Principal
 
 CONSOLE_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
@@ -51,9 +52,15 @@ def _user(session: Session, username: str) -> User:
 
 
 def set_password(
-    *, session: Session, username: str, password: str, now: datetime, keep_session_id: int | None = None
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    actor: str,
+    now: datetime,
+    keep_session_id: int | None = None,
 ) -> int:
-    """Set a user's console password and end their other sessions; returns how many were ended."""
+    """Set a user's console password (audited) and end their other sessions; returns how many ended."""
     check_policy(password)
     user = _user(session, username)
     if Role(user.role) not in CONSOLE_ROLES:
@@ -66,7 +73,17 @@ def set_password(
         )
     else:
         account.password_hash, account.password_set_at = hash_password(password), now
-    return end_sessions(session=session, user_id=user.id, now=now, keep_session_id=keep_session_id)
+    ended = end_sessions(session=session, user_id=user.id, now=now, keep_session_id=keep_session_id)
+    audit(
+        session=session,
+        actor=actor,
+        action="user.password.set",
+        target_kind="user",
+        target=username,
+        now=now,
+        data={"sessions_ended": ended},
+    )
+    return ended
 
 
 def set_locale(*, session: Session, user_id: int, locale: str) -> None:

@@ -18,7 +18,9 @@ def give_passwords(ctx: ApiContext, *usernames: str) -> None:
     """Set the console password `PASSWORD` for each user."""
     with ctx.sessions() as session:
         for name in usernames:
-            set_password(session=session, username=name, password=PASSWORD, now=datetime.now(UTC))
+            set_password(
+                session=session, username=name, password=PASSWORD, actor="test", now=datetime.now(UTC)
+            )
         session.commit()
 
 

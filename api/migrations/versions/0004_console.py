@@ -95,13 +95,16 @@ def _create_verdicts() -> None:
         sa.Column("at", TS, nullable=False),
         sa.Column("withdrawn_at", TS, nullable=True),
         sa.ForeignKeyConstraint(
-            ["alert_id"], ["alerts.alert_id"], name=op.f("fk_alert_verdicts_alert_id_alerts")
+            ["device_id", "alert_id"],
+            ["alerts.device_id", "alerts.alert_id"],
+            name=op.f("fk_alert_verdicts_device_id_alerts"),
         ),
         sa.ForeignKeyConstraint(["event_id"], ["events.id"], name=op.f("fk_alert_verdicts_event_id_events")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_verdicts")),
     )
-    for column in ("event_id", "alert_id", "source_id", "at"):
+    for column in ("event_id", "source_id", "at"):
         op.create_index(op.f(f"ix_alert_verdicts_{column}"), "alert_verdicts", [column])
+    op.create_index("ix_alert_verdicts_device_alert", "alert_verdicts", ["device_id", "alert_id"])
 
 
 def downgrade() -> None:
