@@ -28,6 +28,7 @@ from api.console.deps import (
 from api.console.i18n import LOCALES, pick
 from api.console.login import Attempt, log_in
 from api.console.templating import Page
+from api.context import ApiContext
 from api.deps import CtxDep
 from api.errors import ApiError
 from api.orm import ConsoleAccount
@@ -142,9 +143,7 @@ async def account_language(request: Request, ctx: CtxDep, login: CsrfLoginDep) -
     """Switch the console language for this user (remembered across logins)."""
     form = await request.form()
     locale = pick(str(form.get("locale", "")))
-    with ctx.sessions() as session:
-        set_locale(session=session, user_id=login.principal.user_id, locale=locale)
-        session.commit()
+    await asyncio.to_thread(_save_locale, ctx, login.principal.user_id, locale)
     response = redirect(safe_next(str(form.get("next", "/account"))))
     response.set_cookie(LANG_COOKIE, locale, max_age=YEAR_S, samesite="lax", secure=_secure(request))
     return response
@@ -172,8 +171,21 @@ async def account_password(request: Request, ctx: CtxDep, login: CsrfLoginDep) -
     return redirect("/account?done=password")
 
 
+def _save_locale(ctx: ApiContext, user_id: int, locale: str) -> None:
+    with ctx.sessions() as session:
+        set_locale(session=session, user_id=user_id, locale=locale)
+        session.commit()
+
+
 def _change_password(
-    ctx: CtxDep, user_id: int, username: str, session_id: int, current: str, new: str, repeat: str, page: Page
+    ctx: ApiContext,
+    user_id: int,
+    username: str,
+    session_id: int,
+    current: str,
+    new: str,
+    repeat: str,
+    page: Page,
 ) -> str:
     with ctx.sessions() as session:
         account = session.get(ConsoleAccount, user_id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,8 +24,14 @@ def desk(world: World) -> World:
     return world
 
 
-def _fresh_client(world: World, base_url: str = "http://testserver") -> TestClient:
-    return TestClient(world.app, base_url=base_url)
+@contextmanager
+def _fresh_client(world: World, base_url: str = "http://testserver") -> Iterator[TestClient]:
+    """A second browser on the running app (its lifespan already runs under `world.client`)."""
+    client = TestClient(world.app, base_url=base_url)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def test_without_a_session_pages_lead_to_login(desk: World) -> None:
