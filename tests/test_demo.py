@@ -81,7 +81,9 @@ def test_readme_first_command_in_a_fresh_clone(tmp_path: Path) -> None:
     assert all("100%" in lines[k] and "detector calls" in lines[k] for k in bars)
     steps = next_steps(clone / "gridwatch-demo", f"sqlite:///{clone / 'gridwatch-demo' / 'centre.db'}")
     console = lines[block + 1]  # the operator console and its demo login come first
-    assert re.search(r"the operator console\s+http://127\.0\.0\.1:8000/\s+login: demo / \S+", console), console
+    assert re.search(r"the operator console\s+http://127\.0\.0\.1:8000/\s+login: demo / \S+", console), (
+        console
+    )
     assert len(lines) - block - 2 == len(steps)  # the block is the end of the output
     for line, step in zip(lines[block + 2 :], steps, strict=True):
         assert line.strip().startswith(step.what), line

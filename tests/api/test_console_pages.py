@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 
 from api.console import ROUTERS
+from api.jobs import run_escalation
 from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert
 from tests.api.conftest import World
 from tests.api.console_helpers import give_passwords, log_in
@@ -21,10 +25,17 @@ def desk(world: World) -> World:
     return world
 
 
-def _event(world: World, alert_id: str, township: int, kind: str = "intrusion", **extra: Any) -> str:
-    body = make_alert(
-        alert_id, kind=kind, at=cell_center(township, 1, 1), evidence=evidence(jpeg_bytes()), **extra
-    )
+def _event(
+    world: World,
+    alert_id: str,
+    township: int,
+    kind: str = "intrusion",
+    village: int = 1,
+    cell: int = 1,
+    **extra: Any,
+) -> str:
+    at = cell_center(township, village, cell)
+    body = make_alert(alert_id, kind=kind, at=at, evidence=evidence(jpeg_bytes()), **extra)
     reply = world.post_alert(body)
     assert reply.status_code == 201, reply.text
     return str(reply.json()["event_code"])
@@ -191,3 +202,55 @@ def test_english_renders_and_is_remembered(desk: World) -> None:
     assert "Intrusion" in page
     assert "受理" not in page
     assert '<html lang="en">' in page
+
+
+def test_queue_pages_with_a_cursor_in_the_url(desk: World) -> None:
+    kinds = ["intrusion", "crowd", "loitering", "smoke", "gas", "water_level"]
+    codes = {
+        _event(desk, f"pg-{t}-{v}-{c}-{k}", t, kind=kinds[k], village=v, cell=c)
+        for t in (1, 2, 3) for v in (1, 2) for c in (1, 2, 3) for k in range(3 if t < 3 else 4)
+    }  # fmt: skip
+    assert len(codes) == 60
+    log_in(desk.client, "supervisor")
+    first = desk.client.get("/").text
+    match = re.search(r'href="(/\?cursor=[^"]+)" data-page="next"', first)
+    assert match is not None
+    second = desk.client.get(html.unescape(match[1])).text
+    shown = set(re.findall(r'<tr data-code="([^"]+)"', first)) | set(
+        re.findall(r'<tr data-code="([^"]+)"', second)
+    )
+    assert first.count("<tr data-code=") == 50
+    assert second.count("<tr data-code=") == 10
+    assert shown == codes
+    assert 'data-page="first"' in second
+
+
+def test_sensor_readings_chart_history_comments_and_supervision(desk: World) -> None:
+    start = datetime.now(UTC) - timedelta(minutes=20)
+    readings = [
+        {
+            "name": "water_level",
+            "value": 1.0 + i / 10,
+            "unit": "m",
+            "at": (start + timedelta(minutes=i)).isoformat(),
+        }
+        for i in range(6)
+    ]
+    body = make_alert("w-1", kind="water_level", source_kind="sensor", at=cell_center(1, 1, 2),
+                      evidence={"readings": readings[:3]})  # fmt: skip
+    code = desk.post_alert(body).json()["event_code"]
+    desk.post_alert(make_alert("w-2", kind="water_level", source_kind="sensor", at=cell_center(1, 1, 2),
+                               evidence={"readings": readings[3:]}))  # fmt: skip
+    run_escalation(desk.ctx, now=datetime.now(UTC) + timedelta(hours=3))
+    csrf = log_in(desk.client, "op_t1")
+    reply = desk.client.post(f"/events/{code}/comments", data={"text": "水位还在涨", "csrf_token": csrf})
+    assert reply.status_code == 200  # after the redirect: the event page
+    page = reply.text
+    chart = re.search(
+        r'<figure class="chart" data-chart="cam-1:water_level">.*?<polyline points="([^"]+)"', page, re.S
+    )
+    assert chart is not None
+    assert len(chart[1].split()) == 6  # every reading of the two alerts
+    assert 'data-supervision="ack"' in page
+    assert 'data-history="comment"' in page
+    assert "水位还在涨" in page
