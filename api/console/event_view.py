@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from urllib.parse import quote
@@ -12,7 +12,7 @@ from api.console.chart import Chart, line_chart
 from api.console.i18n import Translator
 from api.console.queue_view import place_of, type_name
 from api.logic.clocks import Deadlines, Milestones
-from api.logic.lifecycle import OPEN_STATUSES, Status
+from api.logic.lifecycle import OPEN_STATUSES
 from api.logic.roles import may_act
 from api.logic.sla import Chip, DeadlineState, deadline_states, next_chip
 from api.orm import Grid
@@ -83,7 +83,6 @@ class EventView:
     supervisions: list[SupervisionOut]
     verdicts: list[VerdictOut]
     actions: list[str]
-    level_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def snapshot_url(code: str, alert: EventAlertOut) -> str:
@@ -169,8 +168,3 @@ def build_event(
         verdicts=[v for v in detail.verdicts if v.withdrawn_at is None],
         actions=[a.value for a in detail.allowed_actions if may_act(principal.role, a)],
     )
-
-
-def is_open(status: str) -> bool:
-    """Whether the event still needs work."""
-    return Status(status) in OPEN_STATUSES
