@@ -16,12 +16,13 @@ anyway (the edge worker's supervisor calls it).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -38,9 +39,7 @@ from ingest.mqtt.readings import SensorReading
 logger = logging.getLogger(__name__)
 
 QOS = 1
-PAHO_LOG = logging.getLogger(f"{__name__}.paho")
-"""paho's own messages: its warnings and errors (a callback that raised); its debug chatter is off."""
-PAHO_LOG.setLevel(logging.WARNING)
+P = ParamSpec("P")
 
 
 @dataclass
@@ -122,10 +121,10 @@ class SensorFeed:
 
     def _new_client(self) -> mqtt.Client:
         client = _client(self.config)
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        client.on_subscribe = self._on_subscribe
+        client.on_connect = _logged(self._on_connect)
+        client.on_disconnect = _logged(self._on_disconnect)
+        client.on_message = self._on_message  # guarded inside: it also dead-letters
+        client.on_subscribe = _logged(self._on_subscribe)
         return client
 
     def _connect(self) -> None:
@@ -243,6 +242,19 @@ class SensorFeed:
             logger.exception("mqtt: could not keep the dead letter of %s (%s)", topic[:120], reason)
 
 
+def _logged(callback: Callable[P, None]) -> Callable[P, None]:
+    """The callback, with any exception logged and swallowed (paho would end its thread on it)."""
+
+    @functools.wraps(callback)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            callback(*args, **kwargs)
+        except Exception:
+            logger.exception("mqtt: the %s callback failed", callback.__name__)
+
+    return guarded
+
+
 def _client(config: MqttConfig) -> mqtt.Client:
     v5 = config.protocol == "5"
     client = mqtt.Client(
@@ -254,8 +266,7 @@ def _client(config: MqttConfig) -> mqtt.Client:
     client.connect_timeout = config.connect_timeout_s
     client.reconnect_delay_set(min_delay=config.reconnect_min_s, max_delay=config.reconnect_max_s)  # type: ignore[arg-type]
     client.max_queued_messages_set(10_000)  # dead letters waiting while the broker is away
-    client.suppress_exceptions = True  # a raising callback is logged, never the end of the thread
-    client.enable_logger(PAHO_LOG)
+    client.suppress_exceptions = True  # callbacks are guarded (logged); a raise must never end the thread
     if config.username is not None:
         client.username_pw_set(config.username, config.password)
     if config.tls_ca_file is not None:
