@@ -68,9 +68,13 @@ class Running:
         self.worker = EdgeWorker(config, supervisor=supervisor)
         self.base = f"http://127.0.0.1:{config.http.port}"
         self._result: list[RunSummary] = []
-        self._thread = threading.Thread(target=lambda: self._result.append(self.worker.run(once=False)))
+        self._thread = threading.Thread(
+            target=lambda: self._result.append(self.worker.run(once=False)), daemon=True
+        )
         self._thread.start()
-        assert self.sensors.wait_connected(20)
+        if not self.sensors.wait_connected(20):
+            self.worker.stop()
+            pytest.fail("the edge worker's MQTT feed did not connect and subscribe within 20 s")
 
     @property
     def sensors(self) -> Any:
