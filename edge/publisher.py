@@ -27,7 +27,8 @@ import logging
 import random
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,7 +84,7 @@ def verdict(status: int | None) -> Verdict:
 
 @dataclass
 class PublisherStats:
-    """Counters for metrics."""
+    """Counters for metrics and progress displays."""
 
     sent: int = 0
     failed: int = 0
@@ -91,6 +92,8 @@ class PublisherStats:
     retried: int = 0
     """Attempts that did not deliver and will be tried again."""
     parked: int = 0
+    sent_by_source: Counter[str] = field(default_factory=Counter)
+    """Alerts delivered, by camera or sensor id."""
 
 
 class Publisher:
@@ -178,6 +181,7 @@ class Publisher:
         if outcome is Verdict.DELIVERED:
             self.outbox.delivered(item.seq)
             self.stats.sent += 1
+            self.stats.sent_by_source[item.alert.source_id] += 1
             self._pause.reset()
         elif outcome is Verdict.BOX_WAITS:
             self.stats.failed += 400 <= response.status_code < 500

@@ -183,8 +183,8 @@ class Supervisor:
 
     def _check(self, task: _Task) -> None:
         now = time.monotonic()
-        watched = task.alive is not None and not task.released
-        if task.state is ThreadState.RUNNING and watched and task.alive is not None and not task.alive():
+        running = task.state is ThreadState.RUNNING and not task.released
+        if running and task.alive is not None and not task.alive():
             self._died(task, "its thread is no longer running")
         if task.state is ThreadState.RUNNING and now - task.started >= self._stable_s:
             task.backoff.reset()

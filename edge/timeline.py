@@ -33,7 +33,6 @@ import cv2
 from edge.config import CameraConfig
 from edge.outbox import Outbox
 from ingest import Frame
-from ingest.config import is_stream_url
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ class SourceTimeline:
 
 def source_timeline(camera: CameraConfig, outbox: Outbox) -> SourceTimeline:
     """A random session for a stream; for a file, its identity and the base this outbox keeps for it."""
-    if is_stream_url(camera.url):
+    if camera.url is None or camera.is_live:
         return SourceTimeline(f"live:{uuid.uuid4().hex}", None)
     path = Path(camera.url)
     stat = path.stat() if path.is_file() else None
