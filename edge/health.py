@@ -130,6 +130,7 @@ class EdgeCollector(Collector):
             "dead_letters": (stats.dead_letters, "Sensor messages that did not parse (dead-lettered)"),
             "handler_errors": (stats.handler_errors, "Readings whose rules raised an error (dead-lettered)"),
             "message_errors": (stats.message_errors, "Messages that broke the feed itself (dead-lettered)"),
+            "silence_errors": (self.sensors.silence_errors, "Sensor silence checks that raised (logged)"),
             "connects": (stats.connects, "Connections to the MQTT broker"),
             "alerts": (self.sensors.alerts, "Alerts raised by the sensor rules"),
         }

@@ -57,6 +57,8 @@ class SensorWorker:
         )
         self.feed = SensorFeed(mqtt, parser, handler=self.handle, dead_letters=self.dead_letters)
         self.alerts = 0
+        self.silence_errors = 0
+        """Silence checks that raised (logged; the watch goes on)."""
         self._notify = notify
         self._tick_s = tick_s
         self._stop = threading.Event()
@@ -95,6 +97,7 @@ class SensorWorker:
             try:
                 self._queue(self.engine.check_silence(datetime.now(UTC)))
             except Exception:  # the watch must keep running
+                self.silence_errors += 1
                 logger.exception("sensor silence check failed")
 
     def _queue(self, alerts: list[Alert]) -> None:
