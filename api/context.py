@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.centre import CentreConfig
 from api.leader import Leadership
+from api.live import ChangeFeed, LocalFeed
 from api.logic.gridindex import GridIndex
 from api.metrics import ApiMetrics
 from api.services.device_tokens import DeviceTokens
@@ -58,6 +59,7 @@ class ApiContext:
     sessions: sessionmaker[Session]
     metrics: ApiMetrics
     grids: GridState = field(default_factory=GridState)
+    live: ChangeFeed = field(default_factory=LocalFeed)
     resolver: Resolver = system_resolver
     """How webhook host names are resolved (tests put a stub here: never a real lookup in tests)."""
     leaders: dict[str, Leadership] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.context import ApiContext
 from api.db import try_begin_write
 from api.errors import ApiError
+from api.live import commit_and_publish
 from api.logic.breaker import BreakerPolicy
 from api.services.escalation import escalate_batch
 from api.services.grids import grid_revision, load_index
@@ -47,7 +48,7 @@ def store_alerts(
             now=datetime.now(UTC),
             clock=ctx.settings.clock_window,
         )
-        session.commit()
+        commit_and_publish(session, ctx.live)
     return results
 
 
@@ -66,7 +67,7 @@ def run_escalation(ctx: ApiContext, now: datetime | None = None) -> int:
                 limit=ctx.settings.escalation_batch,
                 on_error=lambda _code, _exc: failed.inc(),
             )
-            session.commit()
+            commit_and_publish(session, ctx.live)
         written += len(batch.written)
         if batch.events < ctx.settings.escalation_batch:
             break

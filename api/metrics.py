@@ -74,3 +74,20 @@ class ApiMetrics:
             ["job"],
             registry=self.registry,
         )
+        self.console_logins = Counter(
+            "gridwatch_console_logins_total",
+            "Console login attempts, by result (ok, failed, throttled, locked)",
+            ["result"],
+            registry=self.registry,
+        )
+        self.console_lockouts = Counter(
+            "gridwatch_console_lockouts_total",
+            "Console login locks started, by what was locked (user, address)",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.console_live_clients = Gauge(
+            "gridwatch_console_live_clients",
+            "Console pages listening for live changes",
+            registry=self.registry,
+        )
