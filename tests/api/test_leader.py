@@ -51,7 +51,9 @@ def test_one_replica_leads_and_the_lead_passes_on_when_it_dies(pg_engines: tuple
     assert first.holds()
     assert not second.holds()
     assert first.holds(), "the leader keeps its lead at each check"
-    assert Leadership(pg_engines[1], "another-job").holds(), "each job has its own lead"
+    other_job = Leadership(pg_engines[1], "another-job")
+    assert other_job.holds(), "each job has its own lead"
+    other_job.release()
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:  # the leader's connection dies, as with kill -9
         admin.execute("SELECT pg_terminate_backend(%s)", (_holder_pid(pg_engines[0], "escalation"),))
     assert second.holds()
