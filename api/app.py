@@ -29,6 +29,8 @@ from api.db import make_engine, make_sessionmaker
 from api.dispatcher import WebhookDispatcher
 from api.errors import ApiError, BadInputError, ConfigError, ConflictError
 from api.leader import Leadership
+from api.live import ChangeFeed, LocalFeed
+from api.live_pg import PgFeed
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimit, CleanUrl
 from api.routes import admin, alerts, devices, events, grids, health, stats, verdicts, webhooks
@@ -42,14 +44,22 @@ ERROR_REF = "#/components/schemas/ErrorOut"
 
 
 def build_context(settings: ApiSettings) -> ApiContext:
-    """Load the centre config and open the database engine."""
+    """Load the centre config and open the database engine; on PostgreSQL live changes go to every
+    replica (LISTEN/NOTIFY), on SQLite they stay in the one process."""
     engine = make_engine(settings.database_url)
+    metrics = ApiMetrics()
+    live: ChangeFeed = (
+        PgFeed(engine, origin=settings.replica_id, on_reconnect=metrics.live_reconnects.inc)
+        if engine.dialect.name == "postgresql"
+        else LocalFeed()
+    )
     return ApiContext(
         settings=settings,
         centre=load_centre_config(settings.centre_config),
         engine=engine,
         sessions=make_sessionmaker(engine),
-        metrics=ApiMetrics(),
+        metrics=metrics,
+        live=live,
     )
 
 
@@ -114,6 +124,8 @@ def _start_loops(ctx: ApiContext, committer: GroupCommitter[Any, Any]) -> None:
     """The alert writer, the webhook sender and the periodic jobs, each kept running by the
     context's supervisor."""
     ctx.supervisor.start("alert-writer", committer.run)
+    if isinstance(ctx.live, PgFeed):
+        ctx.supervisor.start("live", ctx.live.listen)
     if ctx.settings.webhook_interval_s > 0:
         policy = jobs.delivery_policy(ctx.settings)
         dispatcher = WebhookDispatcher(

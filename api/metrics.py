@@ -68,6 +68,11 @@ class ApiMetrics:
             "Failed attempts that paused their subscription (circuit breaker opened)",
             registry=self.registry,
         )
+        self.live_reconnects = Counter(
+            "gridwatch_live_reconnects_total",
+            "Times the listener for other replicas' live changes connected again (pages were refreshed)",
+            registry=self.registry,
+        )
         self.leader = Gauge(
             "gridwatch_leader",
             "1 while this replica leads the job (advisory lock held), else 0",

@@ -2,12 +2,14 @@
 HAProxy running `deploy/haproxy.cfg`. Edge boxes (the real outbox and publisher) post a storm while
 the replica leading the escalation sweep is killed with SIGKILL and later restarted: every alert is
 stored once, correlation is exact, the lead moves on. Webhooks go out once per subscription, and a
-subscriber that never answers delays only itself. A fourth replica joins through HAProxy's runtime
-API and takes requests."""
+subscriber that never answers delays only itself. A console page on one replica sees an event
+stored through another within 2 s. A fourth replica joins through HAProxy's runtime API and takes
+requests."""
 
 from __future__ import annotations
 
 import statistics
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -21,7 +23,8 @@ from edge.publisher import ApiConfig, Publisher
 from gridwatch.contracts.alert import Alert
 from tests.api.builders import cell_center, cell_code, make_alert
 from tests.support.centre import wait_for
-from tests.support.cluster import Cluster, Replica
+from tests.support.cluster import PASSWORD, Cluster, Replica
+from tests.support.live import LiveStream
 from tests.support.receivers import RecordingReceiver, SilentReceiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -125,6 +128,26 @@ def test_a_storm_survives_a_replica_killed_and_restarted(cluster: Cluster, tmp_p
     failed = [s for s in statuses if s >= 500]
     assert set(statuses) <= {200, 201, 502, 503, 504}, Counter(statuses)
     assert sum(p.stats.retried for p in publishers) >= len(failed), "every 5xx the boxes saw was retried"
+
+
+def test_a_console_on_one_replica_sees_an_event_stored_through_another(cluster: Cluster) -> None:
+    page_on, stored_through = cluster.replicas[0], cluster.replicas[1]
+    live = LiveStream(page_on.url, "duty", PASSWORD).start()
+    try:
+        device = {"Authorization": f"Bearer {cluster.database.device_tokens[BOXES[2]]}"}
+        alert = make_alert("live-1", device_id=BOXES[2], kind="crowd", at=cell_center(2, 2, 2))
+        sent_at = time.time()
+        reply = httpx.post(f"{stored_through.url}/v1/alerts", json=alert, headers=device, timeout=15)
+        assert reply.status_code == 201, reply.text
+        code = reply.json()["event_code"]
+        wait_for(
+            lambda: live.arrival(code) is not None, f"{code} on the other replica's live stream", timeout_s=10
+        )
+    finally:
+        live.stop()
+    arrived = live.arrival(code)
+    assert arrived is not None
+    assert arrived - sent_at < 2.0, f"seen {arrived - sent_at:.2f} s after it was sent to be stored"
 
 
 def _subscribe(cluster: Cluster, url: str) -> int:

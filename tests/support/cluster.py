@@ -32,6 +32,8 @@ HAPROXY = Path("/usr/sbin/haproxy")
 HAPROXY_CFG = REPO / "deploy" / "haproxy.cfg"
 REPLICA_ENV = REPO / "deploy" / "gridwatch-api.env"
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+PASSWORD = "correct horse battery"
+"""The console password of the seeded operator `duty`."""
 DYNAMIC_SERVER = "check inter 1s fastinter 500ms downinter 1s fall 2 rise 2 on-marked-down shutdown-sessions"
 """The `default-server` line of deploy/haproxy.cfg: servers added at run time do not inherit it."""
 
@@ -43,16 +45,18 @@ def deploy_env() -> dict[str, str]:
     return {key: value for key, value in pairs}
 
 
-def api_admin(*args: str, url: str) -> str:
+def api_admin(*args: str, url: str, stdin: str | None = None) -> str:
     """Run a `gridwatch api` command on the database at `url`; its standard output."""
-    result = CliRunner().invoke(api_cli, [*args, "--database-url", url, "--centre-config", str(CENTRE)])
+    command = [*args, "--database-url", url, "--centre-config", str(CENTRE)]
+    result = CliRunner().invoke(api_cli, command, input=stdin)
     assert result.exit_code == 0, result.output
     return result.stdout.strip()
 
 
 @dataclass
 class CentreDatabase:
-    """A fresh PostgreSQL database, migrated once, with the demo grids, edge boxes and users."""
+    """A fresh PostgreSQL database, migrated once, with the demo grids, edge boxes and users (a
+    supervisor `sup`, a case system `case`, an operator `duty` with the console password)."""
 
     devices: Iterable[str] = ("edge-01",)
     name: str = field(default_factory=lambda: f"gridwatch_ha_{secrets.token_hex(4)}")
@@ -72,6 +76,9 @@ class CentreDatabase:
             self.device_tokens[device] = api_admin("add-device", device, url=self.url)
         for user, role in (("sup", "supervisor"), ("case", "case_system")):
             self.user_tokens[user] = api_admin("add-user", user, "--role", role, url=self.url)
+        self.user_tokens["duty"] = api_admin(
+            "add-user", "duty", "--role", "operator", "--password-stdin", url=self.url, stdin=f"{PASSWORD}\n"
+        )
         return self
 
     def drop(self) -> None:
