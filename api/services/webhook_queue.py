@@ -131,6 +131,8 @@ def claim_due(
         return []
     lease = timedelta(seconds=policy.lease_s)
     with sessions() as session:
+        if session.scalar(select(Delivery.id).where(_claimable(now)).limit(1)) is None:
+            return []  # idle: a plain read, no write lock (SQLite) and no row locks
         begin_write(session)
         rooms, probes = _rooms(session, room, policy.breaker, now)
         locked = {sub_id: _lock_due(session, sub_id, min(n, limit), now) for sub_id, n in rooms.items()}
