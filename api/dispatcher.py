@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy.orm import Session
@@ -38,11 +38,25 @@ from api.services.webhooks import DeliveryPolicy
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 Sessions = Callable[[], Session]
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def _in_thread(call: Callable[..., T], /, **kwargs: Any) -> T:
+    """`call(**kwargs)` in a worker thread; if cancelled meanwhile, wait for the thread to finish
+    before giving up, so its database work ends (and its connection goes back) before shutdown
+    disposes of the engine."""
+    work = asyncio.ensure_future(asyncio.to_thread(call, **kwargs))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait([work])
+        raise
 
 
 class WebhookDispatcher:
@@ -97,7 +111,7 @@ class WebhookDispatcher:
             return
         per_sub = Counter(claim.subscription_id for claim in inflight.values())
         try:
-            claims = await asyncio.to_thread(
+            claims = await _in_thread(
                 claim_due,
                 sessions=self._sessions,
                 policy=self._policy,
@@ -132,7 +146,7 @@ class WebhookDispatcher:
         """Record what has finished, all in one transaction, and count it."""
         if not results:
             return
-        outcomes = await asyncio.to_thread(
+        outcomes = await _in_thread(
             record_many, sessions=self._sessions, results=results, policy=self._policy, now=_now()
         )
         log_outcomes(results, outcomes)
