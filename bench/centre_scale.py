@@ -30,12 +30,15 @@ if __package__ in (None, ""):
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy import delete, select, update
 
 from api.app import build_context
@@ -68,39 +71,76 @@ def start_all(replicas: list[Replica]) -> None:
         wait_for(replica.healthy, f"replica {replica.name}", timeout_s=180)
 
 
+@dataclass
+class Intake:
+    """One intake measurement: alerts/s, the replicas' CPU per alert, alerts per group commit."""
+
+    rate: float
+    cpu_ms_per_alert: float
+    mean_batch: float
+
+
+def _counters(replicas: list[Replica]) -> tuple[float, float, float]:
+    """The replicas' CPU seconds, and the sum and count of their group commits' sizes."""
+    total, batches = 0.0, 0.0
+    for replica in replicas:
+        metrics = httpx.get(f"{replica.url}/metrics", timeout=10).text
+        found = dict(re.findall(r"^gridwatch_alert_batch_size_(sum|count) (\S+)$", metrics, re.MULTILINE))
+        total, batches = total + float(found.get("sum", 0)), batches + float(found.get("count", 0))
+    return sum(r.cpu_s() for r in replicas), total, batches
+
+
+def _measure(
+    balancer: Balancer, replicas: list[Replica], token: str, load_shape: tuple[int, int], run: str
+) -> Intake:
+    alerts, concurrency = load_shape
+    requests = [request_bytes(balancer.port, b, token) for b in alert_bodies(alerts, run)]
+    cpu0, sum0, count0 = _counters(replicas)
+    seconds, statuses = asyncio.run(load(balancer.port, requests, concurrency))
+    cpu1, sum1, count1 = _counters(replicas)
+    bad = [s for s in statuses if s != 201]
+    if bad or len(statuses) != alerts:
+        raise RuntimeError(f"{run}: {len(bad)} answers other than 201")
+    return Intake(alerts / seconds, 1000 * (cpu1 - cpu0) / alerts, (sum1 - sum0) / max(count1 - count0, 1))
+
+
 def intake(
     database: CentreDatabase, folder: Path, alerts: int, concurrency: int, rounds: int
-) -> dict[int, float]:
-    """Median alerts/s through HAProxy with 1, 2 and 3 replicas in service."""
+) -> dict[int, Intake]:
+    """Alerts/s through HAProxy with 1, 2 and 3 replicas in service (medians of interleaved rounds)."""
+    token = database.device_tokens["edge-01"]
     replicas = [Replica(f"api{i}", database, folder, QUIET) for i in (1, 2, 3)]
     balancer = Balancer(replicas, folder)
     start_all(replicas)
     balancer.start()
-    token = database.device_tokens["edge-01"]
-    rates: dict[int, list[float]] = {1: [], 2: [], 3: []}
+    samples: dict[int, list[Intake]] = {1: [], 2: [], 3: []}
     try:
         balancer.wait_states({r.name: "UP" for r in replicas})
-        warm = [request_bytes(balancer.port, b, token) for b in alert_bodies(300, "warm")]
-        asyncio.run(load(balancer.port, warm, concurrency))
+        _measure(balancer, replicas, token, (300, concurrency), "warm")
         for round_no in range(rounds):
             for n in (1, 2, 3):
                 for i, replica in enumerate(replicas):
                     balancer.admin(f"{'enable' if i < n else 'disable'} server replicas/{replica.name}")
                 balancer.wait_states({r.name: ("UP" if i < n else "MAINT") for i, r in enumerate(replicas)})
-                requests = [
-                    request_bytes(balancer.port, b, token) for b in alert_bodies(alerts, f"r{round_no}-n{n}")
-                ]
-                seconds, statuses = asyncio.run(load(balancer.port, requests, concurrency))
-                bad = [s for s in statuses if s != 201]
-                if bad or len(statuses) != alerts:
-                    raise RuntimeError(f"{n} replicas: {len(bad)} answers other than 201")
-                rates[n].append(alerts / seconds)
-                log(f"intake round {round_no + 1}: {n} replica(s) {alerts / seconds:.0f} alerts/s")
+                sample = _measure(balancer, replicas, token, (alerts, concurrency), f"r{round_no}-n{n}")
+                samples[n].append(sample)
+                log(
+                    f"intake round {round_no + 1}: {n} replica(s) {sample.rate:.0f} alerts/s, "
+                    f"{sample.cpu_ms_per_alert:.2f} ms replica CPU/alert, {sample.mean_batch:.1f}/commit"
+                )
     finally:
         balancer.stop()
         for replica in replicas:
             replica.stop()
-    return {n: statistics.median(r) for n, r in rates.items()}
+    return {n: _median(taken) for n, taken in samples.items()}
+
+
+def _median(samples: list[Intake]) -> Intake:
+    return Intake(
+        statistics.median(s.rate for s in samples),
+        statistics.median(s.cpu_ms_per_alert for s in samples),
+        statistics.median(s.mean_batch for s in samples),
+    )
 
 
 RECEIVER = """
@@ -292,8 +332,10 @@ def main() -> None:
     finally:
         database.drop()
     summary = {
-        "intake_per_s": {str(n): round(rate, 1) for n, rate in rates.items()},
-        "intake_ratio_vs_1": {str(n): round(rate / rates[1], 2) for n, rate in rates.items()},
+        "intake_per_s": {str(n): round(i.rate, 1) for n, i in rates.items()},
+        "intake_ratio_vs_1": {str(n): round(i.rate / rates[1].rate, 2) for n, i in rates.items()},
+        "intake_replica_cpu_ms_per_alert": {str(n): round(i.cpu_ms_per_alert, 2) for n, i in rates.items()},
+        "intake_alerts_per_commit": {str(n): round(i.mean_batch, 1) for n, i in rates.items()},
         "webhooks_per_s": {name: round(rate, 1) for name, rate in hooks.items()},
         "webhooks_ratio_vs_one_at_a_time": {
             name: round(rate / hooks["one_at_a_time"], 2) for name, rate in hooks.items()

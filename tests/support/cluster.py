@@ -154,6 +154,12 @@ class Replica:
             process.kill()
             process.wait(timeout=10)
 
+    def cpu_s(self) -> float:
+        """CPU seconds the process has used so far (user + system, from /proc)."""
+        assert self._process is not None
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
