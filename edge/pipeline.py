@@ -65,6 +65,7 @@ class CameraPipeline:
         self.rules: RuleSet = build_rules(camera.rules)
         self.stats = CameraStats()
         self._last = sv.Detections.empty()
+        self._tracked = sv.Detections.empty()
         self._still = np.zeros((0, 4), np.float32)
         self._model = ModelRef(name=detector.manifest.name, version=detector.manifest.version)
         self._session = source_session(camera)
@@ -81,7 +82,7 @@ class CameraPipeline:
             self.stats.detector_calls += 1
         else:
             self.stats.gated += 1
-        tracked = self.tracker.update(self._last)
+        tracked = self._tracked = self.tracker.update(self._last)
         alerts = [self._alert(hit, frame) for hit in self.rules.evaluate(tracked, frame.pts, frame.index)]
         for alert in alerts:
             self.outbox.put(alert)
@@ -90,12 +91,23 @@ class CameraPipeline:
         self.stats.alerts += len(alerts)
         return alerts
 
+    @property
+    def detections(self) -> sv.Detections:
+        """What the detector found at its last run (reused on frames the gate skips)."""
+        return self._last
+
+    @property
+    def tracked(self) -> sv.Detections:
+        """The tracker's output for the last processed frame (`tracker_id` -1: not confirmed yet)."""
+        return self._tracked
+
     def reset(self) -> None:
         """New stream (reconnect): forget tracks, episodes and the gate's reference."""
         self.gate.reset()
         self.tracker.reset()
         self.rules.reset()
         self._last = sv.Detections.empty()
+        self._tracked = sv.Detections.empty()
         self._still = np.zeros((0, 4), np.float32)
 
     def _alert_id(self, hit: RuleHit, frame: Frame) -> str:
