@@ -144,7 +144,15 @@ def main() -> None:
     )
     parser.add_argument("--clips", default="", help="comma-separated clip names (default: all)")
     parser.add_argument("--details", action="store_true", help="print each scenario's outcome too")
+    parser.add_argument(
+        "--try", dest="extra", action="append", default=[], metavar="NAME=JSON",
+        help='an extra variant, e.g. nolow=\'{"tracker": {"low_ratio": 1}}\' (repeatable)',
+    )  # fmt: skip
     args = parser.parse_args()
+    variants = dict(VARIANTS)
+    for item in args.extra:
+        name, _, change = item.partition("=")
+        variants[name] = Variant(name, json.loads(change))
     logging.basicConfig(level=logging.WARNING)
     pull(find_model(DEFAULT_MODEL))
     truths = load_truths()
@@ -154,8 +162,9 @@ def main() -> None:
     figures: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="gw-accuracy-") as tmp:
         centre = Centre(Path(tmp))
-        for name in args.variants.split(","):
-            result = run_variant(VARIANTS[name], truths, centre, Path(tmp))
+        names = [*args.variants.split(","), *(item.partition("=")[0] for item in args.extra)]
+        for name in names:
+            result = run_variant(variants[name], truths, centre, Path(tmp))
             figures[name] = result
             shown = result if args.details else {k: v for k, v in result.items() if k != "scenarios"}
             if not args.details:

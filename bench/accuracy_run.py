@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from shapely.geometry import shape
 
-from bench.accuracy_score import FrameScorer, FrameTally, confirmed
+from bench.accuracy_score import FrameScorer, FrameTally, confirmed, counted
 from bench.accuracy_truth import ClipTruth, Scenario, Span
 from detectors import Detector
 from edge.config import CameraConfig
@@ -96,7 +96,8 @@ class Lane:
         if self.scorer is not None:
             self.result.tracked.add(self.scorer.score(frame.index, confirmed(self.pipeline.tracked)))
             if self.pipeline.stats.detector_calls and self.scorer.evaluates(frame.index):
-                self.result.raw.add(self.scorer.score(frame.index, self.pipeline.detections))
+                raw = counted(self.pipeline.detections, self.pipeline.detector.thresholds)
+                self.result.raw.add(self.scorer.score(frame.index, raw))
 
 
 def camera_config(

@@ -139,6 +139,13 @@ def confirmed(tracked: sv.Detections) -> sv.Detections:
     return _pick(tracked, tracked.tracker_id >= 0)
 
 
+def counted(found: sv.Detections, thresholds: NDArray[np.float32]) -> sv.Detections:
+    """The detections at or above their class threshold (what counts, before tracking)."""
+    if found.confidence is None or found.class_id is None:
+        return found
+    return _pick(found, found.confidence >= thresholds[np.asarray(found.class_id, dtype=int)])
+
+
 def exact(expect: Expectation, alerts: dict[str, int], events: dict[str, int]) -> bool:
     """Whether the centre holds exactly the expected alerts per rule and events per type."""
     want_alerts = {k: v for k, v in expect.alerts.items() if v}

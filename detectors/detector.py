@@ -67,25 +67,36 @@ class Detector:
         """Execution providers the session actually uses."""
         return list(self.session.get_providers())
 
-    def detect(self, frame: Frame) -> sv.Detections:
-        """Detections in one frame."""
-        return self.detect_batch([frame])[0]
+    @property
+    def thresholds(self) -> NDArray[np.float32]:
+        """Score threshold of each class, by class id (a detection at or above it counts)."""
+        return self._thresholds.copy()
 
-    def detect_batch(self, frames: list[Frame]) -> list[sv.Detections]:
-        """Detections in several frames with one model run (the batch dimension must be dynamic)."""
+    def detect(self, frame: Frame, *, low_ratio: float = 1.0) -> sv.Detections:
+        """Detections in one frame (see `detect_batch` for `low_ratio`)."""
+        return self.detect_batch([frame], low_ratio=low_ratio)[0]
+
+    def detect_batch(self, frames: list[Frame], *, low_ratio: float = 1.0) -> list[sv.Detections]:
+        """Detections in several frames with one model run (the batch dimension must be dynamic).
+
+        With `low_ratio` < 1, detections down to that fraction of their class threshold are kept too,
+        for a tracker's second association; those below the threshold do not count on their own.
+        """
         fitted = [fit(frame, self.manifest.input) for frame in frames]
         if len({image.shape for image, _ in fitted}) > 1:  # rect letterbox of frames of mixed sizes
-            return [self.detect_batch([frame])[0] for frame in frames]
+            return [self.detect_batch([frame], low_ratio=low_ratio)[0] for frame in frames]
         images = [image for image, _ in fitted]
         outputs = self.session.run(None, {self.input_name: to_tensor(images, self.manifest.input)})
         size = (images[0].shape[1], images[0].shape[0])
+        floor = self._min_score * low_ratio
         return [
-            self._finish(self.decoder.decode(outputs, k, self._min_score, size), placement)
+            self._finish(self.decoder.decode(outputs, k, floor, size), placement, low_ratio)
             for k, (_, placement) in enumerate(fitted)
         ]
 
-    def _finish(self, found: Candidates, placement: Placement) -> sv.Detections:
-        keep = self._wanted[found.class_id] & (found.confidence >= self._thresholds[found.class_id])
+    def _finish(self, found: Candidates, placement: Placement, low_ratio: float = 1.0) -> sv.Detections:
+        floor = self._thresholds[found.class_id] * np.float32(low_ratio)
+        keep = self._wanted[found.class_id] & (found.confidence >= floor)
         xyxy, score, class_id = found.xyxy[keep], found.confidence[keep], found.class_id[keep]
         order = class_aware_nms(xyxy, score, class_id, iou=self.config.nms_iou)[: self.config.max_detections]
         class_id = class_id[order]

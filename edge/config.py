@@ -22,6 +22,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.config import DetectorConfig
+from detectors.tracking import TrackerConfig
 from edge.gate import GateConfig
 from edge.health import HttpConfig
 from edge.outbox import OutboxConfig
@@ -55,6 +56,9 @@ class CameraConfig(BaseModel):
     )
     detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Model and thresholds")
     motion: GateConfig = Field(default_factory=GateConfig, description="Motion gate in front of the detector")
+    tracker: TrackerConfig = Field(
+        default_factory=TrackerConfig, description="Tracking; activation follows the class thresholds"
+    )
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Zones, lines and rules")
 
 

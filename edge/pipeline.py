@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import supervision as sv
-import trackers
 from numpy.typing import NDArray
 
 from detectors import Detector
+from detectors.tracking import ObjectTracker
 from edge.config import CameraConfig
 from edge.evidence import render_snapshot
 from edge.gate import MotionGate
@@ -61,7 +61,9 @@ class CameraPipeline:
         self.device_id = device_id
         self.outbox = outbox
         self.gate = MotionGate(camera.motion)
-        self.tracker = trackers.ByteTrackTracker(frame_rate=camera.detect_fps)
+        self.tracker = ObjectTracker(
+            camera.tracker, thresholds=detector.thresholds, frame_rate=camera.detect_fps
+        )
         self.rules: RuleSet = build_rules(camera.rules)
         self.stats = CameraStats()
         self._last = sv.Detections.empty()
@@ -74,15 +76,10 @@ class CameraPipeline:
         """Run one frame through the stages; returned alerts are already queued in the outbox."""
         self.stats.frames += 1
         if self.gate.check(frame.image, frame.pts, self._still).run:
-            start = time.perf_counter()
-            found = self.detector.detect(frame.image)
-            self.observe_latency(time.perf_counter() - start)
-            self._still = still_boxes(found, self._last)
-            self._last = found
-            self.stats.detector_calls += 1
+            self._detect(frame)
         else:
             self.stats.gated += 1
-        tracked = self._tracked = self.tracker.update(self._last)
+        tracked = self._tracked = self.tracker.update(self._last, frame.pts)
         alerts = [self._alert(hit, frame) for hit in self.rules.evaluate(tracked, frame.pts, frame.index)]
         for alert in alerts:
             self.outbox.put(alert)
@@ -90,6 +87,15 @@ class CameraPipeline:
                         alert.rule)  # fmt: skip
         self.stats.alerts += len(alerts)
         return alerts
+
+    def _detect(self, frame: Frame) -> None:
+        """Run the detector on the frame; its detections stand until the next run."""
+        start = time.perf_counter()
+        found = self.detector.detect(frame.image, low_ratio=self.camera.tracker.low_ratio)
+        self.observe_latency(time.perf_counter() - start)
+        self._still = still_boxes(found, self._last)
+        self._last = found
+        self.stats.detector_calls += 1
 
     @property
     def detections(self) -> sv.Detections:
