@@ -46,7 +46,9 @@ from models.pull import pull
 from models.registry import DEFAULT_MODEL, find_model
 
 VARIANTS: dict[str, Variant] = {
-    "full": Variant("full"),
+    "regions": Variant("regions", {"regions": {"enabled": True}}),
+    "full": Variant("full", {"regions": {"enabled": False}}),
+    "size608": Variant("size608", {"regions": {"enabled": False}, "detector": {"input_size": 608}}),
 }
 REGIONS_OFF = "full"
 

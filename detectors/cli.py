@@ -108,10 +108,16 @@ def detect(
         None, "--max-frames", min=1, help="Stop after this many processed frames."
     ),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads."),
+    input_size: int | None = typer.Option(
+        None,
+        "--input-size",
+        min=32,
+        help="Model input size, e.g. 608 (dynamic-size models; default: manifest).",
+    ),
 ) -> None:
     """Detect objects in a video file or stream: JSON Lines per frame, per-class counts at the end."""
     config = _config(model, threshold, class_threshold, classes, group).model_copy(
-        update={"intra_op_threads": threads}
+        update={"intra_op_threads": threads, "input_size": input_size}
     )
     run_detection(
         source, config, fps=fps, jsonl=jsonl, snapshots=snapshots, track=track, max_frames=max_frames

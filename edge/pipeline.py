@@ -15,11 +15,14 @@ import supervision as sv
 from numpy.typing import NDArray
 
 from detectors import Detector
+from detectors.tiles import merge
 from detectors.tracking import ObjectTracker
-from edge.config import CameraConfig
+from edge.config import CameraConfig, EdgeConfigError
 from edge.evidence import render_snapshot
+from edge.filters import FilterError, ObjectFilters
 from edge.gate import MotionGate
 from edge.outbox import Outbox
+from edge.regions import Motion, MotionRegions
 from edge.rules import RuleHit, RuleSet, build_rules
 from gridwatch.contracts import Alert, Evidence, EvidenceBox, ModelRef, SourceKind
 from ingest import Frame
@@ -34,6 +37,7 @@ class CameraStats:
 
     frames: int = 0
     detector_calls: int = 0
+    regions: int = 0
     gated: int = 0
     alerts: int = 0
 
@@ -61,8 +65,13 @@ class CameraPipeline:
         self.device_id = device_id
         self.outbox = outbox
         self.gate = MotionGate(camera.motion)
+        self.regions = (
+            MotionRegions(camera.regions, model_size=max(detector.input.width, detector.input.height))
+            if camera.regions.enabled else None
+        )  # fmt: skip
+        self.filters = camera_filters(camera, detector)
         self.tracker = ObjectTracker(
-            camera.tracker, thresholds=detector.thresholds, frame_rate=camera.detect_fps
+            camera.tracker, thresholds=self.filters.thresholds, frame_rate=camera.detect_fps
         )
         self.rules: RuleSet = build_rules(camera.rules)
         self.stats = CameraStats()
@@ -75,8 +84,9 @@ class CameraPipeline:
     def process(self, frame: Frame) -> list[Alert]:
         """Run one frame through the stages; returned alerts are already queued in the outbox."""
         self.stats.frames += 1
+        motion = Motion() if self.regions is None else self.regions.find(frame.image)
         if self.gate.check(frame.image, frame.pts, self._still).run:
-            self._detect(frame)
+            self._detect(frame, motion)
         else:
             self.stats.gated += 1
         tracked = self._tracked = self.tracker.update(self._last, frame.pts)
@@ -88,11 +98,19 @@ class CameraPipeline:
         self.stats.alerts += len(alerts)
         return alerts
 
-    def _detect(self, frame: Frame) -> None:
-        """Run the detector on the frame; its detections stand until the next run."""
+    def _detect(self, frame: Frame, motion: Motion) -> None:
+        """Run the detector on the frame (and its motion regions); the result stands until the next run."""
         start = time.perf_counter()
-        found = self.detector.detect(frame.image, low_ratio=self.camera.tracker.low_ratio)
+        whole, *crops = self.detector.detect_tiles(
+            frame.image, motion.tiles, low_ratio=self.camera.tracker.low_ratio
+        )
+        config = self.detector.config
+        found = merge(
+            [whole, *map(motion.moving_only, crops)], iou=config.nms_iou, limit=config.max_detections
+        )
+        found = self.filters.apply(found)
         self.observe_latency(time.perf_counter() - start)
+        self.stats.regions += len(motion.tiles)
         self._still = still_boxes(found, self._last)
         self._last = found
         self.stats.detector_calls += 1
@@ -110,6 +128,8 @@ class CameraPipeline:
     def reset(self) -> None:
         """New stream (reconnect): forget tracks, episodes and the gate's reference."""
         self.gate.reset()
+        if self.regions is not None:
+            self.regions.reset()
         self.tracker.reset()
         self.rules.reset()
         self._last = sv.Detections.empty()
@@ -145,6 +165,17 @@ class CameraPipeline:
             score=None if scores is None else round(float(scores.max()), 4),
             details={**hit.details, "frame": frame.index, "pts": round(frame.pts, 3)},
         )
+
+
+def camera_filters(camera: CameraConfig, detector: Detector) -> ObjectFilters:
+    """The camera's object filters resolved against the detector's classes and thresholds."""
+    try:
+        return ObjectFilters(
+            camera.filters, classes=list(detector.manifest.classes), groups=detector.groups,
+            thresholds=detector.thresholds,
+        )  # fmt: skip
+    except FilterError as exc:
+        raise EdgeConfigError(f"camera {camera.id}: {exc}") from exc
 
 
 def source_session(camera: CameraConfig) -> str:
