@@ -16,7 +16,8 @@ publisher to the centre, which correlates them into grid events. Then, per varia
 Prints one JSON line per variant, then a final JSON line: the first variant's figures, the same
 with `_regions_off` for the variant without motion regions, and the ratios between them.
 
-    python bench/accuracy.py [--variants full,regions] [--clips vtest,car-detection]
+    python bench/accuracy.py [--variants regions,full,size608] [--clips vtest,car-detection] [--details]
+        [--try NAME='{"tracker": {"low_ratio": 1}}']   # an extra variant: any camera config change
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def final_line(figures: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--variants", default=",".join(VARIANTS), help=f"comma-separated, of {list(VARIANTS)}"
+        "--variants", default="regions,full", help=f"comma-separated, of {list(VARIANTS)}"
     )
     parser.add_argument("--clips", default="", help="comma-separated clip names (default: all)")
     parser.add_argument("--details", action="store_true", help="print each scenario's outcome too")
