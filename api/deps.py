@@ -1,4 +1,4 @@
-"""Dependency aliases for the routes: context, session, authenticated user, admin."""
+"""Dependency aliases for the routes: context, session, authenticated user or device, admin."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from api.context import ApiContext
 from api.errors import ForbiddenError
 from api.logic.roles import Role
+from api.orm import Device
 from api.security import bearer
-from api.services.principals import Principal, principal_for_token
+from api.services.principals import Principal, device_for_token, principal_for_token
 
 
 def get_ctx(request: Request) -> ApiContext:
@@ -63,3 +64,14 @@ def get_global_admin(admin: AdminDep) -> Principal:
 
 
 GlobalAdminDep = Annotated[Principal, Depends(get_global_admin)]
+
+
+def get_device(
+    session: SessionDep,
+    authorization: Annotated[str | None, Header(description="Bearer <device token>")] = None,
+) -> Device:
+    """The edge box behind the bearer token; 401 unknown, 403 revoked."""
+    return device_for_token(session=session, token=bearer(authorization))
+
+
+DeviceDep = Annotated[Device, Depends(get_device)]

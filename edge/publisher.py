@@ -11,7 +11,8 @@ import logging
 import random
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,11 +38,13 @@ class ApiConfig(BaseModel):
 
 @dataclass
 class PublisherStats:
-    """Counters for metrics."""
+    """Counters for metrics and progress displays."""
 
     sent: int = 0
     failed: int = 0
     retried: int = 0
+    sent_by_source: Counter[str] = field(default_factory=Counter)
+    """Alerts delivered, by camera or sensor id."""
 
 
 class Publisher:
@@ -117,6 +120,7 @@ class Publisher:
         if response.is_success:
             self.outbox.delivered(item.seq)
             self.stats.sent += 1
+            self.stats.sent_by_source[item.alert.source_id] += 1
             self._delay = 0.0
             return True
         if response.status_code >= 500 or response.status_code in RETRYABLE:

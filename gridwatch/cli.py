@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 from gridwatch import __version__
@@ -22,25 +20,31 @@ def _register() -> None:
     from detectors.cli import detect
     from edge.cli import app as edge_app
     from edge.sensors.cli import app as sensors_app
+    from gridwatch.cameras.cli import app as cameras_app
     from gridwatch.demo import demo
+    from gridwatch.doctor.cli import doctor
     from models.cli import app as models_app
 
     app.add_typer(models_app, name="models")
     app.add_typer(api_app, name="api")
     app.add_typer(edge_app, name="edge")
     app.add_typer(sensors_app, name="sensors")
+    app.add_typer(cameras_app, name="cameras")
     app.command(name="detect")(detect)
     app.command(name="demo")(demo)
+    app.command(name="doctor")(doctor)
 
 
 @app.callback()
 def _root(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at DEBUG level."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Log at DEBUG level, with the libraries' request and step logs."
+    ),
     json_logs: bool = typer.Option(False, "--json-logs", help="Log one JSON object per line."),
 ) -> None:
     from gridwatch.logs import setup_logging
 
-    setup_logging(level=logging.DEBUG if verbose else logging.INFO, json_lines=json_logs)
+    setup_logging(verbose=verbose, json_lines=json_logs)
 
 
 @app.command()

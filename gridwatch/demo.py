@@ -1,19 +1,25 @@
 """`gridwatch demo`: the whole loop on one machine with embedded defaults, no broker.
 
 Starts the central API on SQLite, loads the demo county's grids, registers an edge box, runs the
-edge worker over the sample clips with the demo rules (`configs/edge.example.yaml`), then prints the
-grid events the centre made and saves their evidence snapshots.
+edge worker over the sample clips with the demo rules (`configs/edge.example.yaml`) behind one
+progress bar per camera, then prints the grid events the centre made, saves their evidence
+snapshots and says where to look next.
+
+The clips are the files the edge config names (`../shared/clips/` beside the checkout); set
+`GRIDWATCH_CLIPS` to read files of the same names from another folder.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +29,18 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from edge.cli import report
 from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
+from edge.progress import run_with_progress
 from edge.worker import EdgeWorker
+from gridwatch.logs import is_verbose, progress_only
+from ingest.config import is_stream_url
 from models.cli import ensure_model
 from models.registry import find_model
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 CONFIGS = CHECKOUT / "configs"
 CENTRE = CONFIGS / "centre.example.yaml"
+CLIPS_ENV = "GRIDWATCH_CLIPS"
 err = Console(stderr=True)
 
 
@@ -45,24 +54,65 @@ def demo(
 ) -> None:
     """Run the API, the demo grids and an edge worker on sample clips; print the grid events made."""
     out = out.resolve()
+    config = _edge_config(edge_config, out)  # refuses missing clips before anything starts
     _start_fresh(out)
     database = f"sqlite:///{out / 'centre.db'}"
-    _gridwatch("api", "import-grids", str(CONFIGS / "demo-county-grids.geojson"), "--database-url", database)
-    config = _edge_config(edge_config, out)
-    token = _token(database, "add-device", config.device_id)
-    user = _token(database, "add-user", f"demo-viewer-{os.getpid()}", "--role", "supervisor")
-    for model in {camera.detector.model for camera in config.cameras}:
-        ensure_model(find_model(model))
+    with err.status("preparing the centre: the demo county's grids, an edge box, a viewer"):
+        grids = _gridwatch("api", "import-grids", str(CONFIGS / "demo-county-grids.geojson"),
+                           "--database-url", database)  # fmt: skip
+        token = _token(database, "add-device", config.device_id)
+        user = _token(database, "add-user", f"demo-viewer-{os.getpid()}", "--role", "supervisor")
+    _done(f"centre database {out / 'centre.db'}: {_count(grids, 'created')} grid nodes; "
+          f"edge box {config.device_id} registered")  # fmt: skip
+    with progress_only():  # a first run fetches and converts the model behind its own bar
+        for model in {camera.detector.model for camera in config.cameras}:
+            ensure_model(find_model(model))
     with _api(database) as url:
         settings = config.model_copy(
             update={"api": config.api.model_copy(update={"url": url, "token": token})}
         )
-        err.print(f"centre API at {url}; edge worker on {len(settings.cameras)} cameras")
-        err.print("sample clips: Intel IoT DevKit, CC BY 4.0")
-        summary = EdgeWorker(settings).run(once=True)
-        report(summary)
+        _done(f"centre API at {url}; edge worker on {len(settings.cameras)} cameras "
+              "(sample clips: Intel IoT DevKit, CC BY 4.0)")  # fmt: skip
+        bars = err if err.is_terminal else Console(stderr=True, width=120)  # CI logs: room for the counts
+        summary = run_with_progress(EdgeWorker(settings), bars, once=True)
+        err.print(f"alerts delivered to the centre: {summary.delivered}; still queued: {summary.pending}")
         events = _events(url, user, out / "evidence")
-    _show(events, out, database)
+    _show(events, out, next_steps(out, database))
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One line of the block that ends the demo: what to look at, and where."""
+
+    what: str
+    where: str
+
+
+def next_steps(out: Path, database: str, *, console: NextStep | None = None) -> list[NextStep]:
+    """Where to look after the demo, most useful first.
+
+    `console` is the slot for the operator console's URL and demo login (the console issue fills it
+    when the demo keeps the centre serving); it comes first when given.
+    """
+    browse = f"gridwatch api serve --database-url {database} --centre-config {CENTRE}"
+    steps = [
+        NextStep("evidence snapshots", f"{out / 'evidence'}/"),
+        NextStep("the centre's database", str(out / "centre.db")),
+        NextStep("the events as YAML", str(out / "events.yaml")),
+        NextStep("serve the centre again", browse),
+        NextStep("check a box or a centre", "gridwatch doctor --help"),
+    ]
+    return [console, *steps] if console is not None else steps
+
+
+def _count(output: str, what: str) -> str:
+    """The number before `what` in an admin command's one-line answer ("65 created, ...")."""
+    found = re.search(rf"(\d+) {what}", output)
+    return found[1] if found else "?"
+
+
+def _done(message: str) -> None:
+    err.print(f"[green]✓[/] {message}", highlight=False, soft_wrap=True)
 
 
 def _start_fresh(out: Path) -> None:
@@ -91,13 +141,36 @@ def _token(database: str, command: str, *args: str) -> str:
 
 def _edge_config(path: Path, out: Path) -> EdgeConfig:
     try:
-        config = load_edge_config(path)
+        config = with_clips(load_edge_config(path), os.environ.get(CLIPS_ENV))
     except EdgeConfigError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from exc
     device = f"{config.device_id}-{os.getpid()}"  # a fresh edge box per demo run, so tokens never clash
     http = config.http.model_copy(update={"port": 0})  # no metrics port: a real worker may run beside it
     return config.model_copy(update={"device_id": device, "data_dir": out / "edge", "http": http})
+
+
+def with_clips(config: EdgeConfig, clips: str | None) -> EdgeConfig:
+    """File cameras read from the `clips` folder when given (same file names); every clip must exist.
+
+    Raises EdgeConfigError naming the missing file and how to point the demo at the clips.
+    """
+    cameras = []
+    for camera in config.cameras:
+        if camera.url is None or is_stream_url(camera.url):
+            cameras.append(camera)
+            continue
+        url = str(Path(clips) / Path(camera.url).name) if clips else camera.url
+        if not Path(url).is_file():
+            where = (
+                f"{CLIPS_ENV}={clips}" if clips else "the edge config (../shared/clips/ beside the checkout)"
+            )
+            raise EdgeConfigError(
+                f"camera {camera.id}: clip not found: {url} (from {where}); set {CLIPS_ENV} to the folder "
+                f"that holds {Path(camera.url).name}"
+            )
+        cameras.append(camera.model_copy(update={"url": url}))
+    return config.model_copy(update={"cameras": cameras})
 
 
 def _free_port() -> int:
@@ -114,6 +187,7 @@ def _api(database: str) -> Iterator[str]:
         sys.executable,
         "-m",
         "gridwatch",
+        *(["--verbose"] if is_verbose() else []),
         "api",
         "serve",
         "--port",
@@ -163,16 +237,19 @@ def _events(url: str, token: str, evidence_dir: Path) -> list[dict[str, Any]]:
     return list(items)
 
 
-def _show(events: list[dict[str, Any]], out: Path, database: str) -> None:
+def _show(events: list[dict[str, Any]], out: Path, steps: list[NextStep]) -> None:
+    """The events table, then where to look next, on stdout (the demo's answer; progress is on stderr)."""
+    with (out / "events.yaml").open("w", encoding="utf-8") as handle:
+        yaml.safe_dump({"events": events}, handle, allow_unicode=True)
     table = Table(title=f"grid events made by the centre ({len(events)})")
     for column in ("code", "type", "grid path", "first seen", "alerts", "evidence file"):
         table.add_column(column, overflow="fold")
     for event in events:
         table.add_row(event["code"], event["type_code"], event["grid_path"], event["first_seen"],
                       str(event["alert_count"]), event["evidence_file"])  # fmt: skip
-    Console(width=max(160, Console().width)).print(table)
-    err.print(f"\nWhere to look: evidence snapshots in {out / 'evidence'}/")
-    err.print(f"  the centre's database: {out / 'centre.db'}")
-    err.print(f"  browse it: gridwatch api serve --database-url {database} --centre-config {CENTRE}")
-    with (out / "events.yaml").open("w", encoding="utf-8") as handle:
-        yaml.safe_dump({"events": events}, handle, allow_unicode=True)
+    console = Console(width=max(160, Console().width))
+    console.print(table)
+    console.print("\n[bold]where to look next[/]", highlight=False)
+    width = max(len(step.what) for step in steps)
+    for step in steps:
+        console.print(f"  {step.what:<{width}}  {step.where}", highlight=False, soft_wrap=True)

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models; one module per concept, all registered on `Base.metadata`."""
 
 from api.orm.alert import AlertRow, EvidenceRow
+from api.orm.audit import AuditEntry
 from api.orm.base import Base
 from api.orm.device import Device
 from api.orm.event import CodeCounter, Event, EventHistory, Supervision
@@ -11,6 +12,7 @@ from api.orm.webhook import Delivery, Subscription
 
 __all__ = [
     "AlertRow",
+    "AuditEntry",
     "Base",
     "CodeCounter",
     "Delivery",

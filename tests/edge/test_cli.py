@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.support.centre import CentreApi, Seeded
+from tests.support.models import PERSON_CLIP, default_model
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -96,3 +100,28 @@ def test_once_with_sensors_exits_2(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "MQTT sensors are live feeds" in result.stderr
+
+
+@pytest.mark.slow
+def test_edge_run_logs_one_line_per_alert_and_no_request_lines(
+    tmp_path: Path, centre: CentreApi, seeded: Seeded
+) -> None:
+    default_model()
+    centre.start()
+    rules = {
+        "zones": [{"name": "room", "points": [[0, 0], [768, 0], [768, 432], [0, 432]]}],
+        "rules": [{"type": "intrusion", "id": "room", "zone": "room", "classes": ["person"]}],
+    }
+    config = config_file(tmp_path, str(PERSON_CLIP), api={"url": centre.url, "token": seeded.device_token})
+    raw = yaml.safe_load(config.read_text())
+    raw["cameras"][0].update(detect_fps=2, rules=rules)
+    config.write_text(yaml.safe_dump(raw))
+    result = edge_run(config, "--once")
+    assert result.returncode == 0, result.stderr[-3000:]
+    alert_lines = [line for line in result.stderr.splitlines() if "INFO edge.pipeline: camera cam-0:" in line]
+    totals = re.search(r"alerts delivered to the centre: (\d+)", result.stderr)
+    assert totals is not None, result.stderr[-2000:]
+    delivered = int(totals[1])
+    assert delivered > 0
+    assert len(alert_lines) == delivered == centre.alert_total()
+    assert "HTTP Request" not in result.stderr

@@ -64,6 +64,7 @@ def test_queued_alerts_arrive_at_the_api(
     assert outbox.depth() == 0
     assert outbox.counts() == {"pending": 0, "delivered": 9}
     assert (publisher.stats.sent, publisher.stats.failed) == (9, 0)
+    assert publisher.stats.sent_by_source == {"cam-1": 9}  # what the demo's per-camera bars show
     assert sorted(centre.alert_ids()) == sorted(before + after)
 
 
