@@ -142,9 +142,7 @@ def final_line(figures: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--variants", default="regions,full", help=f"comma-separated, of {list(VARIANTS)}"
-    )
+    parser.add_argument("--variants", default="regions,full", help=f"comma-separated, of {list(VARIANTS)}")
     parser.add_argument("--clips", default="", help="comma-separated clip names (default: all)")
     parser.add_argument("--details", action="store_true", help="print each scenario's outcome too")
     parser.add_argument(
