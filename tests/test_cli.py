@@ -73,6 +73,7 @@ def test_unknown_model_exits_2_naming_it() -> None:
     [
         (["--class-threshold", "person"], "must look like NAME=VALUE"),
         (["--class-threshold", "person=x"], "number"),
+        (["--input-size", "600"], "input_size 600 is not a multiple of yolov3-tiny-coco's stride 32"),
     ],
 )
 def test_bad_options_exit_2(option: list[str], problem: str) -> None:
