@@ -16,18 +16,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from api import jobs, migrate
 from api.centre import load_centre_config
+from api.console import install_console
+from api.console.errors import console_error
 from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
 from api.errors import ApiError, BadInputError, ConfigError, ConflictError
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimit, CleanUrl
-from api.routes import admin, alerts, devices, events, grids, health, stats, webhooks
+from api.routes import admin, alerts, devices, events, grids, health, stats, verdicts, webhooks
 from api.schemas.errors import BODY
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
@@ -49,8 +51,10 @@ def build_context(settings: ApiSettings) -> ApiContext:
     )
 
 
-async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
+    if getattr(request.state, "console", False):
+        return console_error(request, exc)
     if isinstance(exc, BadInputError):
         error = {"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}
         return JSONResponse({"detail": [error]}, status_code=exc.status_code)
@@ -122,6 +126,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.committer = committer
         yield
     finally:
+        ctx.live.fanout.close_all()
         await ctx.supervisor.stop()
         await committer.stop()
         if loop_connection is not None:
@@ -170,5 +175,7 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes, per_path=limits)
     for module in (alerts, health, events, grids, admin, webhooks, stats, devices):  # the busiest route first
         app.include_router(module.router)
+    app.include_router(verdicts.router)
+    install_console(app)
     app.openapi = _openapi_with_alert_body(app)  # type: ignore[method-assign]
     return app

@@ -18,6 +18,7 @@ from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline
 from edge.publisher import ApiConfig, Publisher
 from edge.rules.geometry import Anchor, Zone, ZoneConfig, anchor_points
+from edge.supervisor import Supervisor
 from ingest import VideoSource, VideoSourceConfig
 from tests.support.models import VTEST, default_model
 
@@ -155,7 +156,9 @@ def test_a_mask_on_real_footage_drops_people_there_and_metrics_show_it(tmp_path:
     outbox = Outbox(tmp_path / "metrics.db")
     publisher = Publisher(outbox, ApiConfig(url="http://127.0.0.1:9", token="a-device-token"))
     source = VideoSource(VideoSourceConfig(id=camera.id, url=camera.url))
-    collector = EdgeCollector({camera.id: source}, {camera.id: pipeline}, outbox, publisher)
+    collector = EdgeCollector(
+        {camera.id: source}, {camera.id: pipeline}, outbox, publisher, supervisor=Supervisor()
+    )
     registry = CollectorRegistry()
     registry.register(collector)
     text = generate_latest(registry).decode()
