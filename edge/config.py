@@ -27,10 +27,13 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from detectors.config import DetectorConfig
+from detectors.tracking import TrackerConfig
+from edge.filters import ObjectFilter
 from edge.gate import GateConfig
 from edge.health import HttpConfig
 from edge.outbox import OutboxConfig
 from edge.publisher import ApiConfig
+from edge.regions import RegionsConfig
 from edge.rules import RulesConfig
 from edge.sensors.config import SensorConfig
 from gridwatch.contracts.alert import Identifier, Location
@@ -83,6 +86,16 @@ class CameraConfig(BaseModel):
     )
     detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Model and thresholds")
     motion: GateConfig = Field(default_factory=GateConfig, description="Motion gate in front of the detector")
+    tracker: TrackerConfig = Field(
+        default_factory=TrackerConfig, description="Tracking; activation follows the class thresholds"
+    )
+    regions: RegionsConfig = Field(
+        default_factory=RegionsConfig, description="Motion regions: crops of moving areas detected up close"
+    )
+    filters: dict[str, ObjectFilter] = Field(
+        default_factory=dict,
+        description="Per class or group: min/max area and ratio, min_score, masks; applied before tracking",
+    )
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Zones, lines and rules")
 
     @field_validator("id", mode="before")
