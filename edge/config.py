@@ -22,6 +22,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detectors.config import DetectorConfig
+from edge.clips.config import ClipsConfig
 from edge.gate import GateConfig
 from edge.health import HttpConfig
 from edge.outbox import OutboxConfig
@@ -72,6 +73,9 @@ class EdgeConfig(BaseModel):
     http: HttpConfig = Field(default_factory=HttpConfig, description="/healthz and /metrics of this worker")
     outbox: OutboxConfig = Field(
         default_factory=OutboxConfig, description="Bound and retention of the outbox"
+    )
+    clips: ClipsConfig = Field(
+        default_factory=ClipsConfig, description="Evidence clips before and after each camera alert"
     )
     cameras: list[CameraConfig] = Field(
         default_factory=list, description="Cameras handled by this box (may be empty when sensors are given)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from detectors import Detector
+from edge.clips import CameraSpec, EdgeClips
 from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
 from edge.monitor import OfflineMonitor
@@ -57,6 +59,7 @@ class EdgeWorker:
             )
             for camera in config.cameras
         }  # fmt: skip
+        self.clips = _edge_clips(config)
         self.sensors = _sensor_worker(config, self.outbox, self.publisher)
         self.registry.register(
             EdgeCollector(self.sources, self.pipelines, self.outbox, self.publisher, sensors=self.sensors)
@@ -72,7 +75,10 @@ class EdgeWorker:
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """Whether every camera streams (or finished), and the /healthz body."""
-        return health_report(self.sources, self.outbox, self.publisher)
+        healthy, body = health_report(self.sources, self.outbox, self.publisher)
+        if self.clips is not None:
+            body["clips"] = self.clips.health()
+        return healthy, body
 
     @property
     def all_files(self) -> bool:
@@ -82,6 +88,8 @@ class EdgeWorker:
     def run(self, *, once: bool) -> RunSummary:
         """Process until stopped (or, with `once`, until every file is read), then drain the outbox."""
         self.publisher.start()
+        if self.clips is not None:
+            self.clips.start()
         if self.http is not None:
             self.http.start()
         threads = [
@@ -106,7 +114,11 @@ class EdgeWorker:
             thread.join(10)
         if self.sensors is not None:
             self.sensors.stop()
+        started_drain = time.monotonic()
         drained = self.publisher.stop(self.config.drain_timeout_s)
+        if self.clips is not None:
+            left = max(1.0, self.config.drain_timeout_s - (time.monotonic() - started_drain))
+            self.clips.stop(drain_timeout_s=left)
         if self.http is not None:
             self.http.stop()
         pending = self.outbox.depth()
@@ -127,6 +139,7 @@ class EdgeWorker:
 
     def _camera_loop(self, camera_id: str) -> None:
         source, pipeline = self.sources[camera_id], self.pipelines[camera_id]
+        recorder = None if self.clips is None else self.clips.recorders.get(camera_id)
         reconnects = 0
         try:
             for frame in source.frames():
@@ -137,8 +150,12 @@ class EdgeWorker:
                     reconnects = now_reconnects
                     pipeline.reset()
                 try:
-                    if pipeline.process(frame):
+                    alerts = pipeline.process(frame)
+                    if alerts:
                         self.publisher.notify()
+                    if recorder is not None:
+                        recorder.on_frame(frame, pipeline.track_ids)
+                        recorder.on_alerts(alerts, frame)
                 except Exception:  # one bad frame must not end the camera
                     logger.exception("camera %s: frame %d failed", camera_id, frame.index)
         except IngestError as exc:
@@ -153,6 +170,18 @@ def _sensor_worker(config: EdgeConfig, outbox: Outbox, publisher: Publisher) -> 
         config.device_id, config.mqtt, config.sensors, data_dir=config.data_dir, outbox=outbox,
         notify=publisher.notify,
     )  # fmt: skip
+
+
+def _edge_clips(config: EdgeConfig) -> EdgeClips | None:
+    """Pre-roll and clips for every camera, when clips are enabled and there are cameras."""
+    if not config.clips.enabled or not config.cameras:
+        return None
+    specs = [
+        CameraSpec(camera.id, camera.url, detect_fps=camera.detect_fps, open_timeout_s=camera.open_timeout_s,
+                   read_timeout_s=camera.read_timeout_s)
+        for camera in config.cameras
+    ]  # fmt: skip
+    return EdgeClips(config.clips, api=config.api, data_dir=config.data_dir, cameras=specs)
 
 
 def _source_config(camera: CameraConfig) -> VideoSourceConfig:
