@@ -24,7 +24,7 @@ from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
 from api.errors import ApiError, ConfigError, ConflictError
 from api.metrics import ApiMetrics
-from api.routes import admin, alerts, devices, events, grids, health, stats, webhooks
+from api.routes import admin, alerts, clips, devices, events, evidence, grids, health, stats, webhooks
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
 
@@ -57,6 +57,7 @@ def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
         (settings.escalation_interval_s, partial(jobs.run_escalation, ctx), "escalation"),
         (settings.webhook_interval_s, partial(jobs.run_deliveries, ctx), "webhooks"),
         (settings.grid_refresh_s, partial(jobs.refresh_grids, ctx), "grid refresh"),
+        (settings.retention_interval_s, partial(jobs.run_retention, ctx), "retention"),
     ]
 
 
@@ -116,7 +117,18 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app = FastAPI(title="GridWatch central API", version="0.1.0", lifespan=_lifespan)
     app.state.ctx = ctx
     app.add_exception_handler(ApiError, _api_error)
-    for module in (alerts, health, events, grids, admin, webhooks, stats, devices):  # the busiest route first
+    for module in (
+        alerts,
+        health,
+        events,
+        grids,
+        admin,
+        webhooks,
+        stats,
+        devices,
+        clips,
+        evidence,
+    ):  # the busiest route first
         app.include_router(module.router)
     app.openapi = _openapi_with_alert_body(app)  # type: ignore[method-assign]
     return app

@@ -13,6 +13,7 @@ from api.centre import CentreConfig
 from api.logic.gridindex import GridIndex
 from api.metrics import ApiMetrics
 from api.settings import ApiSettings
+from api.storage import ObjectStore, open_store
 
 
 @dataclass
@@ -54,3 +55,10 @@ class ApiContext:
     sessions: sessionmaker[Session]
     metrics: ApiMetrics
     grids: GridState = field(default_factory=GridState)
+    _store: ObjectStore | None = None
+
+    def evidence_store(self) -> ObjectStore:
+        """The object store of evidence files, opened on first use."""
+        if self._store is None:
+            self._store = open_store(self.settings.evidence_store)
+        return self._store

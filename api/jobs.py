@@ -15,6 +15,7 @@ from api.errors import ApiError
 from api.services.escalation import escalate_once
 from api.services.grids import grid_revision, load_index
 from api.services.ingest import Accepted, IngestItem, ingest_batch
+from api.services.retention import RetentionPolicy, RetentionReport, sweep
 from api.services.webhooks import DeliveryPolicy, deliver_due
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,20 @@ def run_deliveries(ctx: ApiContext, now: datetime | None = None) -> dict[str, in
     for state, n in counts.items():
         ctx.metrics.webhook_attempts.labels(state).inc(n)
     return counts
+
+
+def run_retention(ctx: ApiContext, now: datetime | None = None) -> RetentionReport:
+    """One retention sweep over the evidence, committed."""
+    settings = ctx.settings
+    max_bytes = None if settings.retention_max_gb is None else int(settings.retention_max_gb * 1024**3)
+    policy = RetentionPolicy(days=settings.retention_days, max_bytes=max_bytes)
+    with ctx.sessions() as session:
+        report = sweep(session=session, policy=policy, now=now or datetime.now(UTC))
+        session.commit()
+    store = ctx.evidence_store()
+    for key in report.keys:
+        store.delete(key)
+    return report
 
 
 def reload_grids(ctx: ApiContext) -> int:

@@ -14,7 +14,9 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.storage import LocalStoreConfig, S3StoreConfig
 from gridwatch.contracts.alert import MAX_SNAPSHOT_BYTES
+from gridwatch.contracts.clip import MAX_CLIP_BYTES
 
 
 class ApiSettings(BaseSettings):
@@ -35,6 +37,26 @@ class ApiSettings(BaseSettings):
     )
     evidence_max_bytes: int = Field(
         default=MAX_SNAPSHOT_BYTES, gt=0, description="Largest evidence snapshot accepted (decoded bytes)"
+    )
+    evidence_store: LocalStoreConfig | S3StoreConfig = Field(
+        default_factory=LocalStoreConfig,
+        discriminator="type",
+        description='Where clips are kept: {"type": "local", "path": ...} or {"type": "s3", "endpoint": ...}',
+    )
+    clip_max_bytes: int = Field(
+        default=100 * 1024 * 1024, gt=0, le=MAX_CLIP_BYTES, description="Largest clip accepted"
+    )
+    clip_chunk_max_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=64 * 1024, description="Largest chunk of a clip upload in one request"
+    )
+    retention_days: float = Field(
+        default=180.0, gt=0, description="Evidence of events closed/dismissed this long ago is deleted"
+    )
+    retention_max_gb: float | None = Field(
+        default=None, gt=0, description="Total evidence kept; beyond it the oldest deletable goes first"
+    )
+    retention_interval_s: float = Field(
+        default=3600.0, ge=0, description="Seconds between retention sweeps; 0 turns the job off"
     )
     batch_max_size: int = Field(
         default=256, ge=1, le=10_000, description="Most alerts written in one group commit"

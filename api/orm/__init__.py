@@ -2,6 +2,7 @@
 
 from api.orm.alert import AlertRow, EvidenceRow
 from api.orm.base import Base
+from api.orm.clip import ClipRow, EvidenceDeletion
 from api.orm.device import Device
 from api.orm.event import CodeCounter, Event, EventHistory, Supervision
 from api.orm.grid import Grid
@@ -12,11 +13,13 @@ from api.orm.webhook import Delivery, Subscription
 __all__ = [
     "AlertRow",
     "Base",
+    "ClipRow",
     "CodeCounter",
     "Delivery",
     "Device",
     "Event",
     "EventHistory",
+    "EvidenceDeletion",
     "EvidenceRow",
     "Grid",
     "Revision",

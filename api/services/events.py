@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.errors import BadInputError, NotFoundError
 from api.logic.lifecycle import OPEN_STATUSES, Status, allowed_actions
-from api.orm import AlertRow, Event, EventHistory, EvidenceRow, Supervision
-from api.schemas.events import EventAlertOut, EventDetail, EventOut, HistoryOut, SupervisionOut
+from api.orm import AlertRow, ClipRow, Event, EventHistory, EvidenceRow, Supervision
+from api.schemas.events import ClipOut, EventAlertOut, EventDetail, EventOut, HistoryOut, SupervisionOut
 from api.services.grids import path_of
 from api.services.principals import Principal
 
@@ -123,6 +123,10 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
         .where(AlertRow.event_id == event.id)
         .order_by(AlertRow.observed_at, AlertRow.id)
     ).all()
+    clips = {
+        c.alert_id: c
+        for c in session.scalars(select(ClipRow).where(ClipRow.event_id == event.id, ClipRow.complete))
+    }
     history = session.scalars(
         select(EventHistory).where(EventHistory.event_id == event.id).order_by(EventHistory.id)
     )
@@ -131,17 +135,27 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
     )
     return EventDetail(
         event=EventOut.model_validate(event),
-        alerts=[_alert_out(code, row, evidence_id) for row, evidence_id in alerts],
+        alerts=[_alert_out(code, row, evidence_id, clips.get(row.alert_id)) for row, evidence_id in alerts],
         history=[HistoryOut.model_validate(h) for h in history],
         supervisions=[SupervisionOut.model_validate(s) for s in supervisions],
         allowed_actions=allowed_actions(Status(event.status)),
     )
 
 
-def _alert_out(code: str, row: AlertRow, evidence_id: int | None) -> EventAlertOut:
+def _alert_out(code: str, row: AlertRow, evidence_id: int | None, clip: ClipRow | None) -> EventAlertOut:
     out = EventAlertOut.model_validate(row)
     if evidence_id is not None:
         out.evidence_url = f"/v1/events/{code}/alerts/{row.alert_id}/evidence"
+    if clip is not None:
+        out.clip = ClipOut(
+            url=f"/v1/events/{code}/alerts/{row.alert_id}/clip",
+            sha256=clip.sha256,
+            size=clip.size,
+            duration_s=clip.duration_s,
+            started_at=clip.started_at,
+            alert_offset_s=clip.alert_offset_s,
+            truncated=clip.truncated,
+        )
     return out
 
 

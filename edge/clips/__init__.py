@@ -29,8 +29,9 @@ __all__ = ["BufferKind", "CameraSpec", "ClipQueue", "ClipState", "ClipsConfig", 
 class CameraSpec:
     """What the clips need to know of a camera."""
 
-    def __init__(self, camera_id: str, url: str, *, detect_fps: float, open_timeout_s: float,
-                 read_timeout_s: float) -> None:  # fmt: skip
+    def __init__(
+        self, camera_id: str, url: str, *, detect_fps: float, open_timeout_s: float, read_timeout_s: float
+    ) -> None:
         self.id = camera_id
         self.url = url
         self.detect_fps = detect_fps
@@ -47,13 +48,16 @@ class EdgeClips:
         >>> clips.start(); recorder = clips.recorders["cam-1"]; ...; clips.stop()
     """
 
-    def __init__(self, config: ClipsConfig, *, api: ApiConfig, data_dir: Path, cameras: list[CameraSpec]) -> None:
+    def __init__(
+        self, config: ClipsConfig, *, api: ApiConfig, data_dir: Path, cameras: list[CameraSpec]
+    ) -> None:
         self.config = config
         self.folder = data_dir / "clips"
         self.queue = ClipQueue(data_dir / "outbox.db")
         self.finisher = ClipFinisher(self.queue)
-        self.sender = ClipSender(self.queue, api, chunk_bytes=config.chunk_kb * 1024,
-                                 keep_sent_s=config.keep_sent_s)  # fmt: skip
+        self.sender = ClipSender(
+            self.queue, api, chunk_bytes=config.chunk_kb * 1024, keep_sent_s=config.keep_sent_s
+        )
         kinds = _buffer_kinds(config.buffer, cameras)
         self.recorders: dict[str, CameraRecorder] = {
             camera.id: self._recorder(camera, kinds[camera.id]) for camera in cameras
@@ -81,7 +85,9 @@ class EdgeClips:
         """Clip counts per state, pre-roll memory per camera and sender counters (for /healthz)."""
         return {
             "states": self.queue.counts(),
-            "buffers": {cid: {"kind": r.buffer, "bytes": r.buffered_bytes} for cid, r in self.recorders.items()},
+            "buffers": {
+                cid: {"kind": r.buffer, "bytes": r.buffered_bytes} for cid, r in self.recorders.items()
+            },
             "sent": self.sender.stats.sent,
             "retried": self.sender.stats.retried,
             "refused": self.sender.stats.refused,
@@ -96,11 +102,21 @@ class EdgeClips:
             time.sleep(0.2)
 
     def _recorder(self, camera: CameraSpec, kind: BufferKind) -> CameraRecorder:
-        common: dict[str, Any] = {"live": camera.live, "clips": self.queue, "finisher": self.finisher,
-                                  "folder": self.folder / camera.id}  # fmt: skip
+        common: dict[str, Any] = {
+            "live": camera.live,
+            "clips": self.queue,
+            "finisher": self.finisher,
+            "folder": self.folder / camera.id,
+        }
         if kind is BufferKind.PACKETS:
-            return PacketRecorder(camera.id, self.config, url=camera.url, open_timeout_s=camera.open_timeout_s,
-                                  read_timeout_s=camera.read_timeout_s, **common)  # fmt: skip
+            return PacketRecorder(
+                camera.id,
+                self.config,
+                url=camera.url,
+                open_timeout_s=camera.open_timeout_s,
+                read_timeout_s=camera.read_timeout_s,
+                **common,
+            )
         return FrameRecorder(camera.id, self.config, fps=camera.detect_fps, **common)
 
 
@@ -109,10 +125,13 @@ def _buffer_kinds(kind: BufferKind, cameras: list[CameraSpec]) -> dict[str, Buff
     if kind is not BufferKind.AUTO or not cameras:
         return {camera.id: kind for camera in cameras}
     with ThreadPoolExecutor(max_workers=min(8, len(cameras))) as pool:
-        codecs = list(pool.map(lambda c: probe_codec(c.url, live=c.live, open_timeout_s=c.open_timeout_s),
-                               cameras))  # fmt: skip
+        codecs = list(
+            pool.map(lambda c: probe_codec(c.url, live=c.live, open_timeout_s=c.open_timeout_s), cameras)
+        )
     kinds = {}
     for camera, codec in zip(cameras, codecs, strict=True):
         kinds[camera.id] = BufferKind.PACKETS if codec in PLAYABLE_CODECS else BufferKind.FRAMES
-        logger.info("camera %s: codec %s, clips from %s", camera.id, codec or "unknown", kinds[camera.id].value)
+        logger.info(
+            "camera %s: codec %s, clips from %s", camera.id, codec or "unknown", kinds[camera.id].value
+        )
     return kinds

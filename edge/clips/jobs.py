@@ -113,10 +113,21 @@ class ClipFinisher:
         """Clips a killed box left `recording`: finish what their `.part` files hold, marked truncated."""
         stale = self.clips.in_state(ClipState.RECORDING)
         for record in stale:
-            logger.warning("clip of alert %s was cut short by a stop; finishing what was recorded",
-                           record.alert_id)  # fmt: skip
-            self._finish(Finished(record.alert_id, record.part_path, record.path, record.alert_t,
-                                  record.first_t, record.observed_at, record.buffer, truncated=True))  # fmt: skip
+            logger.warning(
+                "clip of alert %s was cut short by a stop; finishing what was recorded", record.alert_id
+            )
+            self._finish(
+                Finished(
+                    record.alert_id,
+                    record.part_path,
+                    record.path,
+                    record.alert_t,
+                    record.first_t,
+                    record.observed_at,
+                    record.buffer,
+                    truncated=True,
+                )
+            )
         return len(stale)
 
     def _run(self) -> None:
@@ -146,5 +157,10 @@ class ClipFinisher:
         done.part.unlink(missing_ok=True)
         self.clips.ready(done.alert_id, info)
         self.finished += 1
-        logger.info("clip of alert %s ready: %.1f s, %d bytes%s", done.alert_id, info.duration_s, info.size,
-                    " (truncated)" if info.truncated else "")  # fmt: skip
+        logger.info(
+            "clip of alert %s ready: %.1f s, %d bytes%s",
+            done.alert_id,
+            info.duration_s,
+            info.size,
+            " (truncated)" if info.truncated else "",
+        )

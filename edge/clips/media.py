@@ -184,7 +184,7 @@ def probe(path: Path) -> MediaFacts:
         end = 0.0
         frames = 0
         for packet in container.demux(stream):
-            if packet.pts is None or packet.time_base is None:
+            if packet.pts is None or packet.time_base is None or packet.duration is None:
                 continue
             start = float(packet.pts * packet.time_base)
             first = start if first is None else min(first, start)
@@ -192,4 +192,6 @@ def probe(path: Path) -> MediaFacts:
             frames += 1
         name, width, height = stream.codec_context.name, stream.width, stream.height
     duration = 0.0 if first is None else end - first
-    return MediaFacts(digest.hexdigest(), path.stat().st_size, round(duration, 3), frames, width, height, name)
+    return MediaFacts(
+        digest.hexdigest(), path.stat().st_size, round(duration, 3), frames, width, height, name
+    )

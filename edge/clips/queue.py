@@ -105,9 +105,18 @@ class ClipQueue:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO clips (alert_id, source_id, state, part_path, path, alert_t, "
                 "observed_at, buffer, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (alert_id, source_id, ClipState.RECORDING.value, str(part), str(final), alert_t,
-                 observed_at.isoformat(), buffer, time.time()),
-            )  # fmt: skip
+                (
+                    alert_id,
+                    source_id,
+                    ClipState.RECORDING.value,
+                    str(part),
+                    str(final),
+                    alert_t,
+                    observed_at.isoformat(),
+                    buffer,
+                    time.time(),
+                ),
+            )
         return cursor.rowcount == 1
 
     def started(self, alert_id: str, first_t: float) -> None:
@@ -152,8 +161,9 @@ class ClipQueue:
 
     def due(self, now: float, limit: int) -> list[ClipRecord]:
         """Ready clips whose next try has come, oldest first."""
-        return self._select("state = ? AND next_try <= ? ORDER BY queued_at LIMIT ?",
-                            (ClipState.READY.value, now, limit))  # fmt: skip
+        return self._select(
+            "state = ? AND next_try <= ? ORDER BY queued_at LIMIT ?", (ClipState.READY.value, now, limit)
+        )
 
     def in_state(self, state: ClipState) -> list[ClipRecord]:
         """Every clip in `state`, oldest first."""
@@ -196,7 +206,9 @@ class ClipQueue:
 
 
 def _record(row: tuple[object, ...]) -> ClipRecord:
-    alert_id, source_id, state, part, path, alert_t, observed, buffer, first_t, info, sent, attempts, err = row
+    alert_id, source_id, state, part, path, alert_t, observed, buffer, first_t, info, sent, attempts, err = (
+        row
+    )
     return ClipRecord(
         alert_id=str(alert_id),
         source_id=str(source_id),

@@ -48,9 +48,15 @@ class CameraRecorder:
     buffer = "frames"
 
     def __init__(
-        self, camera_id: str, config: ClipsConfig, *, live: bool, clips: ClipQueue, finisher: ClipFinisher,
+        self,
+        camera_id: str,
+        config: ClipsConfig,
+        *,
+        live: bool,
+        clips: ClipQueue,
+        finisher: ClipFinisher,
         folder: Path,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.camera_id = camera_id
         self.config = config
         self.live = live
@@ -79,11 +85,27 @@ class CameraRecorder:
         t = clip_time(frame, live=self.live)
         for alert in alerts:
             part, final = self.folder / f"{alert.alert_id}.part", self.folder / f"{alert.alert_id}.mp4"
-            if not self.clips.recording(alert.alert_id, source_id=self.camera_id, part=part, final=final,
-                                        alert_t=t, observed_at=alert.observed_at, buffer=self.buffer):  # fmt: skip
+            if not self.clips.recording(
+                alert.alert_id,
+                source_id=self.camera_id,
+                part=part,
+                final=final,
+                alert_t=t,
+                observed_at=alert.observed_at,
+                buffer=self.buffer,
+            ):
                 continue
-            job = ClipJob(alert.alert_id, t, alert.observed_at, t + self.config.post_s, t + self.config.max_s,
-                          alert_tracks(alert), part, final, self.buffer)  # fmt: skip
+            job = ClipJob(
+                alert.alert_id,
+                t,
+                alert.observed_at,
+                t + self.config.post_s,
+                t + self.config.max_s,
+                alert_tracks(alert),
+                part,
+                final,
+                self.buffer,
+            )
             with self.lock:
                 self.jobs.append(job)
             self.opened += 1
@@ -101,8 +123,18 @@ class CameraRecorder:
                 job.writer.close()
             except Exception:
                 logger.exception("clip of alert %s: closing the file failed", job.alert_id)
-        self.finisher.submit(Finished(job.alert_id, job.part, job.final, job.alert_t, job.first_t,
-                                      job.observed_at, job.buffer, truncated))  # fmt: skip
+        self.finisher.submit(
+            Finished(
+                job.alert_id,
+                job.part,
+                job.final,
+                job.alert_t,
+                job.first_t,
+                job.observed_at,
+                job.buffer,
+                truncated,
+            )
+        )
 
     def _end_due(self, t: float) -> None:
         """End the jobs whose end time `t` has reached (call with the lock held)."""
@@ -126,9 +158,19 @@ class PacketRecorder(CameraRecorder):
 
     buffer = "packets"
 
-    def __init__(self, camera_id: str, config: ClipsConfig, *, url: str, live: bool, clips: ClipQueue,
-                 finisher: ClipFinisher, folder: Path, open_timeout_s: float = 10.0,
-                 read_timeout_s: float = 5.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        camera_id: str,
+        config: ClipsConfig,
+        *,
+        url: str,
+        live: bool,
+        clips: ClipQueue,
+        finisher: ClipFinisher,
+        folder: Path,
+        open_timeout_s: float = 10.0,
+        read_timeout_s: float = 5.0,
+    ) -> None:
         super().__init__(camera_id, config, live=live, clips=clips, finisher=finisher, folder=folder)
         self.ring = PreRoll[EncodedPacket](pre_s=config.pre_s, max_bytes=config.max_buffer_bytes)
         self.file_tap = None if live else FileTap(url, self)
@@ -157,6 +199,7 @@ class PacketRecorder(CameraRecorder):
                 if job.writer is None:
                     self._open(job, stream)
                 elif packet.t > job.last_t:
+                    assert isinstance(job.writer, PacketWriter)
                     job.writer.write(packet.item)
                     job.last_t = packet.t
             self._end_due(packet.t)
@@ -185,10 +228,10 @@ class PacketRecorder(CameraRecorder):
         items = self.ring.since(job.alert_t - self.config.pre_s)
         if not items:
             return  # no keyframe yet
-        job.writer = PacketWriter(job.part, template=stream)
+        writer = job.writer = PacketWriter(job.part, template=stream)
         self._started(job, items[0].t)
         for item in items:
-            job.writer.write(item.item)
+            writer.write(item.item)
         job.last_t = items[-1].t
 
 
@@ -201,8 +244,17 @@ class FrameRecorder(CameraRecorder):
 
     buffer = "frames"
 
-    def __init__(self, camera_id: str, config: ClipsConfig, *, fps: float, live: bool, clips: ClipQueue,
-                 finisher: ClipFinisher, folder: Path) -> None:  # fmt: skip
+    def __init__(
+        self,
+        camera_id: str,
+        config: ClipsConfig,
+        *,
+        fps: float,
+        live: bool,
+        clips: ClipQueue,
+        finisher: ClipFinisher,
+        folder: Path,
+    ) -> None:
         super().__init__(camera_id, config, live=live, clips=clips, finisher=finisher, folder=folder)
         self.fps = fps
         self.ring = PreRoll[bytes](pre_s=config.pre_s, max_bytes=config.max_buffer_bytes)
@@ -225,6 +277,7 @@ class FrameRecorder(CameraRecorder):
                 if job.writer is None:
                     self._open(job, frame)
                 elif t > job.last_t:
+                    assert isinstance(job.writer, FrameWriter)
                     job.writer.write(frame.image, t=t)
                     job.last_t = t
             self._end_due(t)
@@ -233,8 +286,8 @@ class FrameRecorder(CameraRecorder):
         items = self.ring.since(job.alert_t - self.config.pre_s)
         if not items:
             return
-        job.writer = FrameWriter(job.part, width=frame.width, height=frame.height, fps=self.fps)
+        writer = job.writer = FrameWriter(job.part, width=frame.width, height=frame.height, fps=self.fps)
         self._started(job, items[0].t)
         for item in items:
-            job.writer.write_jpeg(item.item, t=item.t)
+            writer.write_jpeg(item.item, t=item.t)
         job.last_t = items[-1].t

@@ -60,8 +60,9 @@ class ClipSender:
         self._wake = threading.Event()
         self._failures: dict[str, int] = {}
         self._swept = float("-inf")
-        self._client = httpx.Client(base_url=config.url, timeout=config.timeout_s,
-                                    headers={"Authorization": f"Bearer {config.token}"})  # fmt: skip
+        self._client = httpx.Client(
+            base_url=config.url, timeout=config.timeout_s, headers={"Authorization": f"Bearer {config.token}"}
+        )
         self._thread = threading.Thread(target=self._run, name="clip-sender", daemon=True)
 
     def start(self) -> None:
@@ -104,9 +105,13 @@ class ClipSender:
         logger.info("clip of alert %s delivered (%d bytes)", record.alert_id, record.info.size)
 
     def _send(self, info: ClipInfo, path: Path) -> None:
-        state = self._answer(self._client.post(f"/v1/alerts/{info.alert_id}/clip",
-                                               content=info.model_dump_json(),
-                                               headers={"Content-Type": "application/json"}))  # fmt: skip
+        state = self._answer(
+            self._client.post(
+                f"/v1/alerts/{info.alert_id}/clip",
+                content=info.model_dump_json(),
+                headers={"Content-Type": "application/json"},
+            )
+        )
         chunk = min(self.chunk_bytes, state.max_chunk_bytes)
         with path.open("rb") as handle:
             while not state.complete:
@@ -115,10 +120,13 @@ class ClipSender:
                 handle.seek(state.received)
                 data = handle.read(chunk)
                 end = state.received + len(data) - 1
-                headers = {"Content-Range": f"bytes {state.received}-{end}/{info.size}",
-                           "Content-Type": "application/octet-stream"}  # fmt: skip
-                state = self._answer(self._client.put(f"/v1/alerts/{info.alert_id}/clip", content=data,
-                                                      headers=headers))  # fmt: skip
+                headers = {
+                    "Content-Range": f"bytes {state.received}-{end}/{info.size}",
+                    "Content-Type": "application/octet-stream",
+                }
+                state = self._answer(
+                    self._client.put(f"/v1/alerts/{info.alert_id}/clip", content=data, headers=headers)
+                )
                 self.clips.progress(info.alert_id, state.received)
                 self.stats.chunks += 1
                 self.stats.bytes += len(data)
@@ -144,7 +152,9 @@ class ClipSender:
             self.stats.retried += 1
             base = self.config.backoff_initial_s * 2 ** min(failures - 1, 16)
             delay = min(self.config.backoff_max_s, base) * random.uniform(0.8, 1.2)  # jitter, not crypto
-            logger.warning("clip of alert %s not delivered (%s); retrying in %.1f s", record.alert_id, exc, delay)
+            logger.warning(
+                "clip of alert %s not delivered (%s); retrying in %.1f s", record.alert_id, exc, delay
+            )
         self.clips.retry_at(record.alert_id, time.time() + delay, str(exc))
 
     def _forget_old(self) -> None:

@@ -57,22 +57,23 @@ def probe_codec(url: str, *, live: bool, open_timeout_s: float) -> str | None:
         return None
 
 
-def _packets(container: InputContainer, stream: VideoStream) -> Iterator[av.Packet]:
+def _packets(container: InputContainer, stream: VideoStream) -> Iterator[av.Packet[VideoStream]]:
     for packet in container.demux(stream):
         if packet.size and (packet.dts is not None or packet.pts is not None):
             yield packet
 
 
-def _copy(packet: av.Packet) -> EncodedPacket:
+def _copy(packet: av.Packet[VideoStream]) -> EncodedPacket:
     assert packet.time_base is not None
     return EncodedPacket(
         bytes(packet), packet.pts, packet.dts, packet.duration or 0, packet.time_base, packet.is_keyframe
     )
 
 
-def _stream_seconds(packet: av.Packet, start: float) -> float:
+def _stream_seconds(packet: av.Packet[VideoStream], start: float) -> float:
     stamp = packet.dts if packet.dts is not None else packet.pts
-    assert stamp is not None and packet.time_base is not None
+    assert stamp is not None
+    assert packet.time_base is not None
     return float(stamp * packet.time_base) - start
 
 
@@ -89,9 +90,10 @@ class FileTap:
         self._container = open_input(path, live=False, open_timeout_s=10, read_timeout_s=10)
         self.stream = self._container.streams.video[0]
         self.codec = self.stream.codec_context.name
-        self._start = float(self.stream.start_time * self.stream.time_base) if self.stream.start_time else 0.0
+        start, base = self.stream.start_time, self.stream.time_base
+        self._start = float(start * base) if start and base else 0.0
         self._packets = _packets(self._container, self.stream)
-        self._ahead: av.Packet | None = None
+        self._ahead: av.Packet[VideoStream] | None = None
 
     def advance(self, until: float) -> None:
         """Hand the sink every packet stamped at or before `until` seconds of stream time."""
@@ -180,5 +182,6 @@ class LiveTap:
                     anchor = now - seconds
                 self._backoff.reset()
                 self.packets += 1
-                self.sink.on_packet(Timed(anchor + seconds, packet.is_keyframe, packet.size, _copy(packet)),
-                                    stream)  # fmt: skip
+                self.sink.on_packet(
+                    Timed(anchor + seconds, packet.is_keyframe, packet.size, _copy(packet)), stream
+                )
