@@ -21,9 +21,12 @@ CHUNK = 64 * 1024
 def settings(settings: ApiSettings, tmp_path: Path) -> ApiSettings:
     """The API settings with a local evidence folder and small chunks."""
     return settings.model_copy(
-        update={"evidence_store": LocalStoreConfig(path=tmp_path / "evidence"), "clip_chunk_max_bytes": CHUNK,
-                "clip_max_bytes": 1024 * 1024}
-    )  # fmt: skip
+        update={
+            "evidence_store": LocalStoreConfig(path=tmp_path / "evidence"),
+            "clip_chunk_max_bytes": CHUNK,
+            "clip_max_bytes": 1024 * 1024,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +54,13 @@ def test_upload_in_chunks_resumes_where_the_centre_copy_ends(
 ) -> None:
     data, info = clip
     code = _event(world)
-    assert declare(world, info).json() == {"alert_id": "a-1", "received": 0, "size": info.size, "complete": False,
-                                           "max_chunk_bytes": CHUNK}  # fmt: skip
+    assert declare(world, info).json() == {
+        "alert_id": "a-1",
+        "received": 0,
+        "size": info.size,
+        "complete": False,
+        "max_chunk_bytes": CHUNK,
+    }
     assert put(world, info, data[:CHUNK], 0).json()["received"] == CHUNK
     assert put(world, info, data[CHUNK : 2 * CHUNK], CHUNK).json()["received"] == 2 * CHUNK
     # the link broke: the box asks again and goes on from the centre's offset, not from zero
@@ -98,13 +106,19 @@ def test_uploads_outside_the_limits_are_refused(
     if case == "clip too large":
         reply = declare(world, info.model_copy(update={"size": 2 * 1024 * 1024}))
     elif case == "no token":
-        reply = world.client.put("/v1/alerts/a-1/clip", content=data[:CHUNK],
-                                 headers={"Content-Range": f"bytes 0-{CHUNK - 1}/{info.size}"})  # fmt: skip
+        reply = world.client.put(
+            "/v1/alerts/a-1/clip",
+            content=data[:CHUNK],
+            headers={"Content-Range": f"bytes 0-{CHUNK - 1}/{info.size}"},
+        )
     else:
         declare(world, info)
         header = f"bytes 0-{2 * CHUNK - 1}/{info.size}" if case == "chunk too large" else "bytes 5-1/9"
-        reply = world.client.put("/v1/alerts/a-1/clip", content=data[: 2 * CHUNK],
-                                 headers={**world.device, "Content-Range": header})  # fmt: skip
+        reply = world.client.put(
+            "/v1/alerts/a-1/clip",
+            content=data[: 2 * CHUNK],
+            headers={**world.device, "Content-Range": header},
+        )
     assert reply.status_code == status, reply.text
 
 
@@ -126,8 +140,9 @@ def test_range_requests_return_the_right_bytes(
     data, info = clip
     code = _event(world)
     upload(world, info, data, CHUNK)
-    reply = world.client.get(f"/v1/events/{code}/alerts/a-1/clip", headers={**world.as_user("operator"),
-                                                                              "Range": header})  # fmt: skip
+    reply = world.client.get(
+        f"/v1/events/{code}/alerts/a-1/clip", headers={**world.as_user("operator"), "Range": header}
+    )
     assert reply.status_code == status
     if span is None:
         assert reply.headers["content-range"] == f"bytes */{info.size}"

@@ -60,8 +60,11 @@ def _finish(world: World, code: str, days_ago: float) -> None:
 
 
 def _hold(world: World, code: str, hold: bool = True, user: str = "supervisor") -> int:
-    reply = world.client.post(f"/v1/events/{code}/legal-hold", json={"hold": hold, "note": "case 2026-17"},
-                              headers=world.as_user(user))  # fmt: skip
+    reply = world.client.post(
+        f"/v1/events/{code}/legal-hold",
+        json={"hold": hold, "note": "case 2026-17"},
+        headers=world.as_user(user),
+    )
     return reply.status_code
 
 
@@ -75,8 +78,10 @@ def _evidence_of(world: World, alert_id: str) -> tuple[bool, bool]:
 @pytest.fixture
 def three(world: World, clips: dict[str, tuple[bytes, ClipInfo]]) -> dict[str, str]:
     """Events: `old` closed 90 days ago, `held` closed 90 days ago and on hold, `open` still open."""
-    codes = {name: _event_with_evidence(world, name, cell, clips[name]) for cell, name in
-             enumerate(("old", "held", "open"), start=1)}  # fmt: skip
+    codes = {
+        name: _event_with_evidence(world, name, cell, clips[name])
+        for cell, name in enumerate(("old", "held", "open"), start=1)
+    }
     _finish(world, codes["old"], 90)
     _finish(world, codes["held"], 90)
     assert _hold(world, codes["held"]) == 200
@@ -105,8 +110,12 @@ def test_lifting_the_hold_lets_retention_delete(world: World, three: dict[str, s
     assert _hold(world, three["held"], hold=False) == 200
     run_retention(world.ctx)
     assert _evidence_of(world, "held") == (False, False)
-    actions = [h["action"] for h in world.client.get(f"/v1/events/{three['held']}",
-                                                     headers=world.as_user("admin")).json()["history"]]  # fmt: skip
+    actions = [
+        h["action"]
+        for h in world.client.get(f"/v1/events/{three['held']}", headers=world.as_user("admin")).json()[
+            "history"
+        ]
+    ]
     assert actions[-3:] == ["legal_hold", "legal_hold_released", "evidence_deleted"]
 
 

@@ -25,13 +25,27 @@ def cut_clip(
                 continue
             t = float(packet.dts * packet.time_base)
             if start_s <= t < end_s:
-                writer.write(EncodedPacket(bytes(packet), packet.pts, packet.dts, packet.duration or 0,
-                                           packet.time_base, packet.is_keyframe))  # fmt: skip
+                writer.write(
+                    EncodedPacket(
+                        bytes(packet),
+                        packet.pts,
+                        packet.dts,
+                        packet.duration or 0,
+                        packet.time_base,
+                        packet.is_keyframe,
+                    )
+                )
         writer.close()
     facts = finish(part, final)
     info = ClipInfo(
-        alert_id=alert_id, sha256=facts.sha256, size=facts.size, duration_s=facts.duration_s,
-        started_at=datetime.now(UTC), alert_offset_s=5.0, frames=facts.frames, width=facts.width,
+        alert_id=alert_id,
+        sha256=facts.sha256,
+        size=facts.size,
+        duration_s=facts.duration_s,
+        started_at=datetime.now(UTC),
+        alert_offset_s=5.0,
+        frames=facts.frames,
+        width=facts.width,
         height=facts.height,
-    )  # fmt: skip
+    )
     return final, info
