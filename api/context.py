@@ -60,5 +60,5 @@ class ApiContext:
     def evidence_store(self) -> ObjectStore:
         """The object store of evidence files, opened on first use."""
         if self._store is None:
-            self._store = open_store(self.settings.evidence_store)
+            self._store = open_store(self.settings.store_config)
         return self._store

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from api.storage import LocalStoreConfig, S3StoreConfig
 from gridwatch.contracts.alert import MAX_SNAPSHOT_BYTES
@@ -38,10 +39,11 @@ class ApiSettings(BaseSettings):
     evidence_max_bytes: int = Field(
         default=MAX_SNAPSHOT_BYTES, gt=0, description="Largest evidence snapshot accepted (decoded bytes)"
     )
-    evidence_store: LocalStoreConfig | S3StoreConfig = Field(
-        default_factory=LocalStoreConfig,
+    evidence_store: LocalStoreConfig | S3StoreConfig | None = Field(
+        default=None,
         discriminator="type",
-        description='Where clips are kept: {"type": "local", "path": ...} or {"type": "s3", "endpoint": ...}',
+        description='Where clips are kept: {"type": "local", "path": ...} or {"type": "s3", ...}; '
+        "default: a folder `<database>-evidence` beside a SQLite file, else ./gridwatch-evidence",
     )
     clip_max_bytes: int = Field(
         default=100 * 1024 * 1024, gt=0, le=MAX_CLIP_BYTES, description="Largest clip accepted"
@@ -81,6 +83,17 @@ class ApiSettings(BaseSettings):
                 f"evidence_max_bytes {self.evidence_max_bytes} exceeds the contract's {MAX_SNAPSHOT_BYTES}"
             )
         return self
+
+    @property
+    def store_config(self) -> LocalStoreConfig | S3StoreConfig:
+        """The evidence store: as configured, else a local folder (beside a SQLite database file)."""
+        if self.evidence_store is not None:
+            return self.evidence_store
+        database = make_url(self.database_url).database if self.is_sqlite else None
+        if database and database != ":memory:":
+            path = Path(database)
+            return LocalStoreConfig(path=path.with_name(f"{path.stem}-evidence"))
+        return LocalStoreConfig()
 
     @property
     def is_sqlite(self) -> bool:
