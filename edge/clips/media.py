@@ -44,6 +44,13 @@ class EncodedPacket:
     time_base: Fraction
     key: bool
 
+    @property
+    def lead_s(self) -> float:
+        """How much later the packet is shown than decoded (B-frame reordering), seconds."""
+        if self.pts is None or self.dts is None:
+            return 0.0
+        return float((self.pts - self.dts) * self.time_base)
+
 
 @dataclass(frozen=True)
 class MediaFacts:

@@ -31,6 +31,9 @@ from ingest import Frame
 
 logger = logging.getLogger(__name__)
 
+HEADROOM_S = 1.0
+"""The pre-roll holds this much more than `pre_s`: a job opens at the packet or frame after its alert."""
+
 
 def clip_time(frame: Frame, *, live: bool) -> float:
     """A frame's time on the clip clock: wall-clock seconds for a live camera, stream time for a file."""
@@ -172,7 +175,7 @@ class PacketRecorder(CameraRecorder):
         read_timeout_s: float = 5.0,
     ) -> None:
         super().__init__(camera_id, config, live=live, clips=clips, finisher=finisher, folder=folder)
-        self.ring = PreRoll[EncodedPacket](pre_s=config.pre_s, max_bytes=config.max_buffer_bytes)
+        self.ring = PreRoll[EncodedPacket](pre_s=config.pre_s + HEADROOM_S, max_bytes=config.max_buffer_bytes)
         self.file_tap = None if live else FileTap(url, self)
         self.live_tap = (
             LiveTap(url, self, open_timeout_s=open_timeout_s, read_timeout_s=read_timeout_s) if live else None
@@ -229,7 +232,7 @@ class PacketRecorder(CameraRecorder):
         if not items:
             return  # no keyframe yet
         writer = job.writer = PacketWriter(job.part, template=stream)
-        self._started(job, items[0].t)
+        self._started(job, items[0].t + items[0].item.lead_s)  # when its first picture is shown
         for item in items:
             writer.write(item.item)
         job.last_t = items[-1].t
@@ -257,7 +260,7 @@ class FrameRecorder(CameraRecorder):
     ) -> None:
         super().__init__(camera_id, config, live=live, clips=clips, finisher=finisher, folder=folder)
         self.fps = fps
-        self.ring = PreRoll[bytes](pre_s=config.pre_s, max_bytes=config.max_buffer_bytes)
+        self.ring = PreRoll[bytes](pre_s=config.pre_s + HEADROOM_S, max_bytes=config.max_buffer_bytes)
         self._params = [cv2.IMWRITE_JPEG_QUALITY, config.jpeg_quality]
 
     @property
