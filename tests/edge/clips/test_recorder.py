@@ -37,11 +37,19 @@ class Run:
     alert_frames: dict[str, Image]
 
 
-def _recorder(kind: BufferKind, config: ClipsConfig, queue: ClipQueue, finisher: ClipFinisher,
-              folder: Path) -> CameraRecorder:  # fmt: skip
+def _recorder(
+    kind: BufferKind, config: ClipsConfig, queue: ClipQueue, finisher: ClipFinisher, folder: Path
+) -> CameraRecorder:
     if kind is BufferKind.PACKETS:
-        return PacketRecorder("cam-room", config, url=str(PERSON_CLIP), live=False, clips=queue,
-                              finisher=finisher, folder=folder)  # fmt: skip
+        return PacketRecorder(
+            "cam-room",
+            config,
+            url=str(PERSON_CLIP),
+            live=False,
+            clips=queue,
+            finisher=finisher,
+            folder=folder,
+        )
     return FrameRecorder("cam-room", config, fps=5, live=False, clips=queue, finisher=finisher, folder=folder)
 
 
@@ -52,8 +60,12 @@ def run(tmp_path: Path, kind: BufferKind, config: ClipsConfig, until_s: float = 
     finisher = ClipFinisher(queue)
     finisher.start()
     recorder = _recorder(kind, config, queue, finisher, tmp_path / "clips")
-    pipeline = CameraPipeline(camera, Detector.from_config(camera.detector), device_id="edge-test",
-                              outbox=Outbox(tmp_path / "outbox.db"))  # fmt: skip
+    pipeline = CameraPipeline(
+        camera,
+        Detector.from_config(camera.detector),
+        device_id="edge-test",
+        outbox=Outbox(tmp_path / "outbox.db"),
+    )
     frames: dict[str, Image] = {}
     with VideoSource(VideoSourceConfig(id=camera.id, url=camera.url, detect_fps=5)) as source:
         for frame in source.frames():
@@ -109,8 +121,10 @@ def test_a_clip_covers_pre_and_post_and_holds_the_alert_frame(
     assert first.info is not None
     frames = decoded(first.path)
     duration = frames[-1][0] + (0.1 if kind is BufferKind.PACKETS else 0.2) - frames[0][0]
-    print(f"{kind.value}: alert at {first.alert_t:.1f} s, clip from {first.first_t:.1f} s, {duration:.2f} s long, "
-          f"{first.info.size} bytes, declared {first.info.duration_s} s")  # fmt: skip
+    print(
+        f"{kind.value}: alert at {first.alert_t:.1f} s, clip from {first.first_t:.1f} s, {duration:.2f} s long, "
+        f"{first.info.size} bytes, declared {first.info.duration_s} s"
+    )
     assert abs(duration - 15.0) <= 1.0
     assert first.first_t is not None
     assert first.first_t < first.alert_t
