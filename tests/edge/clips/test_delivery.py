@@ -56,7 +56,8 @@ def check_every_alert_has_its_clip(tmp_path: Path, centre: CentreApi) -> dict[st
         body = httpx.get(f"{centre.url}{clip['url']}", headers=headers, timeout=30).content
         assert hashlib.sha256(body).hexdigest() == clip["sha256"]
     print(
-        f"{len(alerts)} alerts, {len(clips)} clips at the centre, {sum(c['size'] for c in clips.values())} bytes"
+        f"{len(alerts)} alerts, {len(clips)} clips at the centre, "
+        f"{sum(c['size'] for c in clips.values())} bytes"
     )
     return clips
 

@@ -122,7 +122,8 @@ def test_a_clip_covers_pre_and_post_and_holds_the_alert_frame(
     frames = decoded(first.path)
     duration = frames[-1][0] + (0.1 if kind is BufferKind.PACKETS else 0.2) - frames[0][0]
     print(
-        f"{kind.value}: alert at {first.alert_t:.1f} s, clip from {first.first_t:.1f} s, {duration:.2f} s long, "
+        f"{kind.value}: alert at {first.alert_t:.1f} s, clip from {first.first_t:.1f} s, "
+        f"{duration:.2f} s long, "
         f"{first.info.size} bytes, declared {first.info.duration_s} s"
     )
     assert abs(duration - 15.0) <= 1.0
