@@ -14,6 +14,8 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -22,13 +24,17 @@ from api import jobs, migrate
 from api.centre import load_centre_config
 from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
-from api.errors import ApiError, ConfigError, ConflictError
+from api.errors import ApiError, BadInputError, ConfigError, ConflictError
 from api.metrics import ApiMetrics
+from api.middleware import BodyLimit, CleanUrl
 from api.routes import admin, alerts, clips, devices, events, evidence, grids, health, stats, webhooks
+from api.schemas.errors import BODY
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
+
+ERROR_REF = "#/components/schemas/ErrorOut"
 
 
 def build_context(settings: ApiSettings) -> ApiContext:
@@ -45,10 +51,31 @@ def build_context(settings: ApiSettings) -> ApiContext:
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
+    if isinstance(exc, BadInputError):
+        error = {"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}
+        return JSONResponse({"detail": [error]}, status_code=exc.status_code)
     body: dict[str, object] = {"detail": str(exc)}
     if isinstance(exc, ConflictError) and exc.allowed is not None:
         body["allowed"] = exc.allowed
     return JSONResponse(body, status_code=exc.status_code)
+
+
+def _shown_input(value: object) -> bool:
+    """Echo an offending input only when it is short text or a plain value (never bytes, never MBs)."""
+    return (
+        value is None
+        or isinstance(value, bool | int | float)
+        or (isinstance(value, str) and len(value) <= 256)
+    )
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {key: value for key, value in error.items() if key != "input" or _shown_input(value)}
+        for error in exc.errors()
+    ]
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 
 def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
@@ -59,6 +86,15 @@ def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
         (settings.grid_refresh_s, partial(jobs.refresh_grids, ctx), "grid refresh"),
         (settings.retention_interval_s, partial(jobs.run_retention, ctx), "retention"),
     ]
+
+
+def _start_loops(ctx: ApiContext, committer: GroupCommitter[Any, Any]) -> None:
+    """The alert writer and the periodic jobs, each kept running by the context's supervisor."""
+    ctx.supervisor.start("alert-writer", committer.run)
+    for interval_s, job, name in _periodic(ctx):
+        if interval_s > 0:
+            on_error = ctx.metrics.job_failures.labels(name).inc
+            ctx.supervisor.start(name, partial(jobs.every, interval_s, job, name, on_error))
 
 
 async def _prepare_database(ctx: ApiContext) -> None:
@@ -75,7 +111,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ctx: ApiContext = app.state.ctx
     committer = GroupCommitter(partial(jobs.store_alerts, ctx), max_size=ctx.settings.batch_max_size)
     committer.on_batch = ctx.metrics.batch_size.observe
-    tasks: list[asyncio.Task[None]] = []
     loop_connection: Connection | None = None
     try:
         await _prepare_database(ctx)
@@ -84,18 +119,30 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             loop_connection = ctx.engine.connect()
             sessions = partial(Session, bind=loop_connection, expire_on_commit=False)
             committer.quick = partial(jobs.store_alerts, ctx, wait=False, sessions=sessions)
-        committer.start()
+        _start_loops(ctx, committer)
         app.state.committer = committer
-        tasks += [asyncio.create_task(jobs.every(s, job, name)) for s, job, name in _periodic(ctx) if s > 0]
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await ctx.supervisor.stop()
         await committer.stop()
         if loop_connection is not None:
             loop_connection.close()
         ctx.engine.dispose()
+
+
+def _document_bodies(schema: dict[str, Any]) -> None:
+    """Every operation that takes a body can answer 400 (not JSON / not UTF-8) and 413 (too large)."""
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            if "requestBody" in operation:
+                for status, response in BODY.items():
+                    operation["responses"].setdefault(
+                        str(status),
+                        {
+                            "description": response["description"],
+                            "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+                        },
+                    )
 
 
 def _openapi_with_alert_body(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -106,6 +153,7 @@ def _openapi_with_alert_body(app: FastAPI) -> Callable[[], dict[str, Any]]:
         schema = generate()
         if fresh:
             alerts.document_alert_body(schema)
+            _document_bodies(schema)
         return schema
 
     return openapi
@@ -117,18 +165,12 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app = FastAPI(title="GridWatch central API", version="0.1.0", lifespan=_lifespan)
     app.state.ctx = ctx
     app.add_exception_handler(ApiError, _api_error)
-    for module in (
-        alerts,
-        health,
-        events,
-        grids,
-        admin,
-        webhooks,
-        stats,
-        devices,
-        clips,
-        evidence,
-    ):  # the busiest route first
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(CleanUrl)
+    limits = {grids.IMPORT_PATH: ctx.settings.grid_import_max_bytes}
+    app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes, per_path=limits)
+    routers = (alerts, health, events, grids, admin, webhooks, stats, devices, clips, evidence)
+    for module in routers:  # the busiest route first
         app.include_router(module.router)
     app.openapi = _openapi_with_alert_body(app)  # type: ignore[method-assign]
     return app

@@ -13,6 +13,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
+from api import cli_access
 from api.app import build_context, create_app
 from api.context import ApiContext
 from api.errors import ApiError
@@ -20,7 +21,7 @@ from api.jobs import run_escalation
 from api.logic.roles import Role
 from api.migrate import upgrade
 from api.services.grids import import_grids
-from api.services.principals import create_device, create_user, revoke_device
+from api.services.principals import create_device, create_user
 from api.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -139,19 +140,6 @@ def add_device(
     typer.echo(token if token else f"device {device.device_id} registered (no token: not an edge box)")
 
 
-@app.command("revoke-device")
-def revoke_device_command(
-    device_id: Annotated[str, typer.Argument(help="Device id")],
-    database_url: DbOption = None,
-    centre_config: CentreOption = None,
-) -> None:
-    """Revoke an edge box's token."""
-    with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
-        revoke_device(session=session, device_id=device_id)
-        session.commit()
-    typer.echo(f"device {device_id} revoked")
-
-
 @app.command("add-user")
 def add_user(
     username: Annotated[str, typer.Argument(help="Login name")],
@@ -167,3 +155,6 @@ def add_user(
         _user, token = create_user(session=session, username=username, role=Role(role), scope=scope)
         session.commit()
     typer.echo(token)
+
+
+cli_access.register(app, _context)

@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.centre import CentreConfig
 from api.logic.gridindex import GridIndex
 from api.metrics import ApiMetrics
+from api.services.device_tokens import DeviceTokens
+from api.services.webhook_net import Resolver, system_resolver
 from api.settings import ApiSettings
 from api.storage import ObjectStore, open_store
+from api.supervisor import Supervisor
 
 
 @dataclass
@@ -62,3 +65,15 @@ class ApiContext:
         if self._store is None:
             self._store = open_store(self.settings.store_config)
         return self._store
+
+    resolver: Resolver = system_resolver
+    """How webhook host names are resolved (tests put a stub here: never a real lookup in tests)."""
+    supervisor: Supervisor = field(init=False)
+    device_tokens: DeviceTokens = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.supervisor = Supervisor(
+            restart_s=self.settings.job_restart_s,
+            on_restart=lambda name: self.metrics.job_restarts.labels(name).inc(),
+        )
+        self.device_tokens = DeviceTokens(self.sessions, ttl_s=self.settings.device_token_cache_s)

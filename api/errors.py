@@ -10,9 +10,17 @@ class ApiError(Exception):
 
 
 class BadInputError(ApiError):
-    """The input is well-formed JSON but wrong (names the field or feature and the reason)."""
+    """The input is well-formed but wrong (names the field or feature and the reason).
+
+    Answered like FastAPI's own validation errors: `{"detail": [{"loc": [...], "msg": ..., "type":
+    "value_error"}]}`, so every 422 of the API has one shape.
+    """
 
     status_code = 422
+
+    def __init__(self, message: str, *, loc: tuple[str | int, ...] = ("body",)) -> None:
+        super().__init__(message)
+        self.loc = loc
 
 
 class NotAuthenticatedError(ApiError):
@@ -44,7 +52,7 @@ class ConflictError(ApiError):
 
 
 class PayloadTooLargeError(ApiError):
-    """Evidence over the configured size limit."""
+    """A request body or evidence over the configured size limit."""
 
     status_code = 413
 

@@ -43,6 +43,7 @@ def store_alerts(
             evidence_max_bytes=ctx.settings.evidence_max_bytes,
             items=items,
             now=datetime.now(UTC),
+            clock=ctx.settings.clock_window,
         )
         session.commit()
     return results
@@ -50,8 +51,11 @@ def store_alerts(
 
 def run_escalation(ctx: ApiContext, now: datetime | None = None) -> int:
     """One escalation sweep, committed; returns the number of 督办 records written."""
+    failed = ctx.metrics.job_item_failures.labels("escalation")
     with ctx.sessions() as session:
-        written = escalate_once(session=session, now=now or datetime.now(UTC))
+        written = escalate_once(
+            session=session, now=now or datetime.now(UTC), on_error=lambda _code, _exc: failed.inc()
+        )
         session.commit()
     ctx.metrics.escalations.inc(len(written))
     return len(written)
@@ -59,12 +63,20 @@ def run_escalation(ctx: ApiContext, now: datetime | None = None) -> int:
 
 def run_deliveries(ctx: ApiContext, now: datetime | None = None) -> dict[str, int]:
     """Attempt every webhook delivery that is due."""
+    settings = ctx.settings
     policy = DeliveryPolicy(
-        ctx.settings.webhook_max_attempts, ctx.settings.webhook_backoff_s, ctx.settings.webhook_timeout_s
+        settings.webhook_max_attempts,
+        settings.webhook_backoff_s,
+        settings.webhook_timeout_s,
+        settings.webhook_allow_list,
     )
-    counts = deliver_due(sessions=ctx.sessions, policy=policy, now=now or datetime.now(UTC))
+    counts = deliver_due(
+        sessions=ctx.sessions, policy=policy, now=now or datetime.now(UTC), resolver=ctx.resolver
+    )
     for state, n in counts.items():
         ctx.metrics.webhook_attempts.labels(state).inc(n)
+    if counts.get("parked"):
+        ctx.metrics.job_item_failures.labels("webhooks").inc(counts["parked"])
     return counts
 
 
@@ -98,11 +110,14 @@ def refresh_grids(ctx: ApiContext) -> bool:
     return True
 
 
-async def every(interval_s: float, job: Callable[[], object], name: str) -> None:
-    """Run `job` in a worker thread every `interval_s` seconds; log failures and keep going."""
+async def every(
+    interval_s: float, job: Callable[[], object], name: str, on_error: Callable[[], None] = lambda: None
+) -> None:
+    """Run `job` in a worker thread every `interval_s` seconds; log and count failures, keep going."""
     while True:
         await asyncio.sleep(interval_s)
         try:
             await asyncio.to_thread(job)
         except Exception:
             logger.exception("periodic job %s failed; will retry in %.0f s", name, interval_s)
+            on_error()

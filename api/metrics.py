@@ -30,6 +30,24 @@ class ApiMetrics:
         self.escalations = Counter(
             "gridwatch_escalations_total", "督办 records written", registry=self.registry
         )
+        self.job_failures = Counter(
+            "gridwatch_job_failures_total",
+            "Runs of a background job that raised (the loop goes on)",
+            ["job"],
+            registry=self.registry,
+        )
+        self.job_item_failures = Counter(
+            "gridwatch_job_item_failures_total",
+            "Items a background job set aside after an unexpected error (event, delivery)",
+            ["job"],
+            registry=self.registry,
+        )
+        self.job_restarts = Counter(
+            "gridwatch_job_restarts_total",
+            "Background loops that died and were started again",
+            ["job"],
+            registry=self.registry,
+        )
         self.webhook_attempts = Counter(
             "gridwatch_webhook_attempts_total",
             "Webhook attempts, by result",

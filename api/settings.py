@@ -9,15 +9,20 @@ Example:
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from api.logic.correlation import ClockWindow
+from api.logic.netguard import AllowList
 from api.storage import LocalStoreConfig, S3StoreConfig
-from gridwatch.contracts.alert import MAX_SNAPSHOT_BYTES
+from gridwatch.contracts.alert import MAX_ALERT_JSON_BYTES, MAX_SNAPSHOT_BYTES
 from gridwatch.contracts.clip import MAX_CLIP_BYTES
+
+MIB = 1024 * 1024
 
 
 class ApiSettings(BaseSettings):
@@ -49,7 +54,9 @@ class ApiSettings(BaseSettings):
         default=100 * 1024 * 1024, gt=0, le=MAX_CLIP_BYTES, description="Largest clip accepted"
     )
     clip_chunk_max_bytes: int = Field(
-        default=8 * 1024 * 1024, ge=64 * 1024, description="Largest chunk of a clip upload in one request"
+        default=4 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Largest chunk of a clip upload in one request (at most max_body_bytes)",
     )
     retention_days: float = Field(
         default=180.0, gt=0, description="Evidence of events closed/dismissed this long ago is deleted"
@@ -59,6 +66,48 @@ class ApiSettings(BaseSettings):
     )
     retention_interval_s: float = Field(
         default=3600.0, ge=0, description="Seconds between retention sweeps; 0 turns the job off"
+    )
+    max_body_bytes: int = Field(
+        default=4 * MIB,
+        ge=64 * 1024,
+        description=(
+            "Largest request body; larger ones get 413 before they are read whole. The default fits "
+            f"the largest legitimate alert ({MAX_ALERT_JSON_BYTES} bytes: a 2 MiB snapshot in base64 "
+            "and the rest of the contract at its bounds)"
+        ),
+    )
+    grid_import_max_bytes: int = Field(
+        default=64 * MIB, ge=64 * 1024, description="Largest body of POST /v1/admin/grids/import"
+    )
+    observed_past_s: float = Field(
+        default=7 * 86400.0,
+        gt=0,
+        description="An alert observed longer ago than this is flagged, correlated by its received time",
+    )
+    observed_future_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="An alert observed further ahead than this is flagged, correlated by its received time",
+    )
+    device_token_cache_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a device token checked before reading an alert body is remembered",
+    )
+    webhook_allow: str = Field(
+        default="",
+        description=(
+            "Comma-separated hosts and CIDRs that webhooks may reach although private, loopback or "
+            "link-local (e.g. 127.0.0.1,10.8.0.0/16,cases.lan); public addresses are always allowed"
+        ),
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description="When set, /metrics wants 'Authorization: Bearer <this>'; unset: /metrics is open",
+    )
+    job_restart_s: float = Field(
+        default=5.0, gt=0, description="Pause before a background job loop that died is started again"
     )
     batch_max_size: int = Field(
         default=256, ge=1, le=10_000, description="Most alerts written in one group commit"
@@ -82,7 +131,28 @@ class ApiSettings(BaseSettings):
             raise ValueError(
                 f"evidence_max_bytes {self.evidence_max_bytes} exceeds the contract's {MAX_SNAPSHOT_BYTES}"
             )
+        if self.clip_chunk_max_bytes > self.max_body_bytes:
+            raise ValueError(
+                f"clip_chunk_max_bytes {self.clip_chunk_max_bytes} exceeds "
+                f"max_body_bytes {self.max_body_bytes}"
+            )
         return self
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _allow_list_parses(cls, value: str) -> str:
+        AllowList.parse(value)
+        return value
+
+    @property
+    def webhook_allow_list(self) -> AllowList:
+        """`webhook_allow`, parsed."""
+        return AllowList.parse(self.webhook_allow)
+
+    @property
+    def clock_window(self) -> ClockWindow:
+        """The window around the centre's clock in which `observed_at` is believed."""
+        return ClockWindow(timedelta(seconds=self.observed_past_s), timedelta(seconds=self.observed_future_s))
 
     @property
     def store_config(self) -> LocalStoreConfig | S3StoreConfig:

@@ -10,6 +10,35 @@ from gridwatch.contracts.alert import Severity
 
 
 @dataclass(frozen=True)
+class ClockWindow:
+    """How far an alert's `observed_at` may lie from the centre's clock and still be believed.
+
+    Outside the window the alert is kept with its reported time but flagged, and correlation
+    counts it at the time it was received: a device with a wrong (or lying) clock can neither
+    open events in the past nor keep opening fresh ones, because every flagged alert lands at
+    "now", inside the open event of its cell and type.
+
+    Example:
+        >>> from datetime import UTC
+        >>> now = datetime(2026, 11, 28, tzinfo=UTC)
+        >>> ClockWindow().judge(datetime(2001, 1, 1, tzinfo=UTC), received_at=now)[1]
+        'past'
+    """
+
+    past: timedelta = timedelta(days=7)
+    future: timedelta = timedelta(minutes=5)
+
+    def judge(self, observed_at: datetime, *, received_at: datetime) -> tuple[datetime, str | None]:
+        """(the time correlation uses, the flag): `observed_at` and None inside the window, else
+        `received_at` and "past" or "future"."""
+        if observed_at < received_at - self.past:
+            return received_at, "past"
+        if observed_at > received_at + self.future:
+            return received_at, "future"
+        return observed_at, None
+
+
+@dataclass(frozen=True)
 class OpenEvent:
     """What correlation needs to know about an open event of the same type and key."""
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shapely.geometry import shape
 
 from api.errors import BadInputError
+from gridwatch.contracts.alert import NO_NUL
 
 LEVELS = {"市": 0, "县": 1, "乡": 2, "村": 3, "网格": 4}
 LEVEL_ALIASES = {"city": 0, "county": 1, "township": 2, "village": 3, "cell": 4} | LEVELS
@@ -27,8 +28,8 @@ class Worker(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=64, description="Full name")
-    phone: str = Field(default="", max_length=32, description="Phone number")
+    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL, description="Full name")
+    phone: str = Field(default="", max_length=32, pattern=NO_NUL, description="Phone number")
 
 
 class GridProperties(BaseModel):
@@ -37,11 +38,15 @@ class GridProperties(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\-]+$")
-    name: str = Field(min_length=1, max_length=128)
-    level: str = Field(description="市/县/乡/村/网格 or city/county/township/village/cell")
-    parent: str | None = Field(default=None, description="Code of the parent node")
+    name: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
+    level: str = Field(max_length=16, description="市/县/乡/村/网格 or city/county/township/village/cell")
+    parent: str | None = Field(
+        default=None, max_length=64, pattern=NO_NUL, description="Code of the parent node"
+    )
     workers: list[Worker] = Field(default_factory=list, max_length=50)
-    departments: list[str] = Field(default_factory=list, max_length=50)
+    departments: list[Annotated[str, Field(max_length=128, pattern=NO_NUL)]] = Field(
+        default_factory=list, max_length=50
+    )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models; one module per concept, all registered on `Base.metadata`."""
 
 from api.orm.alert import AlertRow, EvidenceRow
+from api.orm.audit import AuditEntry
 from api.orm.base import Base
 from api.orm.clip import ClipRow, EvidenceDeletion
 from api.orm.device import Device
@@ -12,6 +13,7 @@ from api.orm.webhook import Delivery, Subscription
 
 __all__ = [
     "AlertRow",
+    "AuditEntry",
     "Base",
     "ClipRow",
     "CodeCounter",

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.orm.base import Base, UtcDateTime
 
 
 class Event(Base):
-    """One grid event formed by one or more correlated alerts."""
+    """One grid event formed by one or more correlated alerts.
+
+    `clock_flagged`: at least one of its alerts carried an `observed_at` outside the centre's window
+    (see `AlertRow.clock_flag`); its seen-span then counts that alert at the time it was received.
+    """
 
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_correlation", "type_code", "correlation_key", "status"),)
@@ -27,6 +31,7 @@ class Event(Base):
     cell_code: Mapped[str | None] = mapped_column(String(64))
     grid_path: Mapped[str] = mapped_column(String(512), index=True)
     located: Mapped[bool] = mapped_column(default=True)
+    clock_flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
     lon: Mapped[float] = mapped_column()
     lat: Mapped[float] = mapped_column()
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -48,7 +53,7 @@ class Event(Base):
     feedback: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
     dismiss_reason: Mapped[str | None] = mapped_column(Text)
-    legal_hold: Mapped[bool] = mapped_column(default=False)
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Evidence of an event on legal hold is never deleted by retention (set and lifted by an action)."""
 
 

@@ -1,28 +1,42 @@
-"""Devices and users, for admins."""
+"""Devices, users, their tokens and the audit log, for admins; every access change is audited."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
-from api.deps import AdminDep, GlobalAdminDep, SessionDep
-from api.errors import ForbiddenError
+from api.deps import AdminDep, CtxDep, GlobalAdminDep, SessionDep
+from api.errors import ForbiddenError, NotFoundError
 from api.logic.roles import Role, in_scope
+from api.orm import User
+from api.schemas.errors import BODY, CONFLICT, NOT_FOUND, ROLE_GATED
+from api.services import access
+from api.services.audit import recent
 from api.services.grids import path_of
-from api.services.principals import create_device, create_user, revoke_device
+from api.services.principals import Principal, create_device, create_user
+from gridwatch.contracts.alert import NO_NUL, Identifier, Label
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ROLE_GATED)
+
+DeviceIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Device id")]
+UsernamePath = Annotated[str, Path(min_length=1, max_length=64, description="Login name")]
 
 
 class DeviceIn(BaseModel):
     """A device to register."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    device_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
-    kind: str = Field(description="edge, camera or sensor")
-    name: str = Field(default="", max_length=128)
-    parent_device_id: str | None = Field(default=None, description="The edge box a camera/sensor hangs off")
+    device_id: Identifier
+    kind: str = Field(max_length=16, description="edge, camera or sensor")
+    name: str = Field(default="", max_length=128, pattern=NO_NUL)
+    parent_device_id: Identifier | None = Field(
+        default=None, description="The edge box a camera/sensor hangs off"
+    )
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
 
@@ -35,14 +49,30 @@ class DeviceCreated(BaseModel):
     token: str | None
 
 
+class DeviceRevoked(BaseModel):
+    """A device whose token no longer works."""
+
+    device_id: str
+    revoked_at: datetime
+
+
+class DeviceToken(BaseModel):
+    """A fresh device token, shown only this once."""
+
+    device_id: str
+    token: str
+
+
 class UserIn(BaseModel):
     """A user to create."""
 
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
+    username: Label
     role: Role
-    scope: str | None = Field(default=None, description="Grid code of the subtree; null = everything")
+    scope: str | None = Field(
+        default=None, max_length=64, pattern=NO_NUL, description="Grid code of the subtree; null = all"
+    )
 
 
 class UserCreated(BaseModel):
@@ -54,7 +84,43 @@ class UserCreated(BaseModel):
     token: str
 
 
-@router.post("/devices", status_code=201)
+class UserOut(BaseModel):
+    """A user as admins see them (never the token)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    username: str
+    role: Role
+    scope_path: str
+    disabled_at: datetime | None
+
+
+class UserToken(BaseModel):
+    """A fresh user token, shown only this once."""
+
+    username: str
+    token: str
+
+
+class AuditOut(BaseModel):
+    """One audited access change."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor: str
+    action: str
+    target_kind: str
+    target: str
+    data: dict[str, Any]
+
+
+def actor_of(principal: Principal) -> str:
+    """How the audit log names an API caller."""
+    return f"user:{principal.username}"
+
+
+@router.post("/devices", status_code=201, responses={**BODY, **CONFLICT})
 def post_device(body: DeviceIn, session: SessionDep, _admin: GlobalAdminDep) -> DeviceCreated:
     """Register an edge box, camera or sensor."""
     device, token = create_device(session=session, **body.model_dump())
@@ -62,15 +128,34 @@ def post_device(body: DeviceIn, session: SessionDep, _admin: GlobalAdminDep) -> 
     return DeviceCreated(device_id=device.device_id, kind=device.kind, token=token)
 
 
-@router.post("/devices/{device_id}/revoke")
-def post_revoke(device_id: str, session: SessionDep, _admin: GlobalAdminDep) -> dict[str, str]:
-    """Revoke an edge box's token; its alerts are refused from now on."""
-    device = revoke_device(session=session, device_id=device_id)
+@router.post("/devices/{device_id}/revoke", responses=NOT_FOUND)
+def post_revoke(
+    device_id: DeviceIdPath, ctx: CtxDep, session: SessionDep, admin: GlobalAdminDep
+) -> DeviceRevoked:
+    """Revoke an edge box's token; its alerts are refused from now on (rotate to let it back in)."""
+    now = datetime.now(UTC)
+    device = access.revoke_device_token(session=session, device_id=device_id, actor=actor_of(admin), now=now)
     session.commit()
-    return {"device_id": device.device_id, "revoked_at": str(device.revoked_at)}
+    ctx.device_tokens.forget()
+    assert device.revoked_at is not None
+    return DeviceRevoked(device_id=device.device_id, revoked_at=device.revoked_at)
 
 
-@router.post("/users", status_code=201)
+@router.post("/devices/{device_id}/rotate", responses={**NOT_FOUND, **CONFLICT})
+def post_rotate_device(
+    device_id: DeviceIdPath, ctx: CtxDep, session: SessionDep, admin: GlobalAdminDep
+) -> DeviceToken:
+    """A new token for an edge box, shown once; the old one stops working (a revocation ends too)."""
+    now = datetime.now(UTC)
+    device, token = access.rotate_device_token(
+        session=session, device_id=device_id, actor=actor_of(admin), now=now
+    )
+    session.commit()
+    ctx.device_tokens.forget()
+    return DeviceToken(device_id=device.device_id, token=token)
+
+
+@router.post("/users", status_code=201, responses={**BODY, **CONFLICT})
 def post_user(body: UserIn, session: SessionDep, admin: AdminDep) -> UserCreated:
     """Create a user inside your own scope."""
     wanted = "/" if body.scope is None else path_of(session=session, code=body.scope)
@@ -79,3 +164,60 @@ def post_user(body: UserIn, session: SessionDep, admin: AdminDep) -> UserCreated
     user, token = create_user(session=session, username=body.username, role=body.role, scope=body.scope)
     session.commit()
     return UserCreated(username=user.username, role=Role(user.role), scope_path=user.scope_path, token=token)
+
+
+def _check_user_in_scope(session: SessionDep, admin: Principal, username: str) -> None:
+    scope = session.scalar(select(User.scope_path).where(User.username == username))
+    if scope is None or not in_scope(admin.scope_path, scope):
+        raise NotFoundError(f"no user {username!r} in your scope")
+
+
+@router.post("/users/{username}/disable", responses={**NOT_FOUND, **CONFLICT})
+def post_disable_user(username: UsernamePath, session: SessionDep, admin: AdminDep) -> UserOut:
+    """Disable a user of your scope: their token stops working at once."""
+    return _set_disabled(session, admin, username, disabled=True)
+
+
+@router.post("/users/{username}/enable", responses=NOT_FOUND)
+def post_enable_user(username: UsernamePath, session: SessionDep, admin: AdminDep) -> UserOut:
+    """Enable a disabled user of your scope again (with the token they had)."""
+    return _set_disabled(session, admin, username, disabled=False)
+
+
+def _set_disabled(session: SessionDep, admin: Principal, username: str, *, disabled: bool) -> UserOut:
+    _check_user_in_scope(session, admin, username)
+    user = access.set_user_disabled(
+        session=session, username=username, disabled=disabled, actor=actor_of(admin), now=datetime.now(UTC)
+    )
+    session.commit()
+    return UserOut.model_validate(user)
+
+
+@router.post("/users/{username}/rotate-token", responses=NOT_FOUND)
+def post_rotate_user_token(username: UsernamePath, session: SessionDep, admin: AdminDep) -> UserToken:
+    """A new token for a user of your scope, shown once; the old one stops working."""
+    _check_user_in_scope(session, admin, username)
+    user, token = access.rotate_user_token(
+        session=session, username=username, actor=actor_of(admin), now=datetime.now(UTC)
+    )
+    session.commit()
+    return UserToken(username=user.username, token=token)
+
+
+@router.post("/users/{username}/revoke-token", responses={**NOT_FOUND, **CONFLICT})
+def post_revoke_user_token(username: UsernamePath, session: SessionDep, admin: AdminDep) -> UserOut:
+    """Make a user's token worthless without a new one (rotate-token issues one)."""
+    _check_user_in_scope(session, admin, username)
+    user = access.revoke_user_token(
+        session=session, username=username, actor=actor_of(admin), now=datetime.now(UTC)
+    )
+    session.commit()
+    return UserOut.model_validate(user)
+
+
+@router.get("/audit")
+def get_audit(
+    session: SessionDep, _admin: GlobalAdminDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[AuditOut]:
+    """The newest access changes first: who, when, what."""
+    return [AuditOut.model_validate(entry) for entry in recent(session=session, limit=limit)]

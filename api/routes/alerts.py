@@ -5,6 +5,10 @@ an `Alert` and the answer goes out as ready bytes. FastAPI's per-request depende
 response serialisation cost more here than storing the alert does (`bench/api.py`). The OpenAPI
 document still shows the `Alert` body and the `AlertAccepted` answer, and a bad body still gets
 FastAPI's usual 422 with the fields named.
+
+The device token is checked before a byte of the body is read (401/403 first), and the body is
+bounded by `api.middleware.BodyLimit` (413), so no caller can make the centre buffer more than the
+largest legitimate alert.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from api.schemas.errors import BODY, ErrorOut, ValidationErrorOut
 from api.schemas.events import AlertAccepted
 from api.security import bearer
 from api.services.ingest import Accepted, IngestItem
@@ -25,11 +30,15 @@ router = APIRouter(tags=["alerts"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     201: {"model": AlertAccepted, "description": "Stored (or a retry of an alert already stored)"},
-    401: {"description": "Missing or unknown device token; nothing stored"},
-    403: {"description": "Revoked token, or a token of another device; nothing stored"},
-    409: {"description": "The alert id was already used for a different alert"},
-    413: {"description": "Evidence snapshot over this centre's limit"},
-    422: {"description": "The body is not a valid alert; the offending fields are listed"},
+    **BODY,
+    401: {"model": ErrorOut, "description": "Missing or unknown device token; nothing read or stored"},
+    403: {"model": ErrorOut, "description": "Revoked token, or a token of another device; nothing stored"},
+    409: {"model": ErrorOut, "description": "This device already used the alert id for a different alert"},
+    413: {"model": ErrorOut, "description": "Body or evidence snapshot over this centre's limit"},
+    422: {
+        "model": ValidationErrorOut,
+        "description": "The body is not a valid alert; the offending fields are listed",
+    },
 }
 
 ALERT_BODY = {
@@ -50,11 +59,15 @@ def document_alert_body(schema: dict[str, Any]) -> None:
 
 
 def parse_alert(body: bytes) -> Alert:
-    """The alert in `body`, or FastAPI's 422 with every error located under `body`."""
+    """The alert in `body`, or FastAPI's 422 with every error located under `body` (without echoing
+    the input: it may be megabytes, or bytes that are not text)."""
     try:
         return Alert.model_validate_json(body)
     except ValidationError as exc:
-        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+        errors = [
+            {**error, "loc": ("body", *error["loc"])}
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
         raise RequestValidationError(errors) from None
 
 
@@ -62,6 +75,7 @@ def parse_alert(body: bytes) -> Alert:
 async def post_alert(request: Request) -> Response:
     """Register an alert; a retry with the same `alert_id` returns the first answer and stores nothing."""
     token = bearer(request.headers.get("authorization"))
+    await request.app.state.ctx.device_tokens.check(token)  # 401/403 before the body is read
     alert = parse_alert(await request.body())
     digest = hashlib.sha256(alert.model_dump_json().encode("utf-8")).hexdigest()
     accepted: Accepted = await request.app.state.committer.submit(IngestItem(alert, token, digest))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.context import ApiContext
@@ -110,13 +110,16 @@ def get_clip(
     ctx: CtxDep,
     session: SessionDep,
     principal: PrincipalDep,
+    device_id: Annotated[
+        str | None, Query(max_length=64, description="The sending device (alert ids are unique per device)")
+    ] = None,
     range_header: Annotated[str | None, Header(alias="range", description="bytes=START-END")] = None,
     if_range: Annotated[
         str | None, Header(description="Serve the range only if the ETag still matches")
     ] = None,
 ) -> Response:
     """The MP4 clip of one alert; a `Range` request gets 206 with just those bytes (browsers seek so)."""
-    clip = clip_of(session=session, principal=principal, code=code, alert_id=alert_id)
+    clip = clip_of(session=session, principal=principal, code=code, alert_id=alert_id, device_id=device_id)
     etag = f'"{clip.sha256}"'
     wanted = parse_range(range_header, clip.size) if if_range in (None, etag) else None
     headers = {"Accept-Ranges": "bytes", "ETag": etag, "Cache-Control": "private, max-age=3600"}

@@ -12,12 +12,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import DeviceDep
+from api.schemas.errors import ErrorOut
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or unknown device token"},
-    403: {"description": "The device's token is revoked"},
+    401: {"model": ErrorOut, "description": "Missing or unknown device token"},
+    403: {"model": ErrorOut, "description": "The device's token is revoked"},
 }
 
 

@@ -42,14 +42,18 @@ def get_export(
     """All evidence of one event (event and history, snapshots, clips, deletions) in one zip whose
     `manifest.json` lists every file's sha256; `gridwatch api verify-export FILE` checks it."""
     folder = temp_folder()
-    path = export_event(
-        session=session,
-        store=ctx.evidence_store(),
-        principal=principal,
-        code=code,
-        now=utcnow(),
-        folder=Path(folder.name),
-    )
-    session.commit()
+    try:
+        path = export_event(
+            session=session,
+            store=ctx.evidence_store(),
+            principal=principal,
+            code=code,
+            now=utcnow(),
+            folder=Path(folder.name),
+        )
+        session.commit()
+    except BaseException:
+        folder.cleanup()
+        raise
     background.add_task(folder.cleanup)
     return FileResponse(path, media_type="application/zip", filename=path.name)

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 
 from api.deps import PrincipalDep, SessionDep
+from api.schemas.errors import AUTHENTICATED
 from api.services.stats import Stats, compute_stats
 
-router = APIRouter(tags=["stats"])
+router = APIRouter(tags=["stats"], responses=AUTHENTICATED)
 
 
 @router.get("/v1/stats")

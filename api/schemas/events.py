@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.logic.lifecycle import Action, Status
+from gridwatch.contracts.alert import NO_NUL
 
 
 class _Out(BaseModel):
@@ -34,6 +35,10 @@ class EventOut(_Out):
     cell_code: str | None
     grid_path: str
     located: bool = Field(description="False when the alert lay outside every cell (flagged)")
+    clock_flagged: bool = Field(
+        description="True when an alert's observed_at lay outside the centre's window (flagged); its "
+        "first/last seen then count that alert at the time the centre received it"
+    )
     lon: float
     lat: float
     first_seen: datetime
@@ -77,8 +82,11 @@ class EventAlertOut(_Out):
     source_id: str
     kind: str
     severity: str
-    observed_at: datetime
+    observed_at: datetime = Field(description="As the device reported it")
     received_at: datetime
+    clock_flag: Literal["past", "future"] | None = Field(
+        description="observed_at lay this far outside the centre's window; correlated by received_at"
+    )
     lon: float
     lat: float
     payload: dict[str, Any]
@@ -133,12 +141,14 @@ class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Action
-    note: str = Field(default="", max_length=2000)
-    department: str | None = Field(default=None, max_length=128, description="dispatch: department")
-    worker: str | None = Field(default=None, max_length=128, description="dispatch: worker")
-    feedback: str | None = Field(default=None, max_length=4000, description="close: feedback")
+    note: str = Field(default="", max_length=2000, pattern=NO_NUL)
+    department: str | None = Field(
+        default=None, max_length=128, pattern=NO_NUL, description="dispatch: department"
+    )
+    worker: str | None = Field(default=None, max_length=128, pattern=NO_NUL, description="dispatch: worker")
+    feedback: str | None = Field(default=None, max_length=4000, pattern=NO_NUL, description="close: feedback")
     rating: int | None = Field(default=None, ge=1, le=5, description="close: satisfaction 1–5")
-    reason: str | None = Field(default=None, max_length=2000, description="dismiss: why")
+    reason: str | None = Field(default=None, max_length=2000, pattern=NO_NUL, description="dismiss: why")
 
     @model_validator(mode="after")
     def _needed_fields(self) -> ActionIn:

@@ -69,8 +69,8 @@ class GroupCommitter(Generic[Item, Result]):
         self.thread_batches = 0
 
     def start(self) -> None:
-        """Start the writer on the running event loop."""
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="alert-writer")
+        """Start the writer on the running event loop (or run `run()` under a supervisor instead)."""
+        self._task = asyncio.get_running_loop().create_task(self.run(), name="alert-writer")
 
     async def stop(self) -> None:
         """Stop the writer; items still queued get a 503."""
@@ -88,7 +88,13 @@ class GroupCommitter(Generic[Item, Result]):
         await self._queue.put((item, future))
         return await future
 
-    async def _run(self) -> None:
+    async def run(self) -> None:
+        """The writer loop: take a batch, store it, answer its callers; never returns.
+
+        If anything ends it (a stop, or a fault outside the per-item handling), every caller of
+        the batch in hand is answered first: 503 when stopping, else 500 (a retry with the same
+        alert id finds what was committed); callers still queued wait for the next writer.
+        """
         while True:
             batch = [await self._queue.get()]
             try:
@@ -96,21 +102,17 @@ class GroupCommitter(Generic[Item, Result]):
                 while len(batch) < self._max_size and not self._queue.empty():
                     batch.append(self._queue.get_nowait())
                 results = await self._results([item for item, _ in batch])
-            except asyncio.CancelledError:
-                # Stopping mid-batch: answer what was taken; a batch that did commit in its thread
-                # is found again by the sender's retry (same alert id).
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(ServiceStoppingError("the API is shutting down; retry"))
+                self.on_batch(len(batch))
+                _answer(batch, results)
+            except BaseException as exc:
+                stopping = isinstance(exc, asyncio.CancelledError)
+                error = (
+                    ServiceStoppingError("the API is shutting down; retry")
+                    if stopping
+                    else StoreError("the alert writer failed; retry")
+                )
+                _answer(batch, [error] * len(batch))
                 raise
-            self.on_batch(len(batch))
-            for (_, future), result in zip(batch, results, strict=True):
-                if future.done():
-                    continue
-                if isinstance(result, BaseException):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
 
     async def _gather(self) -> None:
         """Let the event loop turn while that brings in more requests, so a batch holds what has
@@ -145,3 +147,14 @@ class GroupCommitter(Generic[Item, Result]):
                 return [StoreError("internal error while storing the alert")]
             logger.warning("a batch of %d failed; retrying one at a time", len(items), exc_info=True)
         return [(await self._results([item]))[0] for item in items]
+
+
+def _answer(batch: Sequence[tuple[object, asyncio.Future[Result]]], results: Sequence[object]) -> None:
+    """Settle each caller's future that is still waiting with its result (or error)."""
+    for (_, future), result in zip(batch, results, strict=True):
+        if future.done():
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]

@@ -197,21 +197,25 @@ def _assemble(session: Session, store: ObjectStore, row: ClipRow, now: datetime)
     row.complete, row.completed_at = True, now
 
 
-def clip_of(*, session: Session, principal: Principal, code: str, alert_id: str) -> ClipRow:
-    """The complete clip of one alert of a visible event; 404 otherwise."""
+def clip_of(
+    *, session: Session, principal: Principal, code: str, alert_id: str, device_id: str | None = None
+) -> ClipRow:
+    """The complete clip of one alert of a visible event; 404 otherwise, 409 when two devices of the
+    event used the alert id and `device_id` does not say which (like the evidence snapshot)."""
     event = get_event(session=session, principal=principal, code=code)
-    row = session.scalar(
-        select(ClipRow).where(ClipRow.event_id == event.id, ClipRow.alert_id == alert_id, ClipRow.complete)
+    query = select(ClipRow).where(
+        ClipRow.event_id == event.id, ClipRow.alert_id == alert_id, ClipRow.complete
     )
-    if row is None:
+    if device_id is not None:
+        query = query.where(ClipRow.device_id == device_id)
+    rows = session.scalars(query.order_by(ClipRow.id)).all()
+    if not rows:
         raise NotFoundError(f"no clip for alert {alert_id!r} of event {code!r}")
-    return row
-
-
-def clips_of_event(session: Session, event_id: int) -> dict[str, ClipRow]:
-    """The complete clips of an event, by alert id."""
-    rows = session.scalars(select(ClipRow).where(ClipRow.event_id == event_id, ClipRow.complete))
-    return {row.alert_id: row for row in rows}
+    if len(rows) > 1:
+        raise ConflictError(
+            f"alert id {alert_id!r} was sent by devices {[r.device_id for r in rows]}: add ?device_id="
+        )
+    return rows[0]
 
 
 def utcnow() -> datetime:

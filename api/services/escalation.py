@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.db import begin_write
 from api.logic.clocks import Deadlines, Milestones
 from api.logic.escalation import LEVEL_NAMES, Step, plan
-from api.orm import Event, Supervision
+from api.orm import Event, Subscription, Supervision
 from api.services.events import overdue_clause
 from api.services.history import record
 from api.services.webhooks import active_subscriptions, enqueue
@@ -56,8 +57,30 @@ def _supervise(session: Session, event: Event, step: Step, now: datetime) -> Sup
     return supervision
 
 
-def escalate_once(*, session: Session, now: datetime) -> list[Supervision]:
-    """Escalate every overdue open event for each deadline it newly missed; safe to run repeatedly."""
+def _escalate_event(
+    session: Session, event: Event, subscriptions: Sequence[Subscription], now: datetime
+) -> list[Supervision]:
+    already = set(session.scalars(select(Supervision.deadline).where(Supervision.event_id == event.id)))
+    deadlines = Deadlines(event.ack_due, event.feedback_due, event.resolution_due)
+    milestones = Milestones(event.acknowledged_at, event.in_progress_at, event.resolved_at)
+    steps = plan(
+        deadlines=deadlines, milestones=milestones, level=event.escalation_level, already=already, now=now
+    )
+    written = [_supervise(session, event, step, now) for step in steps]
+    if steps:
+        enqueue(session=session, event=event, topic="event.escalated", subscriptions=subscriptions, now=now)
+    session.flush()
+    return written
+
+
+def escalate_once(
+    *, session: Session, now: datetime, on_error: Callable[[str, Exception], None] | None = None
+) -> list[Supervision]:
+    """Escalate every overdue open event for each deadline it newly missed; safe to run repeatedly.
+
+    Each event is escalated inside a savepoint: one that fails is rolled back alone, logged and
+    reported to `on_error` (event code, exception), and the sweep goes on with the next event.
+    """
     begin_write(session)
     events = session.scalars(
         select(Event).where(overdue_clause(now)).order_by(Event.id).with_for_update()
@@ -65,17 +88,14 @@ def escalate_once(*, session: Session, now: datetime) -> list[Supervision]:
     subscriptions = active_subscriptions(session=session) if events else []
     written: list[Supervision] = []
     for event in events:
-        already = set(session.scalars(select(Supervision.deadline).where(Supervision.event_id == event.id)))
-        deadlines = Deadlines(event.ack_due, event.feedback_due, event.resolution_due)
-        milestones = Milestones(event.acknowledged_at, event.in_progress_at, event.resolved_at)
-        steps = plan(
-            deadlines=deadlines, milestones=milestones, level=event.escalation_level, already=already, now=now
-        )
-        written.extend(_supervise(session, event, step, now) for step in steps)
-        if steps:
-            enqueue(
-                session=session, event=event, topic="event.escalated", subscriptions=subscriptions, now=now
-            )
+        code = event.code
+        try:
+            with session.begin_nested():
+                written += _escalate_event(session, event, subscriptions, now)
+        except Exception as exc:
+            logger.exception("escalation of event %s failed; skipped in this sweep", code)
+            if on_error is not None:
+                on_error(code, exc)
     if written:
         logger.info("escalation: %d 督办 records written", len(written))
     return written

@@ -6,16 +6,20 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from api.errors import BadInputError, NotFoundError
+from api.errors import BadInputError, ConflictError, NotFoundError
 from api.logic.lifecycle import OPEN_STATUSES, Status, allowed_actions
 from api.orm import AlertRow, ClipRow, Event, EventHistory, EvidenceRow, Supervision
 from api.schemas.events import ClipOut, EventAlertOut, EventDetail, EventOut, HistoryOut, SupervisionOut
 from api.services.grids import path_of
 from api.services.principals import Principal
+
+MAX_ID = 2**31 - 1
+"""The largest row id (PostgreSQL `integer`)."""
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,11 @@ def decode_cursor(cursor: str) -> int:
     """The event id inside a cursor; 422 when it is not one of ours."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.startswith("e"):
+        if not text.startswith("e") or not text[1:].isdigit() or not 0 < int(text[1:]) <= MAX_ID:
             raise ValueError(text)
         return int(text[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise BadInputError(f"cursor {cursor!r} is not valid") from exc
+        raise BadInputError(f"cursor {cursor!r} is not valid", loc=("query", "cursor")) from exc
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
@@ -72,7 +76,7 @@ def _filtered(session: Session, query: Select[Event], f: EventFilter, now: datet
     if f.grid:
         grid_path = path_of(session=session, code=f.grid)
         if grid_path is None:
-            raise BadInputError(f"grid: no grid node with code {f.grid!r}")
+            raise BadInputError(f"grid: no grid node with code {f.grid!r}", loc=("query", "grid"))
         query = query.where(Event.grid_path.startswith(grid_path, autoescape=True))
     if f.since:
         query = query.where(Event.created_at >= f.since)
@@ -119,12 +123,15 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
     event = get_event(session=session, principal=principal, code=code)
     alerts = session.execute(
         select(AlertRow, EvidenceRow.id)
-        .outerjoin(EvidenceRow, EvidenceRow.alert_id == AlertRow.alert_id)
+        .outerjoin(
+            EvidenceRow,
+            and_(EvidenceRow.device_id == AlertRow.device_id, EvidenceRow.alert_id == AlertRow.alert_id),
+        )
         .where(AlertRow.event_id == event.id)
         .order_by(AlertRow.observed_at, AlertRow.id)
     ).all()
     clips = {
-        c.alert_id: c
+        (c.device_id, c.alert_id): c
         for c in session.scalars(select(ClipRow).where(ClipRow.event_id == event.id, ClipRow.complete))
     }
     history = session.scalars(
@@ -135,7 +142,10 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
     )
     return EventDetail(
         event=EventOut.model_validate(event),
-        alerts=[_alert_out(code, row, evidence_id, clips.get(row.alert_id)) for row, evidence_id in alerts],
+        alerts=[
+            _alert_out(code, row, evidence_id, clips.get((row.device_id, row.alert_id)))
+            for row, evidence_id in alerts
+        ],
         history=[HistoryOut.model_validate(h) for h in history],
         supervisions=[SupervisionOut.model_validate(s) for s in supervisions],
         allowed_actions=allowed_actions(Status(event.status)),
@@ -145,10 +155,11 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
 def _alert_out(code: str, row: AlertRow, evidence_id: int | None, clip: ClipRow | None) -> EventAlertOut:
     out = EventAlertOut.model_validate(row)
     if evidence_id is not None:
-        out.evidence_url = f"/v1/events/{code}/alerts/{row.alert_id}/evidence"
+        path = f"/v1/events/{quote(code)}/alerts/{quote(row.alert_id)}/evidence"
+        out.evidence_url = f"{path}?device_id={quote(row.device_id)}"
     if clip is not None:
         out.clip = ClipOut(
-            url=f"/v1/events/{code}/alerts/{row.alert_id}/clip",
+            url=f"/v1/events/{quote(code)}/alerts/{quote(row.alert_id)}/clip?device_id={quote(row.device_id)}",
             sha256=clip.sha256,
             size=clip.size,
             duration_s=clip.duration_s,
@@ -159,14 +170,26 @@ def _alert_out(code: str, row: AlertRow, evidence_id: int | None, clip: ClipRow 
     return out
 
 
-def evidence_jpeg(*, session: Session, principal: Principal, code: str, alert_id: str) -> bytes:
-    """The snapshot of one alert of a visible event; 404 otherwise."""
+def evidence_jpeg(
+    *, session: Session, principal: Principal, code: str, alert_id: str, device_id: str | None = None
+) -> bytes:
+    """The snapshot of one alert of a visible event; 404 otherwise, 409 when the alert id was used by
+    two devices of this event and `device_id` does not say which."""
     event = get_event(session=session, principal=principal, code=code)
-    jpeg = session.scalar(
-        select(EvidenceRow.jpeg)
-        .join(AlertRow, AlertRow.alert_id == EvidenceRow.alert_id)
+    query = (
+        select(EvidenceRow.device_id, EvidenceRow.jpeg)
+        .join(
+            AlertRow,
+            and_(AlertRow.device_id == EvidenceRow.device_id, AlertRow.alert_id == EvidenceRow.alert_id),
+        )
         .where(AlertRow.event_id == event.id, AlertRow.alert_id == alert_id)
     )
-    if jpeg is None:
+    if device_id is not None:
+        query = query.where(AlertRow.device_id == device_id)
+    found = session.execute(query.order_by(EvidenceRow.id)).all()
+    if not found:
         raise NotFoundError(f"no evidence for alert {alert_id!r} of event {code!r}")
-    return jpeg
+    if len(found) > 1:
+        devices = [row.device_id for row in found]
+        raise ConflictError(f"alert id {alert_id!r} was sent by devices {devices}: add ?device_id=")
+    return bytes(found[0].jpeg)

@@ -48,7 +48,9 @@ def _clock_fields(centre: CentreConfig, type_code: str, now: datetime) -> dict[s
     }
 
 
-def _place_fields(alert: Alert, key: str, cell_code: str | None, grid_path: str | None) -> dict[str, object]:
+def _place_fields(
+    alert: Alert, key: str, cell_code: str | None, grid_path: str | None, seen_at: datetime
+) -> dict[str, object]:
     return {
         "correlation_key": key,
         "cell_code": cell_code,
@@ -57,8 +59,8 @@ def _place_fields(alert: Alert, key: str, cell_code: str | None, grid_path: str 
         "responsible_grid": cell_code,
         "lon": alert.location.lon,
         "lat": alert.location.lat,
-        "first_seen": alert.observed_at,
-        "last_seen": alert.observed_at,
+        "first_seen": seen_at,
+        "last_seen": seen_at,
     }
 
 
@@ -73,8 +75,14 @@ def open_event(
     grid_path: str | None,
     subscriptions: Sequence[Subscription],
     now: datetime,
+    seen_at: datetime | None = None,
+    clock_flag: str | None = None,
 ) -> Event:
-    """Create the event for `alert`, with its code, deadlines, history entry and webhook deliveries."""
+    """Create the event for `alert`, with its code, deadlines, history entry and webhook deliveries.
+
+    `seen_at` is the time correlation counts the alert at (default its `observed_at`); `clock_flag`
+    says why it differs (the alert's own time lay outside the centre's window).
+    """
     event_type = centre.event_types[type_code]
     prefix = code_prefix(county=centre.county_code, at=now, type_code=type_code, zone=centre.zone)
     event = Event(
@@ -85,12 +93,18 @@ def open_event(
         severity=most_severe(event_type.severity, alert.severity).value,
         alert_count=1,
         escalation_level=0,
-        **_place_fields(alert, key, cell_code, grid_path),
+        clock_flagged=clock_flag is not None,
+        **_place_fields(alert, key, cell_code, grid_path, seen_at or alert.observed_at),
         **_clock_fields(centre, type_code, now),
     )
     session.add(event)
     session.flush()
-    note = "" if cell_code else "outside every 网格 cell: flagged for the centre"
+    notes = [] if cell_code else ["outside every 网格 cell: flagged for the centre"]
+    if clock_flag is not None:
+        notes.append(
+            f"observed_at {alert.observed_at.isoformat()} lies in the {clock_flag} beyond the centre's "
+            "window: flagged, correlated by the time received"
+        )
     record(
         session=session,
         event=event,
@@ -98,8 +112,8 @@ def open_event(
         action="open",
         at=now,
         from_status=None,
-        note=note,
-        data={"alert_id": alert.alert_id},
+        note="; ".join(notes),
+        data={"alert_id": alert.alert_id, "device_id": alert.device_id},
     )
     enqueue(session=session, event=event, topic="event.opened", subscriptions=subscriptions, now=now)
     return event

@@ -9,7 +9,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from api.db import begin_write
@@ -132,7 +132,10 @@ def _snapshots(session: Session, event_id: int) -> list[EvidenceRow]:
     return list(
         session.scalars(
             select(EvidenceRow)
-            .join(AlertRow, AlertRow.alert_id == EvidenceRow.alert_id)
+            .join(
+                AlertRow,
+                and_(AlertRow.device_id == EvidenceRow.device_id, AlertRow.alert_id == EvidenceRow.alert_id),
+            )
             .where(AlertRow.event_id == event_id)
             .order_by(EvidenceRow.id)
         )

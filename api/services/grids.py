@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import shape
 from sqlalchemy import select
@@ -12,10 +12,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from api.context import GridState
 from api.logic.geojson import CELL_LEVEL, GridSpec, parse_feature_collection
 from api.logic.gridindex import GridIndex
 from api.orm import Grid, Revision
+
+if TYPE_CHECKING:
+    from api.context import GridState
 
 logger = logging.getLogger(__name__)
 

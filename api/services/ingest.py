@@ -1,6 +1,8 @@
 """Alerts → grid events: authenticate, deduplicate, locate, correlate, store — a batch at a time.
 
-The batch runs in one transaction; the caller commits and only then answers the senders.
+The batch runs in one transaction; the caller commits and only then answers the senders. Alert ids
+are unique per device: (device_id, alert_id) is the idempotency key. An alert whose `observed_at`
+lies outside the centre's clock window is stored flagged and correlated by the time received.
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from api.centre import CentreConfig
 from api.context import GridState
 from api.db import JsonText
 from api.errors import ApiError, ConflictError, ForbiddenError, NotAuthenticatedError, PayloadTooLargeError
-from api.logic.correlation import correlation_key, pick_event, pick_for_clear
+from api.logic.correlation import ClockWindow, correlation_key, pick_event, pick_for_clear
 from api.orm import AlertRow, Base, Device, Event, EvidenceRow, Subscription
 from api.schemas.events import AlertAccepted
 from api.security import hash_token
@@ -56,6 +58,8 @@ class _Where:
     path: str | None
     type_code: str
     key: str
+    seen_at: datetime
+    clock_flag: str | None
 
 
 @dataclass
@@ -65,7 +69,7 @@ class _Batch:
     evidence_max_bytes: int
     now: datetime
     devices: dict[str, Device]
-    answered: dict[str, tuple[str, AlertAccepted]]
+    answered: dict[tuple[str, str], tuple[str, AlertAccepted]]
     subscriptions: list[Subscription]
     spans: dict[tuple[str, str], list[EventSpan]] = field(default_factory=dict)
     closed_spans: list[EventSpan] = field(default_factory=list)
@@ -81,13 +85,14 @@ def ingest_batch(
     evidence_max_bytes: int,
     items: Sequence[IngestItem],
     now: datetime,
+    clock: ClockWindow | None = None,
 ) -> list[Accepted | ApiError]:
     """Process `items` in order inside the session's transaction; errors are per item.
 
     Lookups are done for the whole batch up front (one index query, one query per table), and
     rows are flushed together at commit, so the cost per alert stays small as batches grow.
     """
-    wheres = _locate(centre, grids, items)
+    wheres = _locate(centre, grids, items, clock or ClockWindow(), now)
     lock_keys(session, {(w.type_code, w.key) for w in wheres})
     batch = _Batch(
         session,
@@ -95,10 +100,10 @@ def ingest_batch(
         evidence_max_bytes,
         now,
         devices=_devices(session, {hash_token(i.token) for i in items}),
-        answered=_answered(session, [i.alert.alert_id for i in items]),
+        answered=_answered(session, {_key(i.alert) for i in items}),
         subscriptions=active_subscriptions(session=session),
         spans=load_spans(
-            session, {(w.type_code, w.key) for w in wheres}, seen_since=_earliest(centre, items)
+            session, {(w.type_code, w.key) for w in wheres}, seen_since=_earliest(centre, items, wheres)
         ),
     )
     results: list[Accepted | ApiError] = []
@@ -126,15 +131,22 @@ def _insert_rows(batch: _Batch) -> None:
         connection.execute(insert(EVIDENCE), batch.evidence_rows)
 
 
-def _earliest(centre: CentreConfig, items: Sequence[IngestItem]) -> datetime:
+def _key(alert: Alert) -> tuple[str, str]:
+    """The idempotency key: alert ids are chosen at the edge, so they are unique per device only."""
+    return alert.device_id, alert.alert_id
+
+
+def _earliest(centre: CentreConfig, items: Sequence[IngestItem], wheres: Sequence[_Where]) -> datetime:
     """Open events last seen before this cannot take any alert of the batch (clears take any)."""
     if any(i.alert.phase is AlertPhase.CLEARED for i in items):
         return EPOCH
     widest = max(centre.window_minutes(code) for code in centre.event_types)
-    return min(i.alert.observed_at for i in items) - timedelta(minutes=widest)
+    return min(w.seen_at for w in wheres) - timedelta(minutes=widest)
 
 
-def _locate(centre: CentreConfig, grids: GridState, items: Sequence[IngestItem]) -> list[_Where]:
+def _locate(
+    centre: CentreConfig, grids: GridState, items: Sequence[IngestItem], clock: ClockWindow, now: datetime
+) -> list[_Where]:
     spots = grids.locate_many([i.alert.location.lon for i in items], [i.alert.location.lat for i in items])
     return [
         _Where(
@@ -142,6 +154,7 @@ def _locate(centre: CentreConfig, grids: GridState, items: Sequence[IngestItem])
             path,
             centre.type_for(i.alert.kind),
             correlation_key(cell_code=cell, device_id=i.alert.device_id),
+            *clock.judge(i.alert.observed_at, received_at=now),
         )
         for i, (cell, path) in zip(items, spots, strict=True)
     ]
@@ -152,14 +165,23 @@ def _devices(session: Session, hashes: set[str]) -> dict[str, Device]:
     return {d.token_hash: d for d in rows if d.token_hash is not None}
 
 
-def _answered(session: Session, alert_ids: list[str]) -> dict[str, tuple[str, AlertAccepted]]:
+def _answered(
+    session: Session, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, AlertAccepted]]:
     rows = session.execute(
-        select(AlertRow.alert_id, AlertRow.payload_sha256, AlertRow.outcome, AlertRow.cell_code, Event.code)
+        select(
+            AlertRow.device_id,
+            AlertRow.alert_id,
+            AlertRow.payload_sha256,
+            AlertRow.outcome,
+            AlertRow.cell_code,
+            Event.code,
+        )
         .join(Event, Event.id == AlertRow.event_id)
-        .where(AlertRow.alert_id.in_(alert_ids))
+        .where(tuple_(AlertRow.device_id, AlertRow.alert_id).in_(sorted(keys)))
     )
     return {
-        r.alert_id: (
+        (r.device_id, r.alert_id): (
             r.payload_sha256,
             AlertAccepted(alert_id=r.alert_id, event_code=r.code, outcome=r.outcome, cell_code=r.cell_code),
         )
@@ -181,10 +203,13 @@ def _authenticate(batch: _Batch, item: IngestItem) -> Device:
 def _ingest_one(batch: _Batch, item: IngestItem, where: _Where) -> Accepted:
     _authenticate(batch, item)
     alert = item.alert
-    earlier = batch.answered.get(alert.alert_id)
+    earlier = batch.answered.get(_key(alert))
     if earlier is not None:
         if earlier[0] != item.payload_sha256:
-            raise ConflictError(f"alert_id {alert.alert_id!r} was already used for a different alert")
+            raise ConflictError(
+                f"alert_id {alert.alert_id!r} of device {alert.device_id!r} was already used "
+                "for a different alert"
+            )
         return Accepted(earlier[1], replay=True)
     snapshot = alert.evidence.snapshot_bytes()
     if len(snapshot) > batch.evidence_max_bytes:
@@ -192,7 +217,7 @@ def _ingest_one(batch: _Batch, item: IngestItem, where: _Where) -> Accepted:
             f"evidence snapshot is {len(snapshot)} bytes; this centre accepts {batch.evidence_max_bytes}"
         )
     answer = _store(batch, alert, where, item.payload_sha256, snapshot)
-    batch.answered[alert.alert_id] = (item.payload_sha256, answer)
+    batch.answered[_key(alert)] = (item.payload_sha256, answer)
     return Accepted(answer, replay=False)
 
 
@@ -210,13 +235,22 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
             grid_path=where.path,
             subscriptions=batch.subscriptions,
             now=batch.now,
+            seen_at=where.seen_at,
+            clock_flag=where.clock_flag,
         )
-        span = EventSpan(event.id, event.code, event.first_seen, event.last_seen, Severity(event.severity))
+        span = EventSpan(
+            event.id,
+            event.code,
+            event.first_seen,
+            event.last_seen,
+            Severity(event.severity),
+            event.clock_flagged,
+        )
         batch.spans[(where.type_code, where.key)].append(span)
     row = _alert_row(
         alert=alert,
         payload_sha256=payload_sha256,
-        cell=where.cell,
+        where=where,
         event_id=span.event_id,
         outcome=outcome,
         now=batch.now,
@@ -224,7 +258,13 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
     batch.alert_rows.append(row)
     if snapshot:
         sha = alert.evidence.snapshot_sha256 or ""
-        evidence = {"alert_id": alert.alert_id, "sha256": sha, "size": len(snapshot), "jpeg": snapshot}
+        evidence = {
+            "device_id": alert.device_id,
+            "alert_id": alert.alert_id,
+            "sha256": sha,
+            "size": len(snapshot),
+            "jpeg": snapshot,
+        }
         batch.evidence_rows.append(evidence)
     return AlertAccepted(alert_id=alert.alert_id, event_code=span.code, outcome=outcome, cell_code=where.cell)
 
@@ -236,12 +276,12 @@ def _join(batch: _Batch, where: _Where, alert: Alert) -> EventSpan | None:
         chosen = pick_for_clear(spans)
     else:
         window = timedelta(minutes=batch.centre.window_minutes(where.type_code))
-        chosen = pick_event(spans, observed_at=alert.observed_at, window=window)
+        chosen = pick_event(spans, observed_at=where.seen_at, window=window)
     span = next((c for c in candidates if c.event_id == chosen), None)
     if span is None and alert.phase is AlertPhase.CLEARED:
         span = _latest_span(batch, where)
     if span is not None:
-        span.join(alert.observed_at, alert.severity)
+        span.join(where.seen_at, alert.severity, clock_flagged=where.clock_flag is not None)
     return span
 
 
@@ -254,7 +294,7 @@ def _latest_span(batch: _Batch, where: _Where) -> EventSpan | None:
 
 
 def _alert_row(
-    *, alert: Alert, payload_sha256: str, cell: str | None, event_id: int, outcome: str, now: datetime
+    *, alert: Alert, payload_sha256: str, where: _Where, event_id: int, outcome: str, now: datetime
 ) -> dict[str, Any]:
     return {
         "alert_id": alert.alert_id,
@@ -265,9 +305,10 @@ def _alert_row(
         "severity": alert.severity.value,
         "observed_at": alert.observed_at,
         "received_at": now,
+        "clock_flag": where.clock_flag,
         "lon": alert.location.lon,
         "lat": alert.location.lat,
-        "cell_code": cell,
+        "cell_code": where.cell,
         "event_id": event_id,
         "outcome": outcome,
         "payload": JsonText(alert.model_dump_json(exclude={"evidence": {"snapshot_jpeg_b64"}})),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import BadInputError, ConflictError, ForbiddenError, NotAuthenticatedError, NotFoundError
+from api.errors import BadInputError, ConflictError, ForbiddenError, NotAuthenticatedError
 from api.logic.roles import Role
 from api.orm import Device, User
 from api.security import hash_token, new_token
@@ -39,7 +39,7 @@ def create_device(
 ) -> tuple[Device, str | None]:
     """Register a device; an edge box gets a token, returned once and stored hashed."""
     if kind not in DEVICE_KINDS:
-        raise BadInputError(f"kind {kind!r} is not one of {', '.join(DEVICE_KINDS)}")
+        raise BadInputError(f"kind {kind!r} is not one of {', '.join(DEVICE_KINDS)}", loc=("body", "kind"))
     if session.scalar(select(Device.id).where(Device.device_id == device_id)) is not None:
         raise ConflictError(f"device {device_id!r} already exists")
     token, digest = new_token("gwd") if kind == "edge" else (None, None)
@@ -58,15 +58,6 @@ def create_device(
     return device, token
 
 
-def revoke_device(*, session: Session, device_id: str) -> Device:
-    """Revoke an edge box's token; later ingest with it gets 403."""
-    device = session.scalar(select(Device).where(Device.device_id == device_id))
-    if device is None:
-        raise NotFoundError(f"no device {device_id!r}")
-    device.revoked_at = device.revoked_at or datetime.now(UTC)
-    return device
-
-
 def device_for_token(*, session: Session, token: str) -> Device:
     """The edge box a token belongs to; 401 unknown, 403 revoked."""
     device = session.scalar(select(Device).where(Device.token_hash == hash_token(token)))
@@ -81,7 +72,7 @@ def create_user(*, session: Session, username: str, role: Role, scope: str | Non
     """Create a user scoped to the subtree of grid `scope` (None = everything); returns the token."""
     scope_path = "/" if scope is None else path_of(session=session, code=scope)
     if scope_path is None:
-        raise BadInputError(f"scope: no grid node with code {scope!r}")
+        raise BadInputError(f"scope: no grid node with code {scope!r}", loc=("body", "scope"))
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ConflictError(f"user {username!r} already exists")
     token, digest = new_token("gwu")

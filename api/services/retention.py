@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from api.logic.lifecycle import Status
@@ -52,6 +52,10 @@ def finished_at(event: Event) -> datetime:
     return event.closed_at or event.last_seen
 
 
+def _same_alert() -> ColumnElement[bool]:
+    return and_(AlertRow.device_id == EvidenceRow.device_id, AlertRow.alert_id == EvidenceRow.alert_id)
+
+
 def total_bytes(session: Session) -> int:
     """Evidence bytes kept now: complete clips plus snapshots."""
     clips = session.scalar(select(func.coalesce(func.sum(ClipRow.size), 0)).where(ClipRow.complete))
@@ -62,7 +66,7 @@ def total_bytes(session: Session) -> int:
 def deletable(session: Session) -> list[Event]:
     """Finished events not on hold that still have evidence, longest finished first."""
     with_clips = select(ClipRow.event_id)
-    with_snaps = select(AlertRow.event_id).join(EvidenceRow, EvidenceRow.alert_id == AlertRow.alert_id)
+    with_snaps = select(AlertRow.event_id).join(EvidenceRow, _same_alert())
     events = session.scalars(
         select(Event).where(
             Event.status.in_(FINISHED),
@@ -113,9 +117,7 @@ def _delete_evidence(
             report.clips += 1
         session.delete(clip)
     snapshots = session.scalars(
-        select(EvidenceRow)
-        .join(AlertRow, AlertRow.alert_id == EvidenceRow.alert_id)
-        .where(AlertRow.event_id == event.id)
+        select(EvidenceRow).join(AlertRow, _same_alert()).where(AlertRow.event_id == event.id)
     ).all()
     for snap in snapshots:
         _note(session, event, snap.alert_id, "snapshot", snap.sha256, snap.size, reason, now)

@@ -31,18 +31,20 @@ class EventSpan:
     first_seen: datetime
     last_seen: datetime
     severity: Severity
+    clock_flagged: bool = False
     added: int = 0
 
     def as_open_event(self) -> OpenEvent:
         """The value correlation decides on."""
         return OpenEvent(self.event_id, self.first_seen, self.last_seen)
 
-    def join(self, observed_at: datetime, severity: Severity) -> None:
-        """Count one more alert seen at `observed_at`."""
+    def join(self, seen_at: datetime, severity: Severity, *, clock_flagged: bool = False) -> None:
+        """Count one more alert seen at `seen_at` (flagged when its own clock was not believed)."""
         self.added += 1
-        self.first_seen = min(self.first_seen, observed_at)
-        self.last_seen = max(self.last_seen, observed_at)
+        self.first_seen = min(self.first_seen, seen_at)
+        self.last_seen = max(self.last_seen, seen_at)
         self.severity = most_severe(self.severity, severity)
+        self.clock_flagged = self.clock_flagged or clock_flagged
 
 
 def lock_keys(session: Session, pairs: set[tuple[str, str]]) -> None:
@@ -72,6 +74,7 @@ def load_spans(
             Event.first_seen,
             Event.last_seen,
             Event.severity,
+            Event.clock_flagged,
         ).where(
             tuple_(Event.type_code, Event.correlation_key).in_(sorted(pairs)),
             Event.status.in_(OPEN_STATUSES),
@@ -79,7 +82,7 @@ def load_spans(
         )
     )
     for r in rows:
-        span = EventSpan(r.id, r.code, r.first_seen, r.last_seen, Severity(r.severity))
+        span = EventSpan(r.id, r.code, r.first_seen, r.last_seen, Severity(r.severity), r.clock_flagged)
         found[(r.type_code, r.correlation_key)].append(span)
     return found
 
@@ -87,7 +90,7 @@ def load_spans(
 def latest_span(session: Session, type_code: str, key: str) -> EventSpan | None:
     """The most recently seen event of (type, key) whatever its status, or None."""
     row = session.execute(
-        select(Event.id, Event.code, Event.first_seen, Event.last_seen, Event.severity)
+        select(Event.id, Event.code, Event.first_seen, Event.last_seen, Event.severity, Event.clock_flagged)
         .where(Event.type_code == type_code, Event.correlation_key == key)
         .order_by(Event.last_seen.desc(), Event.id.desc())
         .limit(1)
@@ -95,14 +98,23 @@ def latest_span(session: Session, type_code: str, key: str) -> EventSpan | None:
     return (
         None
         if row is None
-        else EventSpan(row.id, row.code, row.first_seen, row.last_seen, Severity(row.severity))
+        else EventSpan(
+            row.id, row.code, row.first_seen, row.last_seen, Severity(row.severity), row.clock_flagged
+        )
     )
 
 
 def write_spans(session: Session, spans: Iterable[EventSpan]) -> None:
     """One UPDATE for every span that alerts joined."""
     changed = [
-        {"eid": s.event_id, "n": s.added, "first": s.first_seen, "last": s.last_seen, "sev": s.severity.value}
+        {
+            "eid": s.event_id,
+            "n": s.added,
+            "first": s.first_seen,
+            "last": s.last_seen,
+            "sev": s.severity.value,
+            "flag": s.clock_flagged,
+        }
         for s in spans
         if s.added
     ]
@@ -116,6 +128,7 @@ def write_spans(session: Session, spans: Iterable[EventSpan]) -> None:
             first_seen=bindparam("first", type_=EVENTS.c.first_seen.type),
             last_seen=bindparam("last", type_=EVENTS.c.last_seen.type),
             severity=bindparam("sev"),
+            clock_flagged=bindparam("flag"),
         )
     )
     session.connection().execute(stmt, changed)

@@ -3,6 +3,9 @@
 Each delivery is POSTed as JSON with headers `X-GridWatch-Delivery` (stable across retries, for
 dedupe), `X-GridWatch-Timestamp` and `X-GridWatch-Signature: sha256=<hex HMAC of "ts.body">`.
 Failures are retried with exponential backoff until `max_attempts`: at-least-once delivery.
+URLs are checked when subscribing and every connection is checked again at delivery time
+(`api.services.webhook_net`). A delivery that fails in an unexpected way is parked as failed with
+its reason, and the sweep goes on with the next one. Deliveries of an inactive subscription wait.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
@@ -19,11 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import BadInputError
+from api.logic.netguard import AddressRefusedError, AllowList
 from api.logic.roles import in_scope
 from api.orm import Delivery, Event, Subscription
 from api.schemas.events import EventOut
 from api.security import sign
 from api.services.principals import Principal
+from api.services.webhook_net import Resolver, check_url, guarded_client, system_resolver
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,7 @@ class DeliveryPolicy:
     max_attempts: int
     backoff_s: float
     timeout_s: float
+    allow: AllowList = field(default_factory=AllowList)
 
 
 def create_subscription(
@@ -48,13 +54,17 @@ def create_subscription(
     event_types: Sequence[str] = (),
     topics: Sequence[str] = (),
     now: datetime,
+    allow: AllowList,
+    resolver: Resolver = system_resolver,
 ) -> Subscription:
-    """Subscribe `url` to changes of events inside the owner's scope."""
-    if not url.startswith(("http://", "https://")):
-        raise BadInputError(f"url {url!r} must be http:// or https://")
+    """Subscribe `url` to changes of events inside the owner's scope; 422 for a refused URL."""
+    try:
+        check_url(url, resolver=resolver, allow=allow)
+    except AddressRefusedError as exc:
+        raise BadInputError(str(exc), loc=("body", "url")) from None
     unknown = sorted(set(topics) - set(TOPICS))
     if unknown:
-        raise BadInputError(f"topics {unknown} are not among {list(TOPICS)}")
+        raise BadInputError(f"topics {unknown} are not among {list(TOPICS)}", loc=("body", "topics"))
     sub = Subscription(
         owner_id=owner.user_id,
         url=url,
@@ -123,7 +133,9 @@ def _attempt(client: httpx.Client, sub: Subscription, delivery: Delivery, now: d
     }
     try:
         return client.post(sub.url, content=body, headers=headers).status_code
-    except httpx.HTTPError as exc:
+    except AddressRefusedError as exc:
+        return str(exc)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return f"{type(exc).__name__}: {exc}"
 
 
@@ -143,24 +155,49 @@ def _settle(delivery: Delivery, result: int | str, policy: DeliveryPolicy, now: 
 
 
 def deliver_due(
-    *, sessions: sessionmaker[Session], policy: DeliveryPolicy, now: datetime, limit: int = 100
+    *,
+    sessions: sessionmaker[Session],
+    policy: DeliveryPolicy,
+    now: datetime,
+    resolver: Resolver = system_resolver,
+    limit: int = 100,
 ) -> dict[str, int]:
-    """Attempt every delivery that is due; returns counts by resulting state."""
+    """Attempt every delivery that is due (of active subscriptions); returns counts by resulting
+    state, "parked" for deliveries that failed unexpectedly and were set aside as failed."""
     with sessions() as session:
         due_ids = session.scalars(
             select(Delivery.id)
-            .where(Delivery.state == "pending", Delivery.next_attempt_at <= now)
+            .join(Subscription, Subscription.id == Delivery.subscription_id)
+            .where(
+                Delivery.state == "pending", Delivery.next_attempt_at <= now, Subscription.active.is_(True)
+            )
             .order_by(Delivery.id)
             .limit(limit)
         ).all()
     counts: dict[str, int] = {}
     if not due_ids:
         return counts
-    with httpx.Client(timeout=policy.timeout_s) as client:
+    with guarded_client(resolver=resolver, allow=policy.allow, timeout_s=policy.timeout_s) as client:
         for delivery_pk in due_ids:
-            state = _deliver_one(sessions, client, delivery_pk, policy, now)
+            try:
+                state = _deliver_one(sessions, client, delivery_pk, policy, now)
+            except Exception as exc:
+                logger.exception("webhook delivery #%d failed unexpectedly; parking it", delivery_pk)
+                state = _park(sessions, delivery_pk, f"internal error: {type(exc).__name__}: {exc}")
             counts[state] = counts.get(state, 0) + 1
     return counts
+
+
+def _park(sessions: sessionmaker[Session], pk: int, reason: str) -> str:
+    """Set a delivery that cannot be attempted aside as failed, with its reason ("parked")."""
+    try:
+        with sessions() as session:
+            delivery = session.get_one(Delivery, pk)
+            delivery.state, delivery.last_error = "failed", reason[:2000]
+            session.commit()
+    except Exception:
+        logger.exception("could not park webhook delivery #%d", pk)
+    return "parked"
 
 
 def _deliver_one(

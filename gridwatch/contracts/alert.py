@@ -1,8 +1,10 @@
 """The alert an edge box sends to the centre (`POST /v1/alerts`).
 
 Defined once here; the edge builds it, the API parses it. Parsing checks everything a
-receiver must be able to trust afterwards: UTC times, coordinates in range, the evidence
-snapshot decodes and matches its sha256.
+receiver must be able to trust afterwards: UTC times, coordinates in range, finite numbers, every
+list and string bounded, no NUL characters, the evidence snapshot decodes and matches its sha256.
+Whether `observed_at` is plausible is the receiver's call (the centre flags times far from its
+clock), not the contract's: parsing never depends on the clock.
 
 Example:
     >>> from datetime import UTC, datetime
@@ -18,7 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -27,7 +29,29 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024
 """Largest evidence snapshot (decoded JPEG bytes) an alert may carry."""
 
+MAX_SNAPSHOT_B64_CHARS = (MAX_SNAPSHOT_BYTES + 2) // 3 * 4
+"""Length of that snapshot in base64."""
+
+MAX_BOXES = 500
+MAX_READINGS = 100
+MAX_DETAILS = 32
+MAX_TEXT = 256
+"""Longest free-text value (a reading's text value, a detail's text value)."""
+
+MAX_TRACK_ID = 2**31 - 1
+
+NO_NUL = r"^[^\x00]*$"
+"""Pattern of free text: anything but NUL (PostgreSQL text cannot hold it), for every wire schema."""
+
+MAX_ALERT_JSON_BYTES = MAX_SNAPSHOT_B64_CHARS + 1024 * 1024
+"""Largest JSON body of a legitimate alert: the largest snapshot in base64, plus 1 MiB for the rest
+(500 boxes, 100 readings and 32 details at their longest escaped lengths take about 0.6 MiB)."""
+
+
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
+Label = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
+Text = Annotated[str, Field(max_length=MAX_TEXT, pattern=NO_NUL)]
+Unit = Annotated[str, Field(max_length=16, pattern=NO_NUL)]
 
 
 class AlertKind(StrEnum):
@@ -73,8 +97,18 @@ class SourceKind(StrEnum):
     EDGE = "edge"
 
 
+def to_utc(value: datetime) -> datetime:
+    """An aware datetime converted to UTC; ValueError when it has no zone or leaves the calendar."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must carry a timezone (e.g. 2026-11-21T03:00:00Z)")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value.isoformat()} lies outside the years 1-9999 in UTC") from None
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Location(_Strict):
@@ -87,10 +121,12 @@ class Location(_Strict):
 class EvidenceBox(_Strict):
     """One object box of the evidence, in pixels of the original frame."""
 
-    label: str = Field(min_length=1, max_length=64, description="Class name or class group")
+    label: Label = Field(description="Class name or class group")
     score: float = Field(ge=0, le=1, description="Detector confidence")
     box: tuple[float, float, float, float] = Field(description="x1, y1, x2, y2 in pixels")
-    track_id: int | None = Field(default=None, ge=0, description="Tracker id, when tracking is on")
+    track_id: int | None = Field(
+        default=None, ge=0, le=MAX_TRACK_ID, description="Tracker id, when tracking is on"
+    )
 
     @field_validator("box")
     @classmethod
@@ -104,21 +140,30 @@ class EvidenceBox(_Strict):
 class Reading(_Strict):
     """One sensor reading attached as evidence."""
 
-    name: str = Field(min_length=1, max_length=64, description="What was measured, e.g. water_level")
-    value: float | bool | str = Field(description="The measured value")
-    unit: str = Field(default="", max_length=16, description="Unit, e.g. m, ppm, %")
-    at: datetime | None = Field(default=None, description="When it was measured (UTC)")
+    name: Label = Field(description="What was measured, e.g. water_level")
+    value: float | bool | Text = Field(description="The measured value (finite; text up to 256 characters)")
+    unit: Unit = Field(default="", description="Unit, e.g. m, ppm, %")
+    at: datetime | None = Field(default=None, description="When it was measured (UTC; naive means UTC)")
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return to_utc(value)
 
 
 class Evidence(_Strict):
     """What backs the alert up: a snapshot with boxes drawn, the boxes, readings."""
 
-    snapshot_jpeg_b64: str | None = Field(default=None, description="JPEG snapshot, base64")
+    snapshot_jpeg_b64: str | None = Field(
+        default=None, max_length=MAX_SNAPSHOT_B64_CHARS, description="JPEG snapshot, base64 (at most 2 MiB)"
+    )
     snapshot_sha256: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the decoded JPEG bytes"
     )
-    boxes: list[EvidenceBox] = Field(default_factory=list, max_length=500)
-    readings: list[Reading] = Field(default_factory=list, max_length=100)
+    boxes: list[EvidenceBox] = Field(default_factory=list, max_length=MAX_BOXES)
+    readings: list[Reading] = Field(default_factory=list, max_length=MAX_READINGS)
 
     @model_validator(mode="after")
     def _snapshot_matches(self) -> Evidence:
@@ -139,7 +184,7 @@ class Evidence(_Strict):
         """The decoded snapshot, or b"" when there is none."""
         if self.snapshot_jpeg_b64 is None:
             return b""
-        if len(self.snapshot_jpeg_b64) > MAX_SNAPSHOT_BYTES * 4 // 3 + 8:
+        if len(self.snapshot_jpeg_b64) > MAX_SNAPSHOT_B64_CHARS:
             raise ValueError(f"snapshot is larger than {MAX_SNAPSHOT_BYTES} bytes")
         try:
             return base64.b64decode(self.snapshot_jpeg_b64, validate=True)
@@ -159,8 +204,8 @@ class Evidence(_Strict):
 class ModelRef(_Strict):
     """The model that produced a video alert."""
 
-    name: str = Field(min_length=1, max_length=64)
-    version: str = Field(min_length=1, max_length=64)
+    name: Label
+    version: Label
 
 
 class Alert(_Strict):
@@ -175,18 +220,15 @@ class Alert(_Strict):
     severity: Severity
     observed_at: datetime = Field(description="When it was observed, timezone-aware, stored as UTC")
     location: Location
-    rule: str | None = Field(default=None, max_length=64, description="Rule that raised it")
+    rule: Label | None = Field(default=None, description="Rule that raised it")
     evidence: Evidence = Field(default_factory=Evidence)
     model: ModelRef | None = None
     score: float | None = Field(default=None, ge=0, le=1)
-    details: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=32)
+    details: dict[Label, Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | float | bool | Text] = Field(
+        default_factory=dict, max_length=MAX_DETAILS, description="Extra facts, e.g. frame index"
+    )
 
     @field_validator("observed_at")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("observed_at must carry a timezone (e.g. 2026-11-21T03:00:00Z)")
-        value = value.astimezone(UTC)
-        if value > datetime.now(UTC) + timedelta(minutes=10):
-            raise ValueError(f"observed_at {value.isoformat()} is more than 10 minutes in the future")
-        return value
+        return to_utc(value)

@@ -25,7 +25,19 @@ runner = CliRunner()
 def test_fresh_sqlite_is_migrated_on_start_in_wal_mode(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     with TestClient(create_app(ApiSettings(database_url=url, centre_config=CENTRE))) as client:
-        assert client.get("/healthz").json() == {"status": "ok", "database": "sqlite", "cells": 0}
+        health = client.get("/healthz").json()
+        assert {k: health[k] for k in ("status", "database", "cells")} == {
+            "status": "ok",
+            "database": "sqlite",
+            "cells": 0,
+        }
+        assert {name: loop["state"] for name, loop in health["loops"].items()} == {
+            "alert-writer": "running",
+            "escalation": "running",
+            "webhooks": "running",
+            "grid refresh": "running",
+            "retention": "running",
+        }
     engine = make_engine(url)
     assert is_current(engine)
     assert "events" in inspect(engine).get_table_names()

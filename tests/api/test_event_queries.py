@@ -51,7 +51,9 @@ def test_cursor_pagination_walks_every_event_once_newest_first(world: World, cod
 def test_bad_cursor_is_refused(world: World) -> None:
     reply = world.client.get("/v1/events?cursor=!!!", headers=world.as_user("admin"))
     assert reply.status_code == 422
-    assert "cursor" in reply.json()["detail"]
+    (error,) = reply.json()["detail"]
+    assert error["loc"] == ["query", "cursor"]
+    assert "cursor" in error["msg"]
 
 
 def test_filters(world: World, codes: dict[str, str]) -> None:

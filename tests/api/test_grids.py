@@ -83,7 +83,7 @@ def test_endpoint_refuses_a_bad_file_and_stores_nothing(world: World) -> None:
     before = _grid_count(world)
     reply = world.client.post("/v1/admin/grids/import", json=data, headers=world.as_user("admin"))
     assert reply.status_code == 422
-    assert "feature 7 (FX-T01-V01-C004)" in reply.json()["detail"]
+    assert "feature 7 (FX-T01-V01-C004)" in reply.json()["detail"][0]["msg"]
     assert _grid_count(world) == before
 
 

@@ -102,6 +102,43 @@ def test_webhook_subscriptions_inherit_the_owner_scope(scene: Scene) -> None:
     assert reply.json()["scope_path"] == "/DXC/DX/DX-T02/"
 
 
+def test_user_admin_stays_inside_the_admins_scope(scene: Scene) -> None:
+    client, world = scene.world.client, scene.world
+    for action in ("disable", "enable", "rotate-token", "revoke-token"):
+        outside = client.post(f"/v1/admin/users/op_t1/{action}", headers=world.as_user("admin_t2"))
+        assert outside.status_code == 404, action
+        inside = client.post(f"/v1/admin/users/op_t2/{action}", headers=world.as_user("admin_t2"))
+        assert inside.status_code == 200, action
+        denied = client.post(f"/v1/admin/users/op_t2/{action}", headers=world.as_user("sup_t2"))
+        assert denied.status_code == 403, action
+
+
+def test_webhook_state_is_changed_by_its_owner_or_an_admin_above_it(scene: Scene) -> None:
+    client, world = scene.world.client, scene.world
+    body = {"url": "http://127.0.0.1:9/hook", "secret": "s" * 16}
+    sub = client.post("/v1/webhooks", json=body, headers=world.as_user("case")).json()["id"]
+    for action in ("deactivate", "reactivate"):
+        for user in ("case_t2", "admin_t2"):
+            reply = client.post(f"/v1/webhooks/{sub}/{action}", headers=world.as_user(user))
+            assert reply.status_code == 404, (action, user)
+        for user in ("case", "admin"):
+            assert client.post(f"/v1/webhooks/{sub}/{action}", headers=world.as_user(user)).status_code == 200
+
+
+def test_evidence_routes_outside_the_subtree_are_404(scene: Scene) -> None:
+    client, world = scene.world.client, scene.world
+    hold = {"hold": True, "note": "case 1"}
+    for user in ("sup_t2", "admin_t2"):
+        reply = client.post(f"/v1/events/{scene.t1}/legal-hold", json=hold, headers=world.as_user(user))
+        assert reply.status_code == 404, user
+        assert client.get(f"/v1/events/{scene.t1}/export", headers=world.as_user(user)).status_code == 404
+    assert _get(scene, f"/v1/events/{scene.t1}", "admin").json()["event"]["legal_hold"] is False
+    assert client.post(
+        f"/v1/events/{scene.t2}/legal-hold", json=hold, headers=world.as_user("sup_t2")
+    ).is_success
+    assert client.get(f"/v1/events/{scene.t2}/export", headers=world.as_user("op_t2")).status_code == 200
+
+
 CHECKS: dict[tuple[str, str], Callable[[Scene], None]] = {
     ("GET", "/v1/events"): test_list_shows_only_the_subtree,
     ("GET", "/v1/events/{code}"): lambda s: test_reads_outside_the_subtree_are_404(s, "/v1/events/{code}"),
@@ -109,10 +146,24 @@ CHECKS: dict[tuple[str, str], Callable[[Scene], None]] = {
         s, "/v1/events/{code}/alerts/in-t1/evidence"
     ),
     ("POST", "/v1/events/{code}/actions"): test_actions_outside_the_subtree_are_404_and_change_nothing,
+    ("POST", "/v1/events/{code}/legal-hold"): test_evidence_routes_outside_the_subtree_are_404,
+    ("GET", "/v1/events/{code}/export"): test_evidence_routes_outside_the_subtree_are_404,
     ("GET", "/v1/stats"): test_stats_count_only_the_subtree,
     ("GET", "/v1/grids"): test_grid_tree_shows_only_the_subtree,
     ("POST", "/v1/admin/users"): test_users_are_created_only_inside_the_admins_scope,
     ("POST", "/v1/webhooks"): test_webhook_subscriptions_inherit_the_owner_scope,
+    ("POST", "/v1/admin/users/{username}/disable"): test_user_admin_stays_inside_the_admins_scope,
+    ("POST", "/v1/admin/users/{username}/enable"): test_user_admin_stays_inside_the_admins_scope,
+    ("POST", "/v1/admin/users/{username}/rotate-token"): test_user_admin_stays_inside_the_admins_scope,
+    ("POST", "/v1/admin/users/{username}/revoke-token"): test_user_admin_stays_inside_the_admins_scope,
+    (
+        "POST",
+        "/v1/webhooks/{subscription_id}/deactivate",
+    ): test_webhook_state_is_changed_by_its_owner_or_an_admin_above_it,
+    (
+        "POST",
+        "/v1/webhooks/{subscription_id}/reactivate",
+    ): test_webhook_state_is_changed_by_its_owner_or_an_admin_above_it,
 }
 """Routes that read or change events or scoped data, each with the check that proves its scoping."""
 
@@ -120,14 +171,27 @@ GLOBAL_ONLY = {
     ("POST", "/v1/admin/grids/import"),  # test_grids.test_import_needs_a_global_admin
     ("POST", "/v1/admin/devices"),  # test_devices.test_device_admin_needs_a_global_admin
     ("POST", "/v1/admin/devices/{device_id}/revoke"),
+    ("POST", "/v1/admin/devices/{device_id}/rotate"),  # test_access_serve, test_devices
+    ("GET", "/v1/admin/audit"),
+    ("GET", "/v1/admin/webhooks"),
 }
+CHECKED_WITH_A_CLIP = {
+    ("GET", "/v1/events/{code}/alerts/{alert_id}/clip")
+}  # test_clips: scoped like evidence
 OWN_ONLY = {("GET", "/v1/webhooks"), ("GET", "/v1/webhooks/{subscription_id}/deliveries")}  # test_webhooks
-UNSCOPED = {("GET", "/healthz"), ("GET", "/metrics"), ("POST", "/v1/alerts")}  # no user data / device auth
+UNSCOPED = {  # no user data / device auth
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("POST", "/v1/alerts"),
+    ("GET", "/v1/devices/me"),
+    ("POST", "/v1/alerts/{alert_id}/clip"),  # device token; test_clips
+    ("PUT", "/v1/alerts/{alert_id}/clip"),
+}
 
 
 def test_every_route_is_covered_by_a_scoping_check(scene: Scene) -> None:
     paths = scene.world.app.openapi()["paths"]
     routes = {(method.upper(), path) for path, methods in paths.items() for method in methods}
-    assert routes == set(CHECKS) | GLOBAL_ONLY | OWN_ONLY | UNSCOPED
+    assert routes == set(CHECKS) | GLOBAL_ONLY | OWN_ONLY | UNSCOPED | CHECKED_WITH_A_CLIP
     for check in CHECKS.values():
         check(scene)

@@ -1,14 +1,18 @@
-"""A real central API for end-to-end tests: `python -m gridwatch api serve` on a free 127.0.0.1 port."""
+"""A real central API for end-to-end tests: `gridwatch api serve` on a free 127.0.0.1 port.
+
+The server runs through `tests.support.offline`, so it resolves and reaches loopback only.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,24 +71,29 @@ def seed(database: Path) -> Seeded:
 
 
 class CentreApi:
-    """`python -m gridwatch api serve` on a free port of 127.0.0.1 with its own copy of the database."""
+    """`gridwatch api serve` on a free port of 127.0.0.1 with its own copy of the database; `env` adds
+    settings (`GRIDWATCH_API_...`) to the server's environment."""
 
-    def __init__(self, seeded: Seeded, folder: Path) -> None:
+    def __init__(self, seeded: Seeded, folder: Path, env: Mapping[str, str] | None = None) -> None:
         self.database = folder / "centre.db"
         shutil.copyfile(seeded.database, self.database)
         self.user_token = seeded.user_token
+        self.device_token = seeded.device_token
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "api.log"
+        self._env = {**os.environ, **(env or {})}
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "gridwatch", "api", "serve", "--port", str(self.port),
+            sys.executable, "-m", "tests.support.offline", "api", "serve", "--port", str(self.port),
             "--database-url", f"sqlite:///{self.database}", "--centre-config", str(CENTRE),
         ]  # fmt: skip
         with self.log.open("ab") as log:
-            self._process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(
+                command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=self._env
+            )
         wait_for(self._healthy, f"the API to answer /healthz (log: {self.log})")
 
     def _healthy(self) -> bool:
@@ -95,6 +104,12 @@ class CentreApi:
             return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
+
+    @property
+    def pid(self) -> int:
+        """The server's process id (for /proc)."""
+        assert self._process is not None
+        return self._process.pid
 
     def stop(self) -> None:
         process, self._process = self._process, None

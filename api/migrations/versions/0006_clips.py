@@ -69,13 +69,12 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_evidence_deletions_event_id"), "evidence_deletions", ["event_id"], unique=False)
     op.create_index(op.f("ix_evidence_deletions_at"), "evidence_deletions", ["at"], unique=False)
-    with op.batch_alter_table("events") as batch:
-        batch.add_column(sa.Column("legal_hold", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Plain ALTER TABLE, also on SQLite: a batch copy of `events` would break the rows pointing at it.
+    op.add_column("events", sa.Column("legal_hold", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("events") as batch:
-        batch.drop_column("legal_hold")
+    op.drop_column("events", "legal_hold")
     op.drop_index(op.f("ix_evidence_deletions_at"), table_name="evidence_deletions")
     op.drop_index(op.f("ix_evidence_deletions_event_id"), table_name="evidence_deletions")
     op.drop_table("evidence_deletions")
