@@ -100,6 +100,13 @@ class ClipFinisher:
         self._idle.clear()
         self._todo.put(done)
 
+    def take(self) -> Finished | None:
+        """The next queued clip, taken out unfinished (a benchmark finishes it itself); None if none."""
+        try:
+            return self._todo.get_nowait()
+        except queue.Empty:
+            return None
+
     def wait_idle(self, timeout: float) -> bool:
         """Wait until everything submitted is finished; True when it was in time."""
         return self._idle.wait(timeout)
