@@ -3,7 +3,7 @@ lines up with the frames the pipeline saw on the other connection."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import cv2
