@@ -12,7 +12,7 @@ from rich.table import Table
 
 from edge.config import EdgeConfigError, load_edge_config
 from edge.worker import EdgeWorker, RunSummary
-from ingest.config import is_stream_url
+from ingest.wvp import WvpError, resolve_credentials
 from models.cli import ensure_model, fail
 from models.errors import ModelError
 from models.registry import find_model
@@ -33,16 +33,21 @@ def run(
         settings = load_edge_config(config)
     except EdgeConfigError as exc:
         raise fail(str(exc)) from exc
-    streams = [camera.id for camera in settings.cameras if is_stream_url(camera.url)]
+    streams = [camera.id for camera in settings.cameras if camera.is_live]
     if once and streams:  # refuse before pulling models or creating the outbox
         raise fail(f"--once needs file sources only; these cameras are live streams: {', '.join(streams)}")
     if once and settings.sensors:
         raise fail("--once reads file cameras to their end; MQTT sensors are live feeds and never end")
     try:
+        if settings.wvp is not None:  # a missing secret variable is named before models are pulled
+            resolve_credentials(settings.wvp)
+    except WvpError as exc:
+        raise fail(str(exc)) from exc
+    try:
         for model in {camera.detector.model for camera in settings.cameras}:
             ensure_model(find_model(model))
         worker = EdgeWorker(settings)
-    except (EdgeConfigError, ModelError) as exc:
+    except (EdgeConfigError, ModelError, WvpError) as exc:
         raise fail(str(exc)) from exc
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

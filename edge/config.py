@@ -12,14 +12,19 @@ Example (configs/edge.example.yaml has a full one):
         rules:
           zones: [{name: room, points: [[0, 0], [767, 0], [767, 431], [0, 431]]}]
           rules: [{type: intrusion, id: room-intrusion, zone: room, classes: [person]}]
+      - id: "32010200001320000001"            # a GB/T 28181 camera read through wvp (quoted id)
+        wvp: {device_id: "32010200002000000001", channel_id: "32010200001320000001"}
+        location: {lon: 118.702, lat: 32.002}
+    wvp: {url: "http://10.0.0.5:18080", username: gridwatch, password_env: GRIDWATCH_WVP_PASSWORD}
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Self
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from detectors.config import DetectorConfig
 from edge.clips.config import ClipsConfig
@@ -32,11 +37,27 @@ from edge.sensors.config import SensorConfig
 from gridwatch.contracts.alert import Identifier, Location
 from gridwatch.yamlfile import load_yaml_model
 from ingest.config import is_stream_url
+from ingest.gb28181 import GbIdText
 from ingest.mqtt.config import MqttConfig
+from ingest.wvp.config import WvpChannelRef, WvpConfig
 
 
 class EdgeConfigError(ValueError):
     """The edge configuration is missing, malformed or inconsistent; the message names the field."""
+
+
+class CameraOrigin(BaseModel):
+    """Where an imported camera entry came from; `gridwatch cameras import-wvp` writes and updates it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    system: Literal["wvp"] = Field(default="wvp", description="The catalogue it was imported from")
+    url: str = Field(min_length=1, description="Base URL of that catalogue (wvp's API)")
+    api: Literal["device", "common"] = Field(description="wvp API the channel was listed by")
+    code: GbIdText = Field(description="The channel's GB/T 28181 id in the catalogue")
+    civil_code: str | None = Field(default=None, description="Civil code (行政区划) the catalogue gives")
+    online: bool = Field(description="Whether the catalogue held the channel as online at the last import")
+    at: datetime = Field(description="When the entry was last imported or updated from the catalogue")
 
 
 class CameraConfig(BaseModel):
@@ -44,8 +65,15 @@ class CameraConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Identifier = Field(description="Camera id, sent with every alert")
-    url: str = Field(min_length=1, description="rtsp://... or a video file (relative to the config file)")
+    id: Identifier = Field(description="Camera id, sent with every alert (a GB/T 28181 id when imported)")
+    name: str | None = Field(default=None, max_length=200, description="Human-readable name")
+    url: str | None = Field(
+        default=None, min_length=1, description="rtsp://... or a video file (relative to the config file)"
+    )
+    wvp: WvpChannelRef | None = Field(
+        default=None, description="Read the camera through wvp-GB28181-pro (needs the top-level wvp section)"
+    )
+    imported: CameraOrigin | None = Field(default=None, description="Set by `gridwatch cameras import-wvp`")
     location: Location = Field(description="Where the camera is (WGS-84); alerts are placed there")
     detect_fps: float = Field(default=5.0, gt=0, le=60, description="Frames per second looked at")
     realtime: bool = Field(default=False, description="Files only: replay at the clip's own rate")
@@ -57,6 +85,28 @@ class CameraConfig(BaseModel):
     detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Model and thresholds")
     motion: GateConfig = Field(default_factory=GateConfig, description="Motion gate in front of the detector")
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Zones, lines and rules")
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_is_text(cls, value: Any) -> Any:
+        if isinstance(value, int | float):
+            raise ValueError(f"camera id {value!r} was read as a number; write it in quotes so YAML keeps it")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.url is None) == (self.wvp is None):
+            raise ValueError(
+                f"camera {self.id}: give url (a stream or a file) or wvp (a wvp channel), one of them"
+            )
+        if self.url is not None and self.url.lower().startswith("wvp:"):
+            raise ValueError(f"camera {self.id}: a wvp channel goes in a wvp: block, not in url")
+        return self
+
+    @property
+    def is_live(self) -> bool:
+        """True for a stream or a wvp channel (reconnects, offline alerts), False for a file."""
+        return self.wvp is not None or (self.url is not None and is_stream_url(self.url))
 
 
 class EdgeConfig(BaseModel):
@@ -82,6 +132,7 @@ class EdgeConfig(BaseModel):
     )
     mqtt: MqttConfig | None = Field(default=None, description="MQTT broker of the sensors (edge.sensors)")
     sensors: list[SensorConfig] = Field(default_factory=list, description="Sensors read over MQTT")
+    wvp: WvpConfig | None = Field(default=None, description="wvp-GB28181-pro of the cameras with a wvp block")
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Self:
@@ -93,6 +144,9 @@ class EdgeConfig(BaseModel):
             duplicates = sorted({i for i in ids if ids.count(i) > 1})
             if duplicates:
                 raise ValueError(f"{what} ids must be unique; repeated: {duplicates}")
+        through_wvp = [camera.id for camera in self.cameras if camera.wvp is not None]
+        if through_wvp and self.wvp is None:
+            raise ValueError(f"cameras {through_wvp} read through wvp, but the config has no wvp section")
         return self
 
 
@@ -104,7 +158,7 @@ def load_edge_config(path: Path) -> EdgeConfig:
 
 def _resolved(config: EdgeConfig, base: Path) -> EdgeConfig:
     cameras = [
-        camera if is_stream_url(camera.url) or Path(camera.url).is_absolute()
+        camera if camera.url is None or is_stream_url(camera.url) or Path(camera.url).is_absolute()
         else camera.model_copy(update={"url": str((base / camera.url).resolve())})
         for camera in config.cameras
     ]  # fmt: skip

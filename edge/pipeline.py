@@ -23,7 +23,6 @@ from edge.outbox import Outbox
 from edge.rules import RuleHit, RuleSet, build_rules
 from gridwatch.contracts import Alert, Evidence, EvidenceBox, ModelRef, SourceKind
 from ingest import Frame
-from ingest.config import is_stream_url
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +134,7 @@ class CameraPipeline:
 
 def source_session(camera: CameraConfig) -> str:
     """What makes alert ids of this source unique: the file's identity, or this run's start."""
-    if not is_stream_url(camera.url):
+    if camera.url is not None and not camera.is_live:
         stat = Path(camera.url).stat() if Path(camera.url).is_file() else None
         return f"file:{camera.url}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}"
     return f"live:{uuid.uuid4().hex}"

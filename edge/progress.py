@@ -41,7 +41,9 @@ def run_with_progress(worker: EdgeWorker, console: Console, *, once: bool) -> Ru
     )  # fmt: skip
     with progress_only(), Progress(*columns, console=console) as progress:
         tasks = {
-            camera.id: progress.add_task(camera.id, total=frame_total(camera.url), counts="")
+            camera.id: progress.add_task(
+                camera.id, total=None if camera.url is None else frame_total(camera.url), counts=""
+            )
             for camera in worker.config.cameras
         }
         thread.start()

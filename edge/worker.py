@@ -1,7 +1,8 @@
 """The edge worker: the whole box wired in one place.
 
-Read `EdgeWorker.__init__` as the table of contents: outbox → publisher → per camera a source and
-a pipeline (gate → detector → tracker → rules). Each camera runs on its own thread; detectors of
+Read `EdgeWorker.__init__` as the table of contents: outbox → publisher → per camera a source (for a
+wvp camera, one that asks wvp to play the channel before every open) and a pipeline (gate → detector
+→ tracker → rules). Each camera runs on its own thread; detectors of
 the same model share one onnxruntime session. Sensors, when listed, run as one `SensorWorker`
 (MQTT feed → sensor rules) into the same outbox.
 """
@@ -26,8 +27,8 @@ from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
 from edge.sensors.worker import SensorWorker
-from ingest import IngestError, VideoSource, VideoSourceConfig
-from ingest.config import is_stream_url
+from ingest import IngestError, StreamLocator, VideoSource, VideoSourceConfig
+from ingest.wvp import WvpClient, WvpLocator, resolve_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ class EdgeWorker:
         self.config = config
         self.outbox = Outbox(config.data_dir / "outbox.db", config.outbox)
         self.publisher = Publisher(self.outbox, config.api)
-        self.sources = {camera.id: VideoSource(_source_config(camera)) for camera in config.cameras}
+        self.wvp = _wvp_client(config)
+        self.sources = {camera.id: _video_source(camera, self.wvp) for camera in config.cameras}
         self.registry = CollectorRegistry()
         latency = detector_latency(self.registry)
         self.pipelines = {
@@ -69,7 +71,7 @@ class EdgeWorker:
         self.monitors = {
             camera.id: OfflineMonitor(camera, device_id=config.device_id, started=started)
             for camera in config.cameras
-            if is_stream_url(camera.url)
+            if camera.is_live
         }
         self._stop = threading.Event()
 
@@ -83,7 +85,7 @@ class EdgeWorker:
     @property
     def all_files(self) -> bool:
         """True when every camera is a file (a `--once` run can end)."""
-        return not any(is_stream_url(camera.url) for camera in self.config.cameras)
+        return not any(camera.is_live for camera in self.config.cameras)
 
     def run(self, *, once: bool) -> RunSummary:
         """Process until stopped (or, with `once`, until every file is read), then drain the outbox."""
@@ -121,6 +123,8 @@ class EdgeWorker:
             self.clips.stop(drain_timeout_s=left)
         if self.http is not None:
             self.http.stop()
+        if self.wvp is not None:
+            self.wvp.close()
         pending = self.outbox.depth()
         self.outbox.close()
         stats = {camera_id: pipeline.stats for camera_id, pipeline in self.pipelines.items()}
@@ -178,18 +182,29 @@ def _edge_clips(config: EdgeConfig) -> EdgeClips | None:
         return None
     specs = [
         CameraSpec(camera.id, camera.url, detect_fps=camera.detect_fps, open_timeout_s=camera.open_timeout_s,
-                   read_timeout_s=camera.read_timeout_s)
+                   read_timeout_s=camera.read_timeout_s, live=camera.is_live)
         for camera in config.cameras
     ]  # fmt: skip
     return EdgeClips(config.clips, api=config.api, data_dir=config.data_dir, cameras=specs)
 
 
-def _source_config(camera: CameraConfig) -> VideoSourceConfig:
-    return VideoSourceConfig(
-        id=camera.id,
-        url=camera.url,
-        detect_fps=camera.detect_fps,
-        realtime=camera.realtime,
-        open_timeout_s=camera.open_timeout_s,
-        read_timeout_s=camera.read_timeout_s,
-    )
+def _wvp_client(config: EdgeConfig) -> WvpClient | None:
+    """One wvp client (one login) shared by every camera read through wvp; raises WvpError early."""
+    if config.wvp is None or not any(camera.wvp is not None for camera in config.cameras):
+        return None
+    return WvpClient(config.wvp, resolve_credentials(config.wvp))
+
+
+def _video_source(camera: CameraConfig, wvp: WvpClient | None) -> VideoSource:
+    """A stream or file source; for a wvp camera, one that asks wvp to play it before every open."""
+    locator: StreamLocator | None = None
+    url = camera.url
+    if camera.wvp is not None and wvp is not None:
+        locator = WvpLocator(wvp, camera.wvp)
+        url = locator.name
+    assert url is not None, "the config validator guarantees url or wvp"
+    source_config = VideoSourceConfig(
+        id=camera.id, url=url, located=locator is not None, detect_fps=camera.detect_fps,
+        realtime=camera.realtime, open_timeout_s=camera.open_timeout_s, read_timeout_s=camera.read_timeout_s,
+    )  # fmt: skip
+    return VideoSource(source_config, locator)

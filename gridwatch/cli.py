@@ -20,6 +20,7 @@ def _register() -> None:
     from detectors.cli import detect
     from edge.cli import app as edge_app
     from edge.sensors.cli import app as sensors_app
+    from gridwatch.cameras.cli import app as cameras_app
     from gridwatch.demo import demo
     from gridwatch.doctor.cli import doctor
     from models.cli import app as models_app
@@ -28,6 +29,7 @@ def _register() -> None:
     app.add_typer(api_app, name="api")
     app.add_typer(edge_app, name="edge")
     app.add_typer(sensors_app, name="sensors")
+    app.add_typer(cameras_app, name="cameras")
     app.command(name="detect")(detect)
     app.command(name="demo")(demo)
     app.command(name="doctor")(doctor)

@@ -157,7 +157,7 @@ def with_clips(config: EdgeConfig, clips: str | None) -> EdgeConfig:
     """
     cameras = []
     for camera in config.cameras:
-        if is_stream_url(camera.url):
+        if camera.url is None or is_stream_url(camera.url):
             cameras.append(camera)
             continue
         url = str(Path(clips) / Path(camera.url).name) if clips else camera.url

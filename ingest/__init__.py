@@ -19,13 +19,15 @@ Choices:
   only kept frames are converted to BGR (``retrieve``).
 - Live failures never end the source: a read timeout or a dropped connection makes it ``stalled``, a
   failed open ``offline``; it reconnects after a jittered exponential backoff, and counts reconnects.
+- A camera on a video platform (``ingest.wvp``) has a ``StreamLocator``: every (re)open first asks the
+  platform to play the channel and opens the URL it gives; a platform error is an ``offline`` reason.
 """
 
 from ingest.config import BackoffConfig, VideoSourceConfig
 from ingest.errors import EndOfStreamError, FrameTimeoutError, IngestError, SourceError
 from ingest.frame import Frame
 from ingest.state import SourceHealth, SourceState, Transition
-from ingest.video import VideoSource
+from ingest.video import StreamLocator, VideoSource
 
 __all__ = [
     "BackoffConfig",
@@ -36,6 +38,7 @@ __all__ = [
     "SourceError",
     "SourceHealth",
     "SourceState",
+    "StreamLocator",
     "Transition",
     "VideoSource",
     "VideoSourceConfig",

@@ -61,11 +61,16 @@ class VideoSourceConfig(BaseModel):
     backoff: BackoffConfig = Field(
         default_factory=BackoffConfig, description="Delays between reconnect attempts of a live source."
     )
+    located: bool = Field(
+        False,
+        description="The url only names the camera (e.g. wvp://host/device/channel); a StreamLocator "
+        "gives the stream URL before every open.",
+    )
 
     @property
     def is_live(self) -> bool:
         """True for a network stream (reconnects), False for a file (read once to its end)."""
-        return is_stream_url(self.url)
+        return self.located or is_stream_url(self.url)
 
 
 def is_stream_url(url: str) -> bool:

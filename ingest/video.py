@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 import cv2
 
@@ -22,6 +22,14 @@ from ingest.state import HealthTracker, SourceHealth, SourceState
 logger = logging.getLogger(__name__)
 
 
+class StreamLocator(Protocol):
+    """Tells where a camera's stream is now, e.g. by asking a video platform to play it (wvp)."""
+
+    def locate(self) -> str:
+        """The stream URL to open; raises ``SourceError`` (naming why) when there is none now."""
+        ...
+
+
 class VideoSource:
     """Frames from a file or an RTSP stream, read ahead on a thread into a small bounded queue.
 
@@ -29,7 +37,9 @@ class VideoSource:
     end, and then the source is ``finished``; no frame of a file is dropped. A live stream is opened on the
     reader thread; when it cannot be opened or stops delivering within the read timeout, the source goes
     ``offline`` or ``stalled`` and reconnects with a jittered exponential backoff. When the consumer is
-    slower than a live stream, the oldest queued frame is dropped and counted.
+    slower than a live stream, the oldest queued frame is dropped and counted. With a ``locator``
+    (``config.located``), every open first asks the locator for the stream URL; when it raises
+    ``SourceError`` the source goes ``offline`` with that reason and asks again after the backoff.
 
     Example:
         >>> config = VideoSourceConfig(id="gate-1", url="rtsp://127.0.0.1:8554/cam", detect_fps=5)
@@ -38,8 +48,12 @@ class VideoSource:
         ...         handle(frame)  # source.state, source.health() tell how the stream is doing
     """
 
-    def __init__(self, config: VideoSourceConfig) -> None:
+    def __init__(self, config: VideoSourceConfig, locator: StreamLocator | None = None) -> None:
+        if config.located != (locator is not None):
+            what = "needs a locator" if config.located else "has a locator but is not marked located"
+            raise SourceError(f"source {config.id} ({config.url}) {what}")
         self.config = config
+        self._locator = locator
         self._tracker = HealthTracker(config.id)
         self._stop = threading.Event()
         self._queue = FrameQueue(
@@ -157,7 +171,7 @@ class VideoSource:
         """Open the live stream once; on failure go offline, wait out the backoff and return None."""
         self._tracker.enter(SourceState.CONNECTING, f"opening {redact(self.config.url)}")
         try:
-            capture = open_capture(self.config)
+            capture = open_capture(self._open_config())
         except SourceError as exc:
             self._tracker.count(failed_opens=1)
             self._go_down(SourceState.OFFLINE, str(exc))
@@ -166,6 +180,12 @@ class VideoSource:
             self._tracker.count(reconnects=1)
         self._opened_before = True
         return capture
+
+    def _open_config(self) -> VideoSourceConfig:
+        """The config to open: as given, or with the URL the locator gives now."""
+        if self._locator is None:
+            return self.config
+        return self.config.model_copy(update={"url": self._locator.locate(), "located": False})
 
     def _stream(self, capture: cv2.VideoCapture) -> None:
         """Read kept frames into the queue until the capture stops; then stall (live) or finish (file).

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.rtsp import CLIPS_DIR, RtspServer, RtspServerError
+from tests.support.wvp import FakeWvp
 
 PERSON_CLIP = CLIPS_DIR / "one-by-one-person-detection.mp4"
 
@@ -31,3 +32,10 @@ def rtsp_server(tmp_path: Path) -> Iterator[RtspServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fake_wvp() -> Iterator[FakeWvp]:
+    """A started wvp-shaped HTTP server on 127.0.0.1 with an empty catalogue."""
+    with FakeWvp() as server:
+        yield server

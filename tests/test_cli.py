@@ -26,7 +26,18 @@ def gridwatch(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[s
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["models"], ["detect"], ["models", "pull"], ["models", "list"], ["doctor"], ["demo"]]
+    "command",
+    [
+        [],
+        ["models"],
+        ["detect"],
+        ["models", "pull"],
+        ["models", "list"],
+        ["doctor"],
+        ["demo"],
+        ["cameras"],
+        ["cameras", "import-wvp"],
+    ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = gridwatch(*command, "--help")

@@ -104,10 +104,10 @@ def test_missing_clips_stop_the_demo_naming_the_file_and_the_setting(tmp_path: P
 def test_gridwatch_clips_points_file_cameras_at_another_folder(tmp_path: Path) -> None:
     config = load_edge_config(EXAMPLE)
     for camera in config.cameras:
-        (tmp_path / Path(camera.url).name).write_bytes(b"")
+        (tmp_path / Path(str(camera.url)).name).write_bytes(b"")
     moved = with_clips(config, str(tmp_path))
-    assert [Path(c.url).parent for c in moved.cameras] == [tmp_path] * len(config.cameras)
-    assert [Path(c.url).name for c in moved.cameras] == [Path(c.url).name for c in config.cameras]
+    assert [Path(str(c.url)).parent for c in moved.cameras] == [tmp_path] * len(config.cameras)
+    assert [Path(str(c.url)).name for c in moved.cameras] == [Path(str(c.url)).name for c in config.cameras]
     assert with_clips(config, None) == config  # unset: the config's own paths (../shared/clips)
     (tmp_path / "car-detection.mp4").unlink()
     with pytest.raises(EdgeConfigError, match="camera cam-lot: clip not found"):

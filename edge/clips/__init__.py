@@ -7,6 +7,7 @@ thread, the sender thread and one recorder per camera.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,22 @@ class CameraSpec:
     """What the clips need to know of a camera."""
 
     def __init__(
-        self, camera_id: str, url: str, *, detect_fps: float, open_timeout_s: float, read_timeout_s: float
+        self,
+        camera_id: str,
+        url: str | None,
+        *,
+        detect_fps: float,
+        open_timeout_s: float,
+        read_timeout_s: float,
+        live: bool | None = None,
     ) -> None:
         self.id = camera_id
         self.url = url
+        """None when the stream's address is only known at play time (a GB/T 28181 camera through wvp)."""
         self.detect_fps = detect_fps
         self.open_timeout_s = open_timeout_s
         self.read_timeout_s = read_timeout_s
-        self.live = is_stream_url(url)
+        self.live = (url is None or is_stream_url(url)) if live is None else live
 
 
 class EdgeClips:
@@ -94,8 +103,6 @@ class EdgeClips:
         }
 
     def _drain(self, timeout: float) -> None:
-        import time
-
         deadline = time.monotonic() + timeout
         while self.queue.counts()[ClipState.READY.value] and time.monotonic() < deadline:
             self.sender.notify()
@@ -108,7 +115,7 @@ class EdgeClips:
             "finisher": self.finisher,
             "folder": self.folder / camera.id,
         }
-        if kind is BufferKind.PACKETS:
+        if kind is BufferKind.PACKETS and camera.url is not None:
             return PacketRecorder(
                 camera.id,
                 self.config,
@@ -122,13 +129,19 @@ class EdgeClips:
 
 def _buffer_kinds(kind: BufferKind, cameras: list[CameraSpec]) -> dict[str, BufferKind]:
     """`auto`: packets for an H.264 source, frames for anything else or a source that can't be probed."""
-    if kind is not BufferKind.AUTO or not cameras:
-        return {camera.id: kind for camera in cameras}
+    fixed = {camera.id: BufferKind.FRAMES for camera in cameras if camera.url is None}  # no address to tap
+    if kind is not BufferKind.AUTO:
+        return {camera.id: kind for camera in cameras} | fixed
+    cameras = [camera for camera in cameras if camera.url is not None]
+    if not cameras:
+        return fixed
     with ThreadPoolExecutor(max_workers=min(8, len(cameras))) as pool:
         codecs = list(
-            pool.map(lambda c: probe_codec(c.url, live=c.live, open_timeout_s=c.open_timeout_s), cameras)
+            pool.map(
+                lambda c: probe_codec(c.url or "", live=c.live, open_timeout_s=c.open_timeout_s), cameras
+            )
         )
-    kinds = {}
+    kinds = dict(fixed)
     for camera, codec in zip(cameras, codecs, strict=True):
         kinds[camera.id] = BufferKind.PACKETS if codec in PLAYABLE_CODECS else BufferKind.FRAMES
         logger.info(

@@ -15,6 +15,7 @@ import httpx
 from edge.config import CameraConfig, EdgeConfig, EdgeConfigError, load_edge_config
 from gridwatch.doctor.check import Check
 from ingest.mqtt.config import MqttConfig
+from ingest.wvp.config import WvpConfig
 
 
 def edge_config(path: Path) -> tuple[Check, EdgeConfig | None]:
@@ -28,16 +29,24 @@ def edge_config(path: Path) -> tuple[Check, EdgeConfig | None]:
     return Check.ok("edge config", f"{path}: device {config.device_id}, {what}"), config
 
 
-def camera(index: int, camera: CameraConfig, *, config_path: Path) -> Check:
-    """The camera opens within its open timeout and gives a frame within its read timeout."""
+def camera(index: int, camera: CameraConfig, *, config_path: Path, wvp: WvpConfig | None = None) -> Check:
+    """The camera opens within its open timeout and gives a frame within its read timeout (a wvp
+    camera: wvp logs GridWatch in and plays the channel first)."""
     from ingest.capture import redact
 
     name = f"camera {camera.id}"
     limit = camera.open_timeout_s + camera.read_timeout_s + 2.0
-    outcome = _bounded(lambda: _first_frame(camera), limit)
+    where = (
+        redact(camera.url)
+        if camera.url is not None
+        else f"wvp channel {camera.wvp.label if camera.wvp else ''}"
+    )
+    if camera.wvp is not None and wvp is not None:
+        limit += wvp.play_timeout_s
+    outcome = _bounded(lambda: _first_frame(camera, wvp), limit)
     if isinstance(outcome, str):
-        return Check.ok(name, f"{redact(camera.url)}: {outcome}")
-    return Check.fail(name, f"{redact(camera.url)}: {outcome}", fix=_camera_fix(index, camera, config_path))
+        return Check.ok(name, f"{where}: {outcome}")
+    return Check.fail(name, f"{where}: {outcome}", fix=_camera_fix(index, camera, config_path))
 
 
 def broker(mqtt: MqttConfig, *, config_path: Path) -> Check:
@@ -104,7 +113,7 @@ def _token_verdict(reply: httpx.Response, config: EdgeConfig, config_path: Path)
     )  # fmt: skip
 
 
-def _first_frame(camera: CameraConfig) -> str:
+def _first_frame(camera: CameraConfig, wvp: WvpConfig | None) -> str:
     """Open the source and read one frame; what was seen (raises SourceError naming the problem)."""
     import cv2
 
@@ -114,7 +123,7 @@ def _first_frame(camera: CameraConfig) -> str:
 
     source = VideoSourceConfig(
         id=camera.id,
-        url=camera.url,
+        url=_stream_url(camera, wvp),
         open_timeout_s=camera.open_timeout_s,
         read_timeout_s=camera.read_timeout_s,
     )
@@ -129,6 +138,19 @@ def _first_frame(camera: CameraConfig) -> str:
         raise SourceError(f"opened, but no frame came within the read timeout ({camera.read_timeout_s:g} s)")
     height, width = frame.shape[:2]
     return f"first frame {width}x{height} in {time.monotonic() - started:.1f} s ({fps:g} fps reported)"
+
+
+def _stream_url(camera: CameraConfig, wvp: WvpConfig | None) -> str:
+    """The camera's URL, or for a wvp camera the RTSP URL wvp answers when asked to play it."""
+    from ingest.errors import SourceError
+    from ingest.wvp import WvpClient, WvpLocator, resolve_credentials
+
+    if camera.url is not None:
+        return camera.url
+    if camera.wvp is None or wvp is None:
+        raise SourceError(f"camera {camera.id} has neither url nor a wvp channel with a wvp section")
+    with WvpClient(wvp, resolve_credentials(wvp)) as client:
+        return WvpLocator(client, camera.wvp).locate()
 
 
 def _mqtt_connack(config: MqttConfig) -> str | None:
@@ -181,6 +203,12 @@ def _camera_fix(index: int, camera: CameraConfig, config_path: Path) -> str:
     from ingest.capture import redact
     from ingest.config import is_stream_url
 
+    if camera.url is None:
+        return (
+            f"check the wvp section of {config_path} (url, user, the secret's environment variable), that "
+            f"wvp holds cameras[{index}].wvp online and that ZLMediaKit's RTSP port (media.stream-ip) is "
+            "reachable from this box"
+        )
     retry = f"gridwatch detect {shlex.quote(redact(camera.url))} --max-frames 1"
     if is_stream_url(camera.url):
         return (

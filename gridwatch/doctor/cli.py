@@ -87,7 +87,10 @@ def _box(config: EdgeConfig, path: Path, minimum: int) -> list[Check]:
     probes: list[Callable[[], Check]] = [partial(box.centre_api, config, config_path=path)]
     if config.mqtt is not None:
         probes.append(partial(box.broker, config.mqtt, config_path=path))
-    probes += [partial(box.camera, i, camera, config_path=path) for i, camera in enumerate(config.cameras)]
+    probes += [
+        partial(box.camera, i, camera, config_path=path, wvp=config.wvp)
+        for i, camera in enumerate(config.cameras)
+    ]
     with ThreadPoolExecutor(max_workers=MAX_PROBES, thread_name_prefix="doctor") as pool:
         checks = list(pool.map(lambda probe: probe(), probes))
     disk = free_disk(config.data_dir, what="outbox and evidence", min_free_bytes=minimum,

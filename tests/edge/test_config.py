@@ -61,6 +61,7 @@ def test_the_example_loads_and_its_clips_exist() -> None:
     config = load_edge_config(EXAMPLE)
     assert [c.id for c in config.cameras] == ["cam-room", "cam-lot"]
     for cam in config.cameras:
+        assert cam.url is not None
         assert not is_stream_url(cam.url)
         assert Path(cam.url).is_absolute(), cam.url
         assert Path(cam.url).is_file(), f"{cam.id}: {cam.url} does not exist"
