@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from api import cli
 from api.jobs import run_retention
 from api.logic.manifest import verify_export
 from api.orm import ClipRow, Event, EvidenceDeletion, EvidenceRow
@@ -171,3 +173,9 @@ def test_a_tampered_export_does_not_verify(world: World, three: dict[str, str], 
     problems = verify_export(tampered)
     assert any(p.startswith("clips/open.mp4: sha256") for p in problems)
     assert "extra.txt: in the zip but not in the manifest" in problems
+    good = tmp_path / "good.zip"
+    good.write_bytes(content)
+    assert CliRunner().invoke(cli.app, ["verify-export", str(good)]).exit_code == 0
+    refused = CliRunner().invoke(cli.app, ["verify-export", str(tampered)])
+    assert refused.exit_code == 1
+    assert "clips/open.mp4: sha256" in refused.output
