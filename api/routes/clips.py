@@ -11,6 +11,7 @@ from api.context import ApiContext
 from api.deps import CtxDep, DeviceDep, PrincipalDep, SessionDep
 from api.errors import BadInputError, PayloadTooLargeError
 from api.logic.ranges import ByteRange, parse_range
+from api.orm import ClipRow
 from api.services.clips import (
     ClipLimits,
     OffsetMismatchError,
@@ -20,6 +21,7 @@ from api.services.clips import (
     put_chunk,
     utcnow,
 )
+from api.storage import ObjectStore
 from gridwatch.contracts import ClipInfo, ClipUploadState
 
 router = APIRouter(tags=["clips"])
@@ -120,17 +122,25 @@ def get_clip(
 ) -> Response:
     """The MP4 clip of one alert; a `Range` request gets 206 with just those bytes (browsers seek so)."""
     clip = clip_of(session=session, principal=principal, code=code, alert_id=alert_id, device_id=device_id)
+    return clip_response(ctx.evidence_store(), clip, range_header=range_header, if_range=if_range)
+
+
+def clip_response(
+    store: ObjectStore, clip: ClipRow, *, range_header: str | None, if_range: str | None
+) -> Response:
+    """A clip as an HTTP answer: 206 for one satisfiable range, 416 past the end, else 200 whole.
+
+    The console's event page serves clips through this too (its own route, its session's principal).
+    """
     etag = f'"{clip.sha256}"'
     wanted = parse_range(range_header, clip.size) if if_range in (None, etag) else None
     headers = {"Accept-Ranges": "bytes", "ETag": etag, "Cache-Control": "private, max-age=3600"}
     if isinstance(wanted, ByteRange):
         headers["Content-Range"] = f"bytes {wanted.start}-{wanted.end}/{clip.size}"
         headers["Content-Length"] = str(wanted.end - wanted.start + 1)
-        body = ctx.evidence_store().read(clip.storage_key, wanted.start, wanted.end)
+        body = store.read(clip.storage_key, wanted.start, wanted.end)
         return StreamingResponse(body, status_code=206, media_type=clip.content_type, headers=headers)
     if wanted == "unsatisfiable":
         return Response(status_code=416, headers={"Content-Range": f"bytes */{clip.size}"})
     headers["Content-Length"] = str(clip.size)
-    return StreamingResponse(
-        ctx.evidence_store().read(clip.storage_key), media_type=clip.content_type, headers=headers
-    )
+    return StreamingResponse(store.read(clip.storage_key), media_type=clip.content_type, headers=headers)
