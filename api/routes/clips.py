@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.context import ApiContext
@@ -12,6 +13,16 @@ from api.deps import CtxDep, DeviceDep, PrincipalDep, SessionDep
 from api.errors import BadInputError, PayloadTooLargeError
 from api.logic.ranges import ByteRange, parse_range
 from api.orm import ClipRow
+from api.schemas.errors import (
+    BODY,
+    CONFLICT,
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    UNAUTHENTICATED,
+    ErrorOut,
+    Responses,
+)
 from api.services.clips import (
     ClipLimits,
     OffsetMismatchError,
@@ -26,13 +37,35 @@ from gridwatch.contracts import ClipInfo, ClipUploadState
 
 router = APIRouter(tags=["clips"])
 
-UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or unknown device token; nothing read or stored"},
-    403: {"description": "Revoked device token"},
-    404: {"description": "The alert has not arrived yet (send it first), or no upload was declared"},
+UPLOAD_ERRORS: Responses = {
+    **BODY,
+    **UNAUTHENTICATED,
+    **FORBIDDEN,
+    404: {"model": ErrorOut, "description": "The alert has not arrived yet (send it first), or no upload"},
     409: {"model": ClipUploadState, "description": "Chunk does not start where the copy ends: resume there"},
-    413: {"description": "Clip or chunk over this centre's limit"},
+    413: {"model": ErrorOut, "description": "Clip or chunk over this centre's limit"},
     422: {"description": "Bad body or Content-Range, or the whole file's sha256 did not match"},
+}
+CHUNK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+PLAY_RESPONSES: Responses = {
+    200: {
+        "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "Whole",
+    },
+    206: {
+        "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "A range",
+    },
+    416: {"description": "The range starts past the end (Content-Range: bytes */size)"},
+    **UNAUTHENTICATED,
+    **NOT_FOUND,
+    **CONFLICT,
+    **INVALID,
 }
 
 
@@ -57,7 +90,12 @@ def post_clip(
     )
 
 
-@router.put("/v1/alerts/{alert_id}/clip", responses=UPLOAD_ERRORS)
+@router.put(
+    "/v1/alerts/{alert_id}/clip",
+    response_model=ClipUploadState,
+    responses={**UPLOAD_ERRORS, 200: {"model": ClipUploadState, "description": "What the centre holds now"}},
+    openapi_extra=CHUNK_BODY,
+)
 async def put_clip(
     alert_id: str,
     request: Request,
@@ -70,7 +108,8 @@ async def put_clip(
     span = parse_content_range(content_range)
     data = await _read_limited(request, ctx.settings.clip_chunk_max_bytes)
     try:
-        state = put_chunk(
+        state = await run_in_threadpool(
+            put_chunk,
             session=session,
             store=ctx.evidence_store(),
             device=device,
@@ -101,10 +140,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 @router.get(
     "/v1/events/{code}/alerts/{alert_id}/clip",
     response_class=Response,
-    responses={
-        206: {"description": "The requested byte range"},
-        416: {"description": "Range not satisfiable"},
-    },
+    responses=PLAY_RESPONSES,
 )
 def get_clip(
     code: str,

@@ -9,11 +9,12 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CtxDep, PrincipalDep, SessionDep
+from api.schemas.errors import AUTHENTICATED, BODY, FORBIDDEN, INVALID, NOT_FOUND
 from api.schemas.events import EventOut
 from api.services.clips import utcnow
 from api.services.evidence import export_event, set_legal_hold, temp_folder
 
-router = APIRouter(prefix="/v1/events", tags=["evidence"])
+router = APIRouter(prefix="/v1/events", tags=["evidence"], responses=AUTHENTICATED)
 
 
 class LegalHoldIn(BaseModel):
@@ -25,7 +26,7 @@ class LegalHoldIn(BaseModel):
     note: str = Field(min_length=1, max_length=2000, description="Why (case number, order), for the record")
 
 
-@router.post("/{code}/legal-hold", responses={403: {"description": "Only supervisors and admins"}})
+@router.post("/{code}/legal-hold", responses={**BODY, **FORBIDDEN, **NOT_FOUND, **INVALID})
 def post_legal_hold(code: str, body: LegalHoldIn, session: SessionDep, principal: PrincipalDep) -> EventOut:
     """Set or lift the legal hold; retention never deletes evidence of a held event."""
     event = set_legal_hold(
@@ -35,7 +36,15 @@ def post_legal_hold(code: str, body: LegalHoldIn, session: SessionDep, principal
     return EventOut.model_validate(event)
 
 
-@router.get("/{code}/export", response_class=FileResponse)
+@router.get(
+    "/{code}/export",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+        **NOT_FOUND,
+        **INVALID,
+    },
+)
 def get_export(
     code: str, ctx: CtxDep, session: SessionDep, principal: PrincipalDep, background: BackgroundTasks
 ) -> FileResponse:
