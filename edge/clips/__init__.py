@@ -63,7 +63,7 @@ class EdgeClips:
         self.config = config
         self.folder = data_dir / "clips"
         self.queue = ClipQueue(data_dir / "outbox.db")
-        self.finisher = ClipFinisher(self.queue)
+        self.finisher = ClipFinisher(self.queue, max_pending_bytes=int(config.max_pending_mb * 1024 * 1024))
         self.sender = ClipSender(
             self.queue, api, chunk_bytes=config.chunk_kb * 1024, keep_sent_s=config.keep_sent_s
         )
@@ -100,6 +100,7 @@ class EdgeClips:
             "sent": self.sender.stats.sent,
             "retried": self.sender.stats.retried,
             "refused": self.sender.stats.refused,
+            "dropped": self.finisher.dropped,
         }
 
     def _drain(self, timeout: float) -> None:

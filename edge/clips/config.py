@@ -46,6 +46,11 @@ class ClipsConfig(BaseModel):
     chunk_kb: int = Field(
         default=1024, ge=16, le=8192, description="Upload chunk size; an interrupted upload resumes per chunk"
     )
+    max_pending_mb: float = Field(
+        default=2048.0,
+        gt=0,
+        description="Disk for clips not yet at the centre; beyond it the oldest unsent ones are dropped",
+    )
     keep_sent_s: float = Field(
         default=86400.0, ge=0, description="Clip files are deleted this long after the centre accepted them"
     )

@@ -82,8 +82,10 @@ class ClipFinisher:
         >>> finisher.submit(Finished(...))  # later: the queue has it as ready
     """
 
-    def __init__(self, clips: ClipQueue) -> None:
+    def __init__(self, clips: ClipQueue, *, max_pending_bytes: int | None = None) -> None:
         self.clips = clips
+        self.max_pending_bytes = max_pending_bytes
+        self.dropped = 0
         self.finished = 0
         self._todo: queue.Queue[Finished | None] = queue.Queue()
         self._idle = threading.Event()
@@ -137,6 +139,24 @@ class ClipFinisher:
             )
         return len(stale)
 
+    def _enforce_bound(self) -> None:
+        """Over `max_pending_bytes` of unsent clips: drop the oldest ones (recorded, logged as errors)."""
+        if self.max_pending_bytes is None:
+            return
+        excess = self.clips.pending_bytes() - self.max_pending_bytes
+        for record in self.clips.in_state(ClipState.READY):
+            if excess <= 0 or record.info is None:
+                return
+            record.path.unlink(missing_ok=True)
+            self.clips.failed(record.alert_id, f"dropped: unsent clips over {self.max_pending_bytes} bytes")
+            logger.error(
+                "clip store full: dropped the unsent clip of alert %s (%d bytes)",
+                record.alert_id,
+                record.info.size,
+            )
+            excess -= record.info.size
+            self.dropped += 1
+
     def _run(self) -> None:
         while True:
             try:
@@ -164,6 +184,7 @@ class ClipFinisher:
         done.part.unlink(missing_ok=True)
         self.clips.ready(done.alert_id, info)
         self.finished += 1
+        self._enforce_bound()
         logger.info(
             "clip of alert %s ready: %.1f s, %d bytes%s",
             done.alert_id,

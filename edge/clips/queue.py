@@ -159,6 +159,14 @@ class ClipQueue:
         """Remove a delivered clip's row (its file is gone)."""
         self._update("DELETE FROM clips WHERE alert_id = ?", (alert_id,))
 
+    def pending_bytes(self) -> int:
+        """Bytes of finished clips not yet at the centre."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT info FROM clips WHERE state = ?", (ClipState.READY.value,)
+            ).fetchall()
+        return sum(ClipInfo.model_validate_json(info).size for (info,) in rows if info)
+
     def due(self, now: float, limit: int) -> list[ClipRecord]:
         """Ready clips whose next try has come, oldest first."""
         return self._select(

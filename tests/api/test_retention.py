@@ -24,6 +24,8 @@ from tests.api.clip_helpers import upload
 from tests.api.conftest import World
 from tests.support.clips import cut_clip
 
+pytestmark = pytest.mark.slow  # real clips, cut from the shared person clip
+
 EVIDENCE = "evidence"
 
 
