@@ -15,7 +15,7 @@ from api.errors import ApiError
 from api.services.escalation import escalate_once
 from api.services.grids import grid_revision, load_index
 from api.services.ingest import Accepted, IngestItem, ingest_batch
-from api.services.retention import RetentionPolicy, RetentionReport, sweep
+from api.services.retention import RetentionPolicy, RetentionReport, drop_abandoned_uploads, sweep
 from api.services.webhooks import DeliveryPolicy, deliver_due
 
 logger = logging.getLogger(__name__)
@@ -86,10 +86,12 @@ def run_retention(ctx: ApiContext, now: datetime | None = None) -> RetentionRepo
     max_bytes = None if settings.retention_max_gb is None else int(settings.retention_max_gb * 1024**3)
     policy = RetentionPolicy(days=settings.retention_days, max_bytes=max_bytes)
     with ctx.sessions() as session:
-        report = sweep(session=session, policy=policy, now=now or datetime.now(UTC))
+        at = now or datetime.now(UTC)
+        report = sweep(session=session, policy=policy, now=at)
+        abandoned = drop_abandoned_uploads(session=session, now=at)
         session.commit()
     store = ctx.evidence_store()
-    for key in report.keys:
+    for key in report.keys + [key for prefix in abandoned for key in store.keys(prefix)]:
         store.delete(key)
     return report
 

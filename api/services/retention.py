@@ -103,6 +103,27 @@ def sweep(*, session: Session, policy: RetentionPolicy, now: datetime) -> Retent
     return report
 
 
+ABANDONED_AFTER = timedelta(days=7)
+"""An upload declared this long ago and still incomplete is given up (its box may declare it again)."""
+
+
+def drop_abandoned_uploads(*, session: Session, now: datetime) -> list[str]:
+    """Forget clip uploads left incomplete for `ABANDONED_AFTER`; returns their staging prefixes."""
+    rows = session.scalars(
+        select(ClipRow).where(ClipRow.complete.is_(False), ClipRow.created_at < now - ABANDONED_AFTER)
+    ).all()
+    for row in rows:
+        logger.warning(
+            "clip upload of alert %s (device %s) abandoned at %d of %d bytes",
+            row.alert_id,
+            row.device_id,
+            row.received,
+            row.size,
+        )
+        session.delete(row)
+    return [f"staging/{row.device_id}/{row.alert_id}/" for row in rows]
+
+
 def _delete_evidence(
     session: Session, event: Event, reason: str, now: datetime, report: RetentionReport
 ) -> int:

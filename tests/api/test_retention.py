@@ -20,7 +20,7 @@ from api.settings import ApiSettings
 from api.storage import LocalStoreConfig
 from gridwatch.contracts import ClipInfo
 from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert
-from tests.api.clip_helpers import upload
+from tests.api.clip_helpers import declare, put, upload
 from tests.api.conftest import World
 from tests.support.clips import cut_clip
 
@@ -181,3 +181,19 @@ def test_a_tampered_export_does_not_verify(world: World, three: dict[str, str], 
     refused = CliRunner().invoke(cli.app, ["verify-export", str(tampered)])
     assert refused.exit_code == 1
     assert "clips/open.mp4: sha256" in refused.output
+
+
+def test_an_upload_left_incomplete_for_a_week_is_given_up(
+    world: World, clips: dict[str, tuple[bytes, ClipInfo]], tmp_path: Path
+) -> None:
+    data, info = clips["open"]
+    world.post_alert(make_alert("open", evidence=evidence(jpeg_bytes(64))))
+    declare(world, info)
+    assert put(world, info, data[:65536], 0).status_code == 200
+    staged = tmp_path / EVIDENCE / "staging" / "edge-01" / "open"
+    assert len(list(staged.iterdir())) == 1
+    run_retention(world.ctx, now=datetime.now(UTC) + timedelta(days=1))
+    assert declare(world, info).json()["received"] == 65536  # a day old: still resumable
+    run_retention(world.ctx, now=datetime.now(UTC) + timedelta(days=8))
+    assert not staged.exists() or not list(staged.iterdir())
+    assert declare(world, info).json()["received"] == 0  # given up: the box starts it again
