@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry
 
 from detectors import Detector
 from edge.clips import CameraSpec, EdgeClips
+from edge.clips.metrics import ClipsCollector
 from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
 from edge.monitor import OfflineMonitor
@@ -62,6 +63,8 @@ class EdgeWorker:
             for camera in config.cameras
         }  # fmt: skip
         self.clips = _edge_clips(config)
+        if self.clips is not None:
+            self.registry.register(ClipsCollector(self.clips))
         self.sensors = _sensor_worker(config, self.outbox, self.publisher)
         self.registry.register(
             EdgeCollector(self.sources, self.pipelines, self.outbox, self.publisher, sensors=self.sensors)
