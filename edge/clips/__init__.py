@@ -79,6 +79,8 @@ class EdgeClips:
 
     def stop(self, *, drain_timeout_s: float) -> None:
         """End open clips (files: with their post-roll; live: cut short), finish them, send for a while."""
+        for recorder in self.recorders.values():
+            recorder.stop_reading()
         for camera_id, recorder in self.recorders.items():
             try:
                 recorder.close(truncated=recorder.live)

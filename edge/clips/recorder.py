@@ -113,6 +113,9 @@ class CameraRecorder:
                 self.jobs.append(job)
             self.opened += 1
 
+    def stop_reading(self) -> None:
+        """Ask any reader of its own to stop (all cameras first, then `close` each: stops run together)."""
+
     def close(self, *, truncated: bool) -> None:
         """End every open job now (the camera stopped)."""
         with self.lock:
@@ -206,6 +209,11 @@ class PacketRecorder(CameraRecorder):
                     job.writer.write(packet.item)
                     job.last_t = packet.t
             self._end_due(packet.t)
+
+    def stop_reading(self) -> None:
+        """Ask the live tap to stop; `close` waits for it."""
+        if self.live_tap is not None:
+            self.live_tap.request_stop()
 
     def on_restart(self) -> None:
         """The stream broke: the pre-roll is of no use any more; jobs end with what they have."""

@@ -146,8 +146,12 @@ class LiveTap:
         """Start reading."""
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Ask the thread to stop (it ends within about one read timeout)."""
+        self._stop.set()
+
     def stop(self) -> None:
-        """Stop reading; waits at most about one read timeout."""
+        """Stop reading; waits at most about one open and one read timeout."""
         self._stop.set()
         self._thread.join(self.open_timeout_s + self.read_timeout_s + 1)
 
