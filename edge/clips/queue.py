@@ -100,23 +100,40 @@ class ClipQueue:
         observed_at: datetime,
         buffer: str,
     ) -> bool:
-        """Record that a clip job opened; False when this alert already has a clip (a replayed file)."""
+        """Record that a clip job opened; False when this alert already has a clip (a replayed file).
+
+        An alert whose earlier clip got nothing recorded (`failed`: the box died before the first
+        packet was written) is recorded afresh when it comes again.
+        """
+        values = (
+            source_id,
+            ClipState.RECORDING.value,
+            str(part),
+            str(final),
+            alert_t,
+            observed_at.isoformat(),
+            buffer,
+            time.time(),
+        )
         with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO clips (alert_id, source_id, state, part_path, path, alert_t, "
-                "observed_at, buffer, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    alert_id,
-                    source_id,
-                    ClipState.RECORDING.value,
-                    str(part),
-                    str(final),
-                    alert_t,
-                    observed_at.isoformat(),
-                    buffer,
-                    time.time(),
-                ),
-            )
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = self._db.execute(
+                    "UPDATE clips SET source_id = ?, state = ?, part_path = ?, path = ?, alert_t = ?, "
+                    "observed_at = ?, buffer = ?, queued_at = ?, first_t = NULL, info = NULL, "
+                    "last_error = NULL WHERE alert_id = ? AND state = ?",
+                    (*values, alert_id, ClipState.FAILED.value),
+                )
+                if cursor.rowcount == 0:
+                    cursor = self._db.execute(
+                        "INSERT OR IGNORE INTO clips (source_id, state, part_path, path, alert_t, "
+                        "observed_at, buffer, queued_at, alert_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*values, alert_id),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
         return cursor.rowcount == 1
 
     def started(self, alert_id: str, first_t: float) -> None:

@@ -25,12 +25,21 @@ pytestmark = pytest.mark.slow
 
 def clip_rows(tmp_path: Path) -> list[tuple[str, str, str | None]]:
     """(alert id, state, ClipInfo JSON) of every clip in the edge's queue."""
+    return [(alert_id, state, info) for alert_id, state, info, _ in _rows(tmp_path)]
+
+
+def recording_now(tmp_path: Path) -> list[str]:
+    """Alerts whose clip file is being written (the job opened and wrote its pre-roll)."""
+    return [alert_id for alert_id, state, _, first_t in _rows(tmp_path) if state == "recording" and first_t]
+
+
+def _rows(tmp_path: Path) -> list[tuple[str, str, str | None, float | None]]:
     path = tmp_path / "edge" / "outbox.db"
     if not path.exists():
         return []
     with sqlite3.connect(path) as db:
         try:
-            return list(db.execute("SELECT alert_id, state, info FROM clips ORDER BY queued_at"))
+            return list(db.execute("SELECT alert_id, state, info, first_t FROM clips ORDER BY queued_at"))
         except sqlite3.OperationalError:  # the table is not there yet
             return []
 
@@ -95,15 +104,14 @@ def test_sigkill_between_alert_and_clip_loses_neither(
     config, log = edge_config(tmp_path, centre, seeded), tmp_path / "edge.log"
     first = start_edge(config, log)
     try:
-        wait_for(lambda: any(state == "recording" for _, state, _ in clip_rows(tmp_path)),
-                 "an alert whose clip is recording", timeout_s=180, )  # fmt: skip
+        wait_for(lambda: bool(recording_now(tmp_path)), "an alert whose clip is recording", timeout_s=180)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     finally:
         if first.poll() is None:
             first.kill()
             first.wait(timeout=30)
-    killed = [alert_id for alert_id, state, _ in clip_rows(tmp_path) if state == "recording"]
+    killed = recording_now(tmp_path)
     queued = {alert_id for _, alert_id, _ in outbox_rows(tmp_path)}
     print(f"killed with {len(queued)} alerts in the outbox and the clips of {killed} recording")
     assert set(killed) <= queued  # the alert was durable before its clip started
@@ -116,7 +124,9 @@ def test_sigkill_between_alert_and_clip_loses_neither(
             second.wait(timeout=30)
     clips = check_every_alert_has_its_clip(tmp_path, centre)
     for alert_id in killed:
-        print(f"clip of {alert_id} after the kill: {clips[alert_id]['duration_s']} s, "
-              f"truncated={clips[alert_id]['truncated']}")  # fmt: skip
+        print(
+            f"clip of {alert_id} after the kill: {clips[alert_id]['duration_s']} s, "
+            f"truncated={clips[alert_id]['truncated']}"
+        )
         assert clips[alert_id]["duration_s"] > 0
         assert clips[alert_id]["truncated"] is True

@@ -67,3 +67,21 @@ def test_unsent_clips_over_the_bound_are_dropped_oldest_first(tmp_path: Path) ->
     assert "dropped" in dropped.last_error
     assert not dropped.path.exists()
     assert finisher.dropped == 1
+
+
+def test_an_alert_whose_clip_got_nothing_is_recorded_again_when_it_comes_again(tmp_path: Path) -> None:
+    queue = ClipQueue(tmp_path / "outbox.db")
+    args = {
+        "source_id": "cam-1",
+        "part": tmp_path / "x.part",
+        "final": tmp_path / "x.mp4",
+        "alert_t": 1.0,
+        "observed_at": datetime.now(UTC),
+        "buffer": "packets",
+    }
+    assert queue.recording("x", **args)  # type: ignore[arg-type]
+    assert not queue.recording("x", **args)  # type: ignore[arg-type]
+    ClipFinisher(queue).recover()  # the box died before a packet was written: nothing to finish
+    assert queue.get("x").state is ClipState.FAILED  # type: ignore[union-attr]
+    assert queue.recording("x", **args)  # type: ignore[arg-type]
+    assert queue.get("x").state is ClipState.RECORDING  # type: ignore[union-attr]
