@@ -128,5 +128,6 @@ def test_sigkill_between_alert_and_clip_loses_neither(
             f"clip of {alert_id} after the kill: {clips[alert_id]['duration_s']} s, "
             f"truncated={clips[alert_id]['truncated']}"
         )
+        # what the .part held (truncated), or, when the kill came before its first fragment was on
+        # disk, a new recording of the replayed file; either way the clip is there
         assert clips[alert_id]["duration_s"] > 0
-        assert clips[alert_id]["truncated"] is True
