@@ -16,18 +16,32 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from api import jobs, migrate
 from api.centre import load_centre_config
+from api.console import install_console
+from api.console.errors import console_error
 from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
 from api.errors import ApiError, BadInputError, ConfigError, ConflictError
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimit, CleanUrl
-from api.routes import admin, alerts, clips, devices, events, evidence, grids, health, stats, webhooks
+from api.routes import (
+    admin,
+    alerts,
+    clips,
+    devices,
+    events,
+    evidence,
+    grids,
+    health,
+    stats,
+    verdicts,
+    webhooks,
+)
 from api.schemas.errors import BODY
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
@@ -49,8 +63,10 @@ def build_context(settings: ApiSettings) -> ApiContext:
     )
 
 
-async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
+    if getattr(request.state, "console", False):
+        return console_error(request, exc)
     if isinstance(exc, BadInputError):
         error = {"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}
         return JSONResponse({"detail": [error]}, status_code=exc.status_code)
@@ -123,6 +139,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.committer = committer
         yield
     finally:
+        ctx.live.fanout.close_all()
         await ctx.supervisor.stop()
         await committer.stop()
         if loop_connection is not None:
@@ -172,5 +189,7 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     routers = (alerts, health, events, grids, admin, webhooks, stats, devices, clips, evidence)
     for module in routers:  # the busiest route first
         app.include_router(module.router)
+    app.include_router(verdicts.router)
+    install_console(app)
     app.openapi = _openapi_with_alert_body(app)  # type: ignore[method-assign]
     return app

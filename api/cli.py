@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 
 from api import cli_access
 from api.app import build_context, create_app
+from api.cli_access import cli_actor
 from api.context import ApiContext
 from api.errors import ApiError
 from api.jobs import run_escalation, run_retention
 from api.logic.manifest import verify_export
 from api.logic.roles import Role
 from api.migrate import upgrade
+from api.server import serve as serve_app
+from api.services.accounts import set_password
 from api.services.grids import import_grids
 from api.services.principals import create_device, create_user
 from api.settings import ApiSettings
@@ -82,7 +86,7 @@ def serve(
         application = create_app(_settings(database_url, centre_config))
     except ApiError as exc:
         raise _fail(str(exc)) from exc
-    uvicorn.run(application, host=host, port=port, log_config=None)
+    serve_app(application, host=host, port=port)
 
 
 @app.command()
@@ -182,16 +186,55 @@ def add_user(
     username: Annotated[str, typer.Argument(help="Login name")],
     role: Annotated[str, typer.Option(help="operator, supervisor, admin or case_system")] = "operator",
     scope: Annotated[str | None, typer.Option(help="Grid code of the subtree (default: all)")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read a console password from one line of stdin")
+    ] = False,
     database_url: DbOption = None,
     centre_config: CentreOption = None,
 ) -> None:
     """Create a user and print their token (shown only this once)."""
     if role not in {r.value for r in Role}:
         raise _fail(f"--role {role!r} is not one of {', '.join(r.value for r in Role)}")
+    password = _stdin_password() if password_stdin else None
     with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
         _user, token = create_user(session=session, username=username, role=Role(role), scope=scope)
+        if password is not None:
+            set_password(
+                session=session,
+                username=username,
+                password=password,
+                actor=cli_actor(),
+                now=datetime.now(UTC),
+            )
         session.commit()
     typer.echo(token)
+
+
+def _stdin_password() -> str:
+    """One line of stdin, without its line end; exit 2 when there is none."""
+    line = sys.stdin.readline()
+    if not line:
+        raise _fail("--password-stdin: nothing on standard input (give the password as one line)")
+    return line.rstrip("\r\n")
+
+
+@app.command("set-password")
+def set_password_command(
+    username: Annotated[str, typer.Argument(help="Login name")],
+    database_url: DbOption = None,
+    centre_config: CentreOption = None,
+) -> None:
+    """Set a user's console password (asked twice, or one line of stdin when piped); ends their sessions."""
+    if sys.stdin.isatty():
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = _stdin_password()
+    with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
+        ended = set_password(
+            session=session, username=username, password=password, actor=cli_actor(), now=datetime.now(UTC)
+        )
+        session.commit()
+    typer.echo(f"password of {username} set; {ended} open console session(s) ended")
 
 
 cli_access.register(app, _context)

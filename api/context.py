@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.centre import CentreConfig
+from api.live import ChangeFeed, LocalFeed
 from api.logic.gridindex import GridIndex
 from api.metrics import ApiMetrics
 from api.services.device_tokens import DeviceTokens
@@ -58,6 +59,7 @@ class ApiContext:
     sessions: sessionmaker[Session]
     metrics: ApiMetrics
     grids: GridState = field(default_factory=GridState)
+    live: ChangeFeed = field(default_factory=LocalFeed)
     _store: ObjectStore | None = None
 
     def evidence_store(self) -> ObjectStore:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.context import ApiContext
 from api.db import try_begin_write
 from api.errors import ApiError
+from api.live import commit_and_publish
 from api.services.escalation import escalate_once
 from api.services.grids import grid_revision, load_index
 from api.services.ingest import Accepted, IngestItem, ingest_batch
@@ -45,7 +46,7 @@ def store_alerts(
             now=datetime.now(UTC),
             clock=ctx.settings.clock_window,
         )
-        session.commit()
+        commit_and_publish(session, ctx.live)
     return results
 
 
@@ -56,7 +57,7 @@ def run_escalation(ctx: ApiContext, now: datetime | None = None) -> int:
         written = escalate_once(
             session=session, now=now or datetime.now(UTC), on_error=lambda _code, _exc: failed.inc()
         )
-        session.commit()
+        commit_and_publish(session, ctx.live)
     ctx.metrics.escalations.inc(len(written))
     return len(written)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 def _registry() -> CollectorRegistry:
@@ -52,5 +52,22 @@ class ApiMetrics:
             "gridwatch_webhook_attempts_total",
             "Webhook attempts, by result",
             ["result"],
+            registry=self.registry,
+        )
+        self.console_logins = Counter(
+            "gridwatch_console_logins_total",
+            "Console login attempts, by result (ok, failed, throttled, locked)",
+            ["result"],
+            registry=self.registry,
+        )
+        self.console_lockouts = Counter(
+            "gridwatch_console_lockouts_total",
+            "Console login locks started, by what was locked (user, address)",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.console_live_clients = Gauge(
+            "gridwatch_console_live_clients",
+            "Console pages listening for live changes",
             registry=self.registry,
         )

@@ -124,6 +124,31 @@ class ApiSettings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, description="Attempts before a delivery fails")
     webhook_backoff_s: float = Field(default=2.0, gt=0, description="First retry delay; doubles each time")
     webhook_timeout_s: float = Field(default=5.0, gt=0, description="Timeout of one delivery request")
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 7, description="Console: a login lasts at most this long (a duty shift)"
+    )
+    session_idle_minutes: float = Field(
+        default=120, gt=0, description="Console: a login unused this long ends (an open queue keeps it alive)"
+    )
+    cookie_secure: bool | None = Field(
+        default=None, description="Console: Secure cookies; default: only when the request came over TLS"
+    )
+    login_user_slow_after: int = Field(
+        default=5, ge=1, description="Failed logins of one user before each further try must wait"
+    )
+    login_user_lock_after: int = Field(
+        default=10, ge=1, description="Failed logins of one user before a lock"
+    )
+    login_address_slow_after: int = Field(
+        default=20, ge=1, description="Failed logins from one address before each further try must wait"
+    )
+    login_address_lock_after: int = Field(
+        default=50, ge=1, description="Failed logins from one address before a lock"
+    )
+    login_window_minutes: float = Field(
+        default=15, gt=0, description="Failures older than this (since the first of a run) are forgotten"
+    )
+    login_lock_minutes: float = Field(default=15, gt=0, description="How long a lock lasts")
 
     @model_validator(mode="after")
     def _evidence_within_contract(self) -> ApiSettings:
@@ -136,6 +161,16 @@ class ApiSettings(BaseSettings):
                 f"clip_chunk_max_bytes {self.clip_chunk_max_bytes} exceeds "
                 f"max_body_bytes {self.max_body_bytes}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _slow_before_lock(self) -> ApiSettings:
+        for who in ("user", "address"):
+            slow, lock = getattr(self, f"login_{who}_slow_after"), getattr(self, f"login_{who}_lock_after")
+            if slow > lock:
+                raise ValueError(
+                    f"login_{who}_slow_after {slow} must not exceed login_{who}_lock_after {lock}"
+                )
         return self
 
     @field_validator("webhook_allow")

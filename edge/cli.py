@@ -1,4 +1,4 @@
-"""`gridwatch edge run --config F [--once]`."""
+"""`gridwatch edge run --config F [--once]` and `gridwatch edge outbox list|retry|drop`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from edge.config import EdgeConfigError, load_edge_config
+from edge.outbox_cli import app as outbox_app
 from edge.worker import EdgeWorker, RunSummary
 from ingest.wvp import WvpError, resolve_credentials
 from models.cli import ensure_model, fail
@@ -20,6 +21,7 @@ from models.registry import find_model
 app = typer.Typer(
     help="The edge worker: cameras → detections → rules → alerts to the centre.", no_args_is_help=True
 )
+app.add_typer(outbox_app, name="outbox")
 err = Console(stderr=True)
 
 
@@ -28,7 +30,11 @@ def run(
     config: Path = typer.Option(..., "--config", "-c", help="Edge YAML (see configs/edge.example.yaml)."),
     once: bool = typer.Option(False, "--once", help="Read file sources to their end, send everything, exit."),
 ) -> None:
-    """Run the edge worker until stopped (SIGINT/SIGTERM drain the outbox first)."""
+    """Run the edge worker until stopped (SIGINT/SIGTERM drain the outbox first).
+
+    Exit status: 0 when everything was delivered; 1 when alerts are left in the outbox (queued or
+    parked); 2 when a camera's source failed (a file that cannot be read, or ends early).
+    """
     try:
         settings = load_edge_config(config)
     except EdgeConfigError as exc:
@@ -58,9 +64,23 @@ def run(
     signal.signal(signal.SIGINT, _stop)
     summary = worker.run(once=once)
     report(summary)
+    raise typer.Exit(code=exit_status(summary))
+
+
+def exit_status(summary: RunSummary) -> int:
+    """2 when a source failed, 1 when alerts are left undelivered, else 0; says why on standard error."""
     if not summary.drained:
         err.print(f"[bold red]{summary.pending} alerts not delivered yet[/]; they stay in the outbox")
-        raise typer.Exit(code=1)
+    if summary.parked:
+        err.print(
+            f"[bold red]{summary.parked} alerts parked[/]: the centre refused them; see "
+            "`gridwatch edge outbox list --state parked`"
+        )
+    for camera_id, error in summary.failed_sources.items():
+        err.print(f"[bold red]error:[/] camera {camera_id} failed: {error}", highlight=False, soft_wrap=True)
+    if summary.failed_sources:
+        return 2
+    return 1 if not summary.drained or summary.parked else 0
 
 
 def report(summary: RunSummary) -> None:

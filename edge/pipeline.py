@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import supervision as sv
@@ -21,6 +19,7 @@ from edge.evidence import render_snapshot
 from edge.gate import MotionGate
 from edge.outbox import Outbox
 from edge.rules import RuleHit, RuleSet, build_rules
+from edge.timeline import source_timeline
 from gridwatch.contracts import Alert, Evidence, EvidenceBox, ModelRef, SourceKind
 from ingest import Frame
 
@@ -35,6 +34,8 @@ class CameraStats:
     detector_calls: int = 0
     gated: int = 0
     alerts: int = 0
+    errors: int = 0
+    """Frames whose processing raised (logged and skipped)."""
 
 
 class CameraPipeline:
@@ -66,7 +67,7 @@ class CameraPipeline:
         self._last = sv.Detections.empty()
         self._still = np.zeros((0, 4), np.float32)
         self._model = ModelRef(name=detector.manifest.name, version=detector.manifest.version)
-        self._session = source_session(camera)
+        self.timeline = source_timeline(camera, outbox)
         self.track_ids: frozenset[int] = frozenset()
         """Track ids in view after the last processed frame (clips extend while an alert's objects stay)."""
 
@@ -102,10 +103,12 @@ class CameraPipeline:
         self._still = np.zeros((0, 4), np.float32)
 
     def _alert_id(self, hit: RuleHit, frame: Frame) -> str:
-        """Deterministic for a file (a restarted worker re-creates the same ids, which the outbox and
-        the API deduplicate); unique per run for a live stream (its session starts when the worker does)."""
+        """Deterministic for a file and its time base (a restart with the same outbox re-creates the same
+        alerts, which the outbox and the API deduplicate); unique per run for a live stream."""
         tracks = ",".join(str(t) for t in hit.track_ids)
-        key = f"{self.device_id}|{self.camera.id}|{self._session}|{hit.rule_id}|{frame.index}|{tracks}"
+        key = (
+            f"{self.device_id}|{self.camera.id}|{self.timeline.session}|{hit.rule_id}|{frame.index}|{tracks}"
+        )
         return f"{self.camera.id[:24]}-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
     def _alert(self, hit: RuleHit, frame: Frame) -> Alert:
@@ -122,7 +125,7 @@ class CameraPipeline:
             source_kind=SourceKind.CAMERA,
             kind=hit.kind,
             severity=hit.severity,
-            observed_at=frame.captured_at,
+            observed_at=self.timeline.observed_at(frame),
             location=self.camera.location,
             rule=hit.rule_id,
             evidence=evidence,
@@ -130,14 +133,6 @@ class CameraPipeline:
             score=None if scores is None else round(float(scores.max()), 4),
             details={**hit.details, "frame": frame.index, "pts": round(frame.pts, 3)},
         )
-
-
-def source_session(camera: CameraConfig) -> str:
-    """What makes alert ids of this source unique: the file's identity, or this run's start."""
-    if camera.url is not None and not camera.is_live:
-        stat = Path(camera.url).stat() if Path(camera.url).is_file() else None
-        return f"file:{camera.url}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}"
-    return f"live:{uuid.uuid4().hex}"
 
 
 STILL_IOU = 0.9

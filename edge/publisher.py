@@ -1,12 +1,28 @@
-"""Send queued alerts to the centre's `POST /v1/alerts`, oldest first, with backoff and jitter.
+"""Send queued alerts to the centre's `POST /v1/alerts`, oldest first, each on its own schedule.
 
-An alert is marked delivered only after a 2xx. The alert id makes a retry harmless at the API.
-A 4xx other than 408/429 means the centre will never take this alert (bad token, bad alert):
-it is recorded with the reason and retried only slowly, so one bad alert can't block the rest.
+An alert is marked delivered only after a 2xx; its id makes a retry harmless at the API. What an
+answer means decides who waits (`verdict`):
+
+- **the whole box waits** (global backoff with jitter, nothing is sent meanwhile, order is kept): no
+  answer at all, 502/503/504 (the centre is away or overloaded), 408/425/429 (slow down), 401 (the
+  token is unknown) and 404/405 (the URL does not lead to the alert route): none of these is about
+  one alert, so trying the next one would only add load;
+- **this alert waits** (its own exponential backoff up to `alert_backoff_max_s`, kept in the outbox;
+  the others go on): 500 and other 5xx (the centre failed on this alert), and 403 (this box may not
+  post this alert now: a revoked token, a source the centre does not know; fixable at the centre
+  without touching the alert, so it is retried by itself rather than parked);
+- **this alert is parked** with its reason (kept, never sent again by itself, visible in /healthz,
+  /metrics and `gridwatch edge outbox list`, sent again with `gridwatch edge outbox retry`): any other
+  4xx (400, 409, 413, 422, ...): the centre will never take this alert as it is. A stored row that no
+  longer validates as an alert is parked by the outbox.
+
+The loop runs under the edge worker's `Supervisor`: an error that is not about one alert (the outbox
+database fails) ends the thread, which is restarted after a backoff and shown in /healthz meanwhile.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import random
 import threading
@@ -18,10 +34,15 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.outbox import Outbox, Pending
+from edge.supervisor import Supervisor
+from ingest.backoff import Backoff
+from ingest.config import BackoffConfig
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE = {408, 425, 429}
+THREAD = "publisher"
+BOX_WAITS = frozenset({401, 404, 405, 408, 425, 429, 502, 503, 504})
+ALERT_WAITS = frozenset({403})
 
 
 class ApiConfig(BaseModel):
@@ -33,7 +54,32 @@ class ApiConfig(BaseModel):
     token: str = Field(min_length=8, description="This edge box's device token")
     timeout_s: float = Field(default=10.0, gt=0, description="Connect/read timeout of one request")
     backoff_initial_s: float = Field(default=0.5, gt=0, description="First retry delay")
-    backoff_max_s: float = Field(default=30.0, gt=0, description="Longest retry delay")
+    backoff_max_s: float = Field(
+        default=30.0, gt=0, description="Longest pause of all sending while the centre is away"
+    )
+    alert_backoff_max_s: float = Field(
+        default=300.0, gt=0, description="Longest delay between two tries of one alert the centre failed on"
+    )
+
+
+class Verdict(enum.StrEnum):
+    """What one answer of the centre means for the alert and for the others (see the module doc)."""
+
+    DELIVERED = "delivered"
+    BOX_WAITS = "box_waits"
+    ALERT_WAITS = "alert_waits"
+    PARK = "park"
+
+
+def verdict(status: int | None) -> Verdict:
+    """The verdict for an HTTP status, or for no answer at all (None)."""
+    if status is None or status in BOX_WAITS:
+        return Verdict.BOX_WAITS
+    if 200 <= status < 300:
+        return Verdict.DELIVERED
+    if status >= 500 or status in ALERT_WAITS:
+        return Verdict.ALERT_WAITS
+    return Verdict.PARK
 
 
 @dataclass
@@ -42,101 +88,135 @@ class PublisherStats:
 
     sent: int = 0
     failed: int = 0
+    """Answers that refused an alert (4xx)."""
     retried: int = 0
+    """Attempts that did not deliver and will be tried again."""
+    parked: int = 0
     sent_by_source: Counter[str] = field(default_factory=Counter)
     """Alerts delivered, by camera or sensor id."""
 
 
 class Publisher:
-    """A thread that drains the outbox to the API."""
+    """A supervised thread that drains the outbox to the API.
 
-    def __init__(self, outbox: Outbox, config: ApiConfig, *, batch: int = 20) -> None:
+    Example:
+        >>> publisher = Publisher(outbox, ApiConfig(url="http://centre:8000", token="..."))
+        >>> publisher.start(); publisher.notify()
+        >>> publisher.stop(drain_timeout_s=30)  # True when nothing is left to send
+    """
+
+    def __init__(
+        self, outbox: Outbox, config: ApiConfig, *, batch: int = 20, supervisor: Supervisor | None = None
+    ) -> None:
         self.outbox = outbox
         self.config = config
         self.batch = batch
         self.stats = PublisherStats()
+        self._own_supervisor = supervisor is None
+        self.supervisor = supervisor or Supervisor()
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._delay = 0.0
-        self._held: dict[int, float] = {}  # seq of a refused alert -> monotonic time of its next try
+        self._pause = Backoff(BackoffConfig(initial_s=config.backoff_initial_s, max_s=config.backoff_max_s))
+        self._paused_until = 0.0
         self._client = httpx.Client(
             base_url=config.url,
             timeout=config.timeout_s,
             headers={"Authorization": f"Bearer {config.token}"},
         )
-        self._thread = threading.Thread(target=self._run, name="publisher", daemon=True)
 
     def start(self) -> None:
-        """Start sending in the background."""
-        self._thread.start()
+        """Start sending in the background, under the supervisor."""
+        self.supervisor.spawn(THREAD, self._run)
+        if self._own_supervisor:
+            self.supervisor.start()
 
     def notify(self) -> None:
         """Something was queued: send now rather than at the next poll."""
         self._wake.set()
 
     def stop(self, drain_timeout_s: float) -> bool:
-        """Stop; first try to empty the outbox for up to `drain_timeout_s`. True when it is empty."""
-        deadline = threading.Event()
-        timer = threading.Timer(drain_timeout_s, deadline.set)
-        timer.start()
+        """Stop; first keep sending for up to `drain_timeout_s`. True when nothing is left to send."""
+        deadline = time.monotonic() + drain_timeout_s
         try:
-            while self.outbox.depth() and not deadline.is_set() and self._thread.is_alive():
+            while self.outbox.depth() and time.monotonic() < deadline:
                 self._wake.set()
-                deadline.wait(0.1)
+                self._stop.wait(0.1)
         finally:
-            timer.cancel()
+            self.supervisor.release(THREAD)
             self._stop.set()
             self._wake.set()
-            self._thread.join(self.config.timeout_s + 1)
+            self.supervisor.join(THREAD, self.config.timeout_s + 1)
+            if self._own_supervisor:
+                self.supervisor.stop()
             self._client.close()
         return self.outbox.depth() == 0
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            sent_any = self._send_batch()
-            if self._delay:
-                self._stop.wait(self._delay)
-            elif not sent_any:
+            paused = self._paused_until - time.monotonic()
+            if paused > 0:
+                self._stop.wait(paused)
+                continue
+            if not self._send_due():
                 self._wake.wait(1.0)
                 self._wake.clear()
 
-    def _send_batch(self) -> bool:
-        now = time.monotonic()
-        self._held = {seq: until for seq, until in self._held.items() if until > now}
-        fetched = self.outbox.pending(self.batch + len(self._held))
-        pending = [item for item in fetched if item.seq not in self._held][: self.batch]
-        for item in pending:
-            if self._stop.is_set() or not self._send(item):
-                return False
-        return bool(pending)
+    def _send_due(self) -> bool:
+        """Send the alerts that are due, oldest first; False when there was none."""
+        due = self.outbox.due(self.batch)
+        for item in due:
+            if self._stop.is_set() or self._send(item) is Verdict.BOX_WAITS:
+                break
+        return bool(due)
 
-    def _send(self, item: Pending) -> bool:
-        """True when delivered (or refused: held back for `backoff_max_s`); False to back off and retry."""
+    def _send(self, item: Pending) -> Verdict:
         try:
             response = self._client.post("/v1/alerts", content=item.alert.model_dump_json(),
                                          headers={"Content-Type": "application/json"})  # fmt: skip
         except httpx.HTTPError as exc:
-            return self._retry_later(item, f"{type(exc).__name__}: {exc}")
-        if response.is_success:
+            self._box_waits(item, f"{type(exc).__name__}: {exc}")
+            return Verdict.BOX_WAITS
+        outcome = verdict(response.status_code)
+        error = f"HTTP {response.status_code}: {response.text[:300]}"
+        if outcome is Verdict.DELIVERED:
             self.outbox.delivered(item.seq)
             self.stats.sent += 1
             self.stats.sent_by_source[item.alert.source_id] += 1
-            self._delay = 0.0
-            return True
-        if response.status_code >= 500 or response.status_code in RETRYABLE:
-            return self._retry_later(item, f"HTTP {response.status_code}: {response.text[:200]}")
-        logger.error("centre refused alert %s: HTTP %d %s", item.alert.alert_id, response.status_code,
-                     response.text[:300])  # fmt: skip
-        self.stats.failed += 1
-        self.outbox.failed(item.seq, f"HTTP {response.status_code}: {response.text[:300]}")
-        self._held[item.seq] = time.monotonic() + self.config.backoff_max_s  # go on with the others
-        return True
+            self._pause.reset()
+        elif outcome is Verdict.BOX_WAITS:
+            self.stats.failed += 400 <= response.status_code < 500
+            self._box_waits(item, error)
+        elif outcome is Verdict.ALERT_WAITS:
+            self.stats.failed += 400 <= response.status_code < 500
+            self._alert_waits(item, error)
+        else:
+            self._park(item, error)
+        return outcome
 
-    def _retry_later(self, item: Pending, error: str, *, count: bool = True) -> bool:
-        if count:
-            self.stats.retried += 1
-            self.outbox.failed(item.seq, error)
-            logger.warning("alert %s not delivered (%s); retrying", item.alert.alert_id, error)
-        base = max(self.config.backoff_initial_s, min(self.config.backoff_max_s, self._delay * 2))
-        self._delay = base * random.uniform(0.8, 1.2)  # jitter, not crypto
-        return False
+    def _box_waits(self, item: Pending, error: str) -> None:
+        """Pause all sending (the centre is away or refuses this box); the alert keeps its place."""
+        self.stats.retried += 1
+        self.outbox.failed(item.seq, error)
+        delay = self._pause.next_delay()
+        self._paused_until = time.monotonic() + delay
+        logger.warning("alert %s not delivered (%s); pausing %.1f s", item.alert.alert_id, error, delay)
+
+    def _alert_waits(self, item: Pending, error: str) -> None:
+        """Retry this alert alone, later; the others go on."""
+        self.stats.retried += 1
+        self._pause.reset()
+        delay = min(
+            self.config.alert_backoff_max_s, self.config.backoff_initial_s * 2 ** min(item.attempts, 30)
+        )
+        delay *= random.uniform(0.8, 1.2)  # jitter, not crypto
+        self.outbox.failed(item.seq, error, retry_in_s=delay)
+        logger.warning(
+            "alert %s not delivered (%s); retrying it in %.1f s", item.alert.alert_id, error, delay
+        )
+
+    def _park(self, item: Pending, error: str) -> None:
+        self.stats.failed += 1
+        self.stats.parked += 1
+        self._pause.reset()
+        self.outbox.park(item.seq, f"centre refused it: {error}")
+        logger.error("centre refused alert %s for good (%s); parked", item.alert.alert_id, error)

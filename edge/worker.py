@@ -1,18 +1,21 @@
 """The edge worker: the whole box wired in one place.
 
-Read `EdgeWorker.__init__` as the table of contents: outbox → publisher → per camera a source (for a
-wvp camera, one that asks wvp to play the channel before every open) and a pipeline (gate → detector
-→ tracker → rules). Each camera runs on its own thread; detectors of
-the same model share one onnxruntime session. Sensors, when listed, run as one `SensorWorker`
-(MQTT feed → sensor rules) into the same outbox.
+Read `EdgeWorker.__init__` as the table of contents: supervisor → outbox → publisher → per camera a
+source (for a wvp camera, one that asks wvp to play the channel before every open) and a pipeline
+(gate → detector → tracker → rules). Each camera runs on its own thread; detectors of the same model
+share one onnxruntime session. Sensors, when listed, run as one `SensorWorker` (MQTT feed → sensor
+rules) into the same outbox. Every thread that carries a feed (each camera loop, the publisher, the
+MQTT feed, the sensor silence watch) runs under one `Supervisor`: a thread that dies is restarted
+after a backoff, and /healthz is 503 while it is down.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +31,8 @@ from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
 from edge.sensors.worker import SensorWorker
-from ingest import IngestError, StreamLocator, VideoSource, VideoSourceConfig
+from edge.supervisor import Supervisor
+from ingest import IngestError, SourceState, StreamLocator, VideoSource, VideoSourceConfig
 from ingest.wvp import WvpClient, WvpLocator, resolve_credentials
 
 logger = logging.getLogger(__name__)
@@ -36,21 +40,25 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What a run did: per camera counters, alerts delivered during this run, alerts still queued."""
+    """What a run did: per camera counters, alerts delivered during this run, alerts still queued or
+    parked, and the cameras whose source failed (camera id → the error)."""
 
     cameras: dict[str, CameraStats]
     delivered: int
     pending: int
     drained: bool
+    parked: int = 0
+    failed_sources: dict[str, str] = field(default_factory=dict)
 
 
 class EdgeWorker:
     """Sources → gate → detector → tracker → rules → outbox → publisher, for every camera."""
 
-    def __init__(self, config: EdgeConfig) -> None:
+    def __init__(self, config: EdgeConfig, *, supervisor: Supervisor | None = None) -> None:
         self.config = config
+        self.supervisor = supervisor or Supervisor()
         self.outbox = Outbox(config.data_dir / "outbox.db", config.outbox)
-        self.publisher = Publisher(self.outbox, config.api)
+        self.publisher = Publisher(self.outbox, config.api, supervisor=self.supervisor)
         self.wvp = _wvp_client(config)
         self.sources = {camera.id: _video_source(camera, self.wvp) for camera in config.cameras}
         self.registry = CollectorRegistry()
@@ -62,13 +70,16 @@ class EdgeWorker:
             )
             for camera in config.cameras
         }  # fmt: skip
-        self.clips = _edge_clips(config)
+        self.clips = _edge_clips(config, self.supervisor)
         if self.clips is not None:
             self.registry.register(ClipsCollector(self.clips))
-        self.sensors = _sensor_worker(config, self.outbox, self.publisher)
+        self.sensors = _sensor_worker(config, self.outbox, self.publisher, self.supervisor)
         self.registry.register(
-            EdgeCollector(self.sources, self.pipelines, self.outbox, self.publisher, sensors=self.sensors)
-        )
+            EdgeCollector(
+                self.sources, self.pipelines, self.outbox, self.publisher, supervisor=self.supervisor,
+                sensors=self.sensors,
+            )
+        )  # fmt: skip
         self.http = None if config.http.port == 0 else HealthServer(config.http, self.registry, self.health)
         started = datetime.now(UTC)
         self.monitors = {
@@ -79,8 +90,8 @@ class EdgeWorker:
         self._stop = threading.Event()
 
     def health(self) -> tuple[bool, dict[str, Any]]:
-        """Whether every camera streams (or finished), and the /healthz body."""
-        healthy, body = health_report(self.sources, self.outbox, self.publisher)
+        """Whether every camera streams (or finished) and every thread runs, and the /healthz body."""
+        healthy, body = health_report(self.sources, self.outbox, self.publisher, self.supervisor)
         if self.clips is not None:
             body["clips"] = self.clips.health()
         return healthy, body
@@ -92,31 +103,24 @@ class EdgeWorker:
 
     def run(self, *, once: bool) -> RunSummary:
         """Process until stopped (or, with `once`, until every file is read), then drain the outbox."""
+        self.supervisor.start()
         self.publisher.start()
         if self.clips is not None:
             self.clips.start()
         if self.http is not None:
             self.http.start()
-        threads = [
-            threading.Thread(
-                target=self._camera_loop, args=(camera_id,), name=f"camera-{camera_id}", daemon=True
-            )
-            for camera_id in self.sources
-        ]
         for monitor in self.monitors.values():
             monitor.started = datetime.now(UTC)
-        for thread in threads:
-            thread.start()
+        cameras = {camera_id: f"camera-{camera_id}" for camera_id in self.sources}
+        for camera_id, name in cameras.items():
+            self.supervisor.spawn(name, functools.partial(self._camera_loop, camera_id))
         if self.sensors is not None:
             self.sensors.start()
-        while not self._stop.is_set() and (not once or any(t.is_alive() for t in threads)):
+        while not self._stop.is_set() and (not once or self.supervisor.active(list(cameras.values()))):
             self._check_offline()
             self._stop.wait(0.5)
         self._stop.set()
-        for source in self.sources.values():
-            source.close()
-        for thread in threads:
-            thread.join(10)
+        self._stop_cameras(list(cameras.values()))
         if self.sensors is not None:
             self.sensors.stop()
         started_drain = time.monotonic()
@@ -128,10 +132,27 @@ class EdgeWorker:
             self.http.stop()
         if self.wvp is not None:
             self.wvp.close()
-        pending = self.outbox.depth()
+        self.supervisor.stop()
+        return self._summary(drained)
+
+    def _stop_cameras(self, names: list[str]) -> None:
+        for name in names:
+            self.supervisor.release(name)
+        for source in self.sources.values():
+            source.close()
+        for name in names:
+            self.supervisor.join(name, 10)
+
+    def _summary(self, drained: bool) -> RunSummary:
+        pending, parked = self.outbox.depth(), self.outbox.parked()
         self.outbox.close()
         stats = {camera_id: pipeline.stats for camera_id, pipeline in self.pipelines.items()}
-        return RunSummary(stats, self.publisher.stats.sent, pending, drained)
+        failed = {
+            camera_id: source.health().last_error
+            for camera_id, source in self.sources.items()
+            if source.state is SourceState.FAILED
+        }
+        return RunSummary(stats, self.publisher.stats.sent, pending, drained, parked, failed)
 
     def stop(self) -> None:
         """Ask the worker to finish (signal handlers call this)."""
@@ -164,22 +185,25 @@ class EdgeWorker:
                         recorder.on_frame(frame, pipeline.track_ids)
                         recorder.on_alerts(alerts, frame)
                 except Exception:  # one bad frame must not end the camera
+                    pipeline.stats.errors += 1
                     logger.exception("camera %s: frame %d failed", camera_id, frame.index)
         except IngestError as exc:
             logger.error("camera %s stopped: %s", camera_id, exc)
 
 
-def _sensor_worker(config: EdgeConfig, outbox: Outbox, publisher: Publisher) -> SensorWorker | None:
+def _sensor_worker(
+    config: EdgeConfig, outbox: Outbox, publisher: Publisher, supervisor: Supervisor
+) -> SensorWorker | None:
     """MQTT feed → sensor rules → the same outbox, when the config lists sensors."""
     if not config.sensors or config.mqtt is None:
         return None
     return SensorWorker(
         config.device_id, config.mqtt, config.sensors, data_dir=config.data_dir, outbox=outbox,
-        notify=publisher.notify,
+        notify=publisher.notify, supervisor=supervisor,
     )  # fmt: skip
 
 
-def _edge_clips(config: EdgeConfig) -> EdgeClips | None:
+def _edge_clips(config: EdgeConfig, supervisor: Supervisor) -> EdgeClips | None:
     """Pre-roll and clips for every camera, when clips are enabled and there are cameras."""
     if not config.clips.enabled or not config.cameras:
         return None
@@ -188,7 +212,9 @@ def _edge_clips(config: EdgeConfig) -> EdgeClips | None:
                    read_timeout_s=camera.read_timeout_s, live=camera.is_live)
         for camera in config.cameras
     ]  # fmt: skip
-    return EdgeClips(config.clips, api=config.api, data_dir=config.data_dir, cameras=specs)
+    return EdgeClips(
+        config.clips, api=config.api, data_dir=config.data_dir, cameras=specs, supervisor=supervisor
+    )
 
 
 def _wvp_client(config: EdgeConfig) -> WvpClient | None:

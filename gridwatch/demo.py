@@ -32,6 +32,15 @@ from rich.table import Table
 from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
 from edge.progress import run_with_progress
 from edge.worker import EdgeWorker
+from gridwatch.demo_console import (
+    DEFAULT_PORT,
+    DEMO_SCOPE,
+    DEMO_USER,
+    ConsoleLogin,
+    new_password,
+    port_is_free,
+    serve_until_interrupted,
+)
 from gridwatch.logs import is_verbose, progress_only
 from ingest.config import is_stream_url
 from models.cli import ensure_model
@@ -51,9 +60,18 @@ def demo(
     edge_config: Path = typer.Option(
         CONFIGS / "edge.example.yaml", "--edge-config", help="Edge YAML to run."
     ),
+    serve: bool = typer.Option(
+        False, "--serve", help="Keep the centre and its operator console running until Ctrl-C."
+    ),
+    port: int = typer.Option(
+        DEFAULT_PORT, "--port", min=1, max=65535, help="The console's port with --serve."
+    ),
 ) -> None:
     """Run the API, the demo grids and an edge worker on sample clips; print the grid events made."""
     out = out.resolve()
+    if serve and not port_is_free(port):
+        err.print(f"[bold red]error:[/] --port {port}: 127.0.0.1:{port} is in use; pass another --port")
+        raise typer.Exit(code=2)
     config = _edge_config(edge_config, out)  # refuses missing clips before anything starts
     _start_fresh(out)
     database = f"sqlite:///{out / 'centre.db'}"
@@ -62,12 +80,15 @@ def demo(
                            "--database-url", database)  # fmt: skip
         token = _token(database, "add-device", config.device_id)
         user = _token(database, "add-user", f"demo-viewer-{os.getpid()}", "--role", "supervisor")
+        password = new_password()
+        _gridwatch("api", "add-user", DEMO_USER, "--role", "supervisor", "--scope", DEMO_SCOPE,
+                   "--password-stdin", "--database-url", database, stdin=password + "\n")  # fmt: skip
     _done(f"centre database {out / 'centre.db'}: {_count(grids, 'created')} grid nodes; "
           f"edge box {config.device_id} registered")  # fmt: skip
     with progress_only():  # a first run fetches and converts the model behind its own bar
         for model in {camera.detector.model for camera in config.cameras}:
             ensure_model(find_model(model))
-    with _api(database) as url:
+    with _api(database, port if serve else None) as url:
         settings = config.model_copy(
             update={"api": config.api.model_copy(update={"url": url, "token": token})}
         )
@@ -77,7 +98,12 @@ def demo(
         summary = run_with_progress(EdgeWorker(settings), bars, once=True)
         err.print(f"alerts delivered to the centre: {summary.delivered}; still queued: {summary.pending}")
         events = _events(url, user, out / "evidence")
-    _show(events, out, next_steps(out, database))
+        login = ConsoleLogin(url if serve else f"http://127.0.0.1:{port}", DEMO_USER, password, serve)
+        console = NextStep("the operator console", login.where())
+        _show(events, out, next_steps(out, database, console=console))
+        if serve:
+            sys.stdout.flush()
+            serve_until_interrupted(url)
 
 
 @dataclass(frozen=True)
@@ -125,9 +151,9 @@ def _start_fresh(out: Path) -> None:
             path.unlink()
 
 
-def _gridwatch(*args: str) -> str:
+def _gridwatch(*args: str, stdin: str | None = None) -> str:
     command = [sys.executable, "-m", "gridwatch", *args, "--centre-config", str(CENTRE)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, check=False, input=stdin)
     if result.returncode != 0:
         err.print(f"[bold red]error:[/] gridwatch {' '.join(args[:2])} failed: {result.stderr.strip()}")
         raise typer.Exit(code=2)
@@ -180,8 +206,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _api(database: str) -> Iterator[str]:
-    port = _free_port()
+def _api(database: str, port: int | None = None) -> Iterator[str]:
+    port = port or _free_port()
     log = (Path(database.removeprefix("sqlite:///")).parent / "api.log").open("w")
     command = [
         sys.executable,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import cv2
 
@@ -40,8 +41,48 @@ def open_capture(config: VideoSourceConfig) -> cv2.VideoCapture:
         capture = cv2.VideoCapture(config.url, cv2.CAP_FFMPEG, params)
     if not capture.isOpened():
         capture.release()
-        what = "stream" if config.is_live else "video file"
-        detail = f" (open timeout {config.open_timeout_s:g} s)" if config.is_live else ""
-        raise SourceError(f"cannot open {what} {redact(config.url)}{detail}")
+        if config.is_live:
+            raise SourceError(f"cannot open stream {redact(config.url)}{why_not_open(config)}")
+        raise SourceError(f"cannot open video file {redact(config.url)}")
     logger.debug("opened %s (%s fps reported)", redact(config.url), capture.get(cv2.CAP_PROP_FPS))
     return capture
+
+
+DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "rtmp": 1935, "http": 80, "https": 443}
+PROBE_TIMEOUT_S = 2.0
+
+
+def why_not_open(config: VideoSourceConfig) -> str:
+    """Why a stream did not open, as far as one TCP connection to its server tells.
+
+    OpenCV only says that the open failed; a refused connection, a name that does not resolve and a
+    server that accepts connections but sends no stream need different fixes, so they get different
+    messages. Called only after a failed open.
+    """
+    parts = urlsplit(config.url)
+    host, port = parts.hostname, _port(parts.scheme, parts)
+    if not host or port is None:
+        return f" (open timeout {config.open_timeout_s:g} s)"
+    where = f"{host}:{port}"
+    try:
+        with socket.create_connection((host, port), timeout=min(PROBE_TIMEOUT_S, config.open_timeout_s)):
+            pass
+    except ConnectionRefusedError:
+        return f": connection refused by {where} (nothing listens there)"
+    except socket.gaierror as exc:
+        return f": cannot resolve host {host!r} ({exc.strerror})"
+    except TimeoutError:
+        return f" (open timeout {config.open_timeout_s:g} s): no answer from {where}"
+    except OSError as exc:
+        return f": cannot connect to {where} ({exc.strerror or exc})"
+    return (
+        f" (open timeout {config.open_timeout_s:g} s): {where} accepts connections but no stream "
+        "opened (wrong path or credentials, or no video in time)"
+    )
+
+
+def _port(scheme: str, parts: SplitResult) -> int | None:
+    try:
+        return parts.port or DEFAULT_PORTS.get(scheme.lower())
+    except ValueError:  # a port that is not a number or out of range
+        return None

@@ -19,6 +19,11 @@ from ingest.state import HealthTracker
 
 logger = logging.getLogger(__name__)
 
+SHORT_BY_FRAMES = 2
+SHORT_BY_FRACTION = 0.02
+"""A file that ends more than this many frames (or this share of them) before the frame count its
+container declares is truncated or corrupt (counts estimated from duration × fps may be a bit off)."""
+
 
 class FrameReader:
     """Turn one open ``cv2.VideoCapture`` into kept frames: grab every frame, decode only kept ones.
@@ -40,11 +45,16 @@ class FrameReader:
         self._decimator = Decimator(config.detect_fps)
         self._clock = StreamClock(capture.get(cv2.CAP_PROP_FPS) or 25.0)
         self._grabbed_at = datetime.now(UTC)
+        self._declared = 0 if config.is_live else max(0, round(capture.get(cv2.CAP_PROP_FRAME_COUNT)))
         self.next_index = first_index
         self._anchor: float | None = None
 
     def read(self) -> Frame:
-        """Return the next frame to keep, or raise ``EndOfStreamError`` when no frame comes."""
+        """Return the next frame to keep, or raise ``EndOfStreamError`` when no frame comes.
+
+        A file that ends well before the frame count its container declares raises ``SourceError``
+        (truncated or corrupt) instead: that is a failure, not the end of the video.
+        """
         while True:
             pts = self._grab()
             if self._decimator.keep(pts):
@@ -61,11 +71,21 @@ class FrameReader:
         grabbed = self._capture.grab()
         timed_out = self._config.is_live and time.monotonic() - started >= self._config.read_timeout_s
         if not grabbed or timed_out:
+            self._check_complete()
             raise EndOfStreamError(self._stop_reason())
         self._grabbed_at = datetime.now(UTC)
         self._tracker.frame_read(self._grabbed_at)
         self.next_index += 1
         return self._clock.time(self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0)
+
+    def _check_complete(self) -> None:
+        """Raise ``SourceError`` when a file stopped well short of its declared frame count."""
+        missing = self._declared - self.next_index
+        if self._declared and missing > max(SHORT_BY_FRAMES, SHORT_BY_FRACTION * self._declared):
+            raise SourceError(
+                f"video file {self._config.url} ends after frame {self.next_index} of the "
+                f"{self._declared} it declares: truncated or corrupt"
+            )
 
     def _retrieve(self, pts: float) -> Frame:
         ok, image = self._capture.retrieve()

@@ -80,10 +80,14 @@ def test_readme_first_command_in_a_fresh_clone(tmp_path: Path) -> None:
     assert max(bars) < table < block
     assert all("100%" in lines[k] and "detector calls" in lines[k] for k in bars)
     steps = next_steps(clone / "gridwatch-demo", f"sqlite:///{clone / 'gridwatch-demo' / 'centre.db'}")
-    assert len(lines) - block - 1 == len(steps)  # the block is the end of the output
-    for line, step in zip(lines[block + 1 :], steps, strict=True):
+    console = lines[block + 1]  # the operator console and its demo login come first
+    assert re.search(r"the operator console\s+http://127\.0\.0\.1:8000/\s+login: demo / \S+", console), (
+        console
+    )
+    assert len(lines) - block - 2 == len(steps)  # the block is the end of the output
+    for line, step in zip(lines[block + 2 :], steps, strict=True):
         assert line.strip().startswith(step.what), line
-    assert str(clone / "gridwatch-demo" / "evidence") in lines[block + 1]
+    assert str(clone / "gridwatch-demo" / "evidence") in lines[block + 2]
     assert str(clone / "configs" / "centre.example.yaml") in output  # the clone's code ran, not ours
     assert (clone / "gridwatch-demo" / "events.yaml").is_file()
 

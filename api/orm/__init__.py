@@ -4,26 +4,33 @@ from api.orm.alert import AlertRow, EvidenceRow
 from api.orm.audit import AuditEntry
 from api.orm.base import Base
 from api.orm.clip import ClipRow, EvidenceDeletion
+from api.orm.console import ConsoleAccount, ConsoleSession, EventView, LoginThrottle
 from api.orm.device import Device
 from api.orm.event import CodeCounter, Event, EventHistory, Supervision
 from api.orm.grid import Grid
 from api.orm.state import Revision
 from api.orm.user import User
+from api.orm.verdict import AlertVerdict
 from api.orm.webhook import Delivery, Subscription
 
 __all__ = [
     "AlertRow",
+    "AlertVerdict",
     "AuditEntry",
     "Base",
     "ClipRow",
     "CodeCounter",
+    "ConsoleAccount",
+    "ConsoleSession",
     "Delivery",
     "Device",
     "Event",
     "EventHistory",
+    "EventView",
     "EvidenceDeletion",
     "EvidenceRow",
     "Grid",
+    "LoginThrottle",
     "Revision",
     "Subscription",
     "Supervision",

@@ -12,12 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CtxDep, PrincipalDep, SessionDep
+from api.live import commit_and_publish
 from api.logic.lifecycle import Status
 from api.logic.times import filter_time
 from api.schemas.errors import AUTHENTICATED, CONFLICT, FORBIDDEN, NOT_FOUND, ErrorOut
-from api.schemas.events import ActionIn, EventDetail, EventOut, EventPage
+from api.schemas.events import ActionIn, CommentIn, EventDetail, EventOut, EventPage, HistoryOut
 from api.services.actions import apply_action
-from api.services.events import EventFilter, event_detail, evidence_jpeg, list_events
+from api.services.comments import add_comment
+from api.services.events import EventFilter, Order, event_detail, evidence_jpeg, list_events
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=AUTHENTICATED)
 
@@ -45,8 +47,11 @@ def get_events(
         str | None, Query(max_length=64, description="next_cursor of the previous page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    order: Annotated[
+        Order, Query(description="newest first, or urgency: overdue, severity, oldest")
+    ] = Order.NEWEST,
 ) -> EventPage:
-    """Events in your scope, newest first."""
+    """Events in your scope, newest first (or most urgent first)."""
     zone = ctx.centre.zone
     filters = EventFilter(
         tuple(status or ()), type, grid, filter_time(since, zone), filter_time(until, zone), overdue, located
@@ -58,6 +63,7 @@ def get_events(
         cursor=cursor,
         limit=limit,
         now=datetime.now(UTC),
+        order=order,
     )
     return EventPage(items=[EventOut.model_validate(e) for e in rows], next_cursor=next_cursor)
 
@@ -101,8 +107,22 @@ def get_evidence(
         409: {"model": ErrorOut, "description": "Invalid transition; lists the allowed"},
     },
 )
-def post_action(code: str, body: ActionIn, session: SessionDep, principal: PrincipalDep) -> EventOut:
+def post_action(
+    code: str, body: ActionIn, ctx: CtxDep, session: SessionDep, principal: PrincipalDep
+) -> EventOut:
     """Acknowledge, dispatch, start, resolve, close, dismiss or reopen an event."""
     event = apply_action(session=session, principal=principal, code=code, body=body, now=datetime.now(UTC))
-    session.commit()
+    commit_and_publish(session, ctx.live)
     return EventOut.model_validate(event)
+
+
+@router.post("/{code}/comments", status_code=201, responses=NOT_FOUND)
+def post_comment(
+    code: str, body: CommentIn, ctx: CtxDep, session: SessionDep, principal: PrincipalDep
+) -> HistoryOut:
+    """Add a comment to the event's history."""
+    entry = add_comment(
+        session=session, principal=principal, code=code, text=body.text, now=datetime.now(UTC)
+    )
+    commit_and_publish(session, ctx.live)
+    return HistoryOut.model_validate(entry)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.logic.lifecycle import Action, Status
+from api.logic.verdicts import FalseAlarm, VerdictKind
 from gridwatch.contracts.alert import NO_NUL
 
 
@@ -126,12 +127,86 @@ class EventDetail(BaseModel):
     history: list[HistoryOut]
     supervisions: list[SupervisionOut]
     allowed_actions: list[Action]
+    verdicts: list[VerdictOut] = Field(default_factory=list, description="Operator verdicts on its alerts")
 
 
 class EventPage(BaseModel):
     """One page of events; pass `next_cursor` back as `cursor` for the next page."""
 
     items: list[EventOut]
+    next_cursor: str | None
+
+
+class CommentIn(BaseModel):
+    """A comment on an event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        min_length=1, max_length=2000, pattern=NO_NUL, description="What to say; kept in the history"
+    )
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> CommentIn:
+        if not self.text.strip():
+            raise ValueError("text must not be blank")
+        return self
+
+
+class VerdictIn(BaseModel):
+    """Why a dismissed event's alerts needed no handling; stored per alert."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: VerdictKind
+    false_alarm: FalseAlarm | None = Field(default=None, description="false_alarm: what was wrong")
+    duplicate_of: str | None = Field(
+        default=None, max_length=64, pattern=NO_NUL, description="duplicate: the other event"
+    )
+
+    @model_validator(mode="after")
+    def _detail_fits_kind(self) -> VerdictIn:
+        if (self.kind is VerdictKind.FALSE_ALARM) != (self.false_alarm is not None):
+            raise ValueError(
+                "false_alarm (wrong_object, nothing_there, out_of_area) goes with kind false_alarm"
+            )
+        if self.duplicate_of is not None and self.kind is not VerdictKind.DUPLICATE:
+            raise ValueError("duplicate_of goes only with kind duplicate")
+        return self
+
+
+class VerdictOut(_Out):
+    """A verdict on one alert, with what produced the alert."""
+
+    event_code: str
+    alert_id: str
+    verdict: VerdictKind
+    false_alarm: FalseAlarm | None
+    duplicate_of: str | None
+    note: str
+    device_id: str
+    source_id: str = Field(description="Camera or sensor id")
+    rule: str | None
+    model_name: str | None
+    model_version: str | None
+    label: str | None = Field(description="Label of the alert's best box")
+    score: float | None
+    observed_at: datetime
+    actor: str
+    at: datetime
+    withdrawn_at: datetime | None = Field(description="Set when the event was reopened")
+
+    @classmethod
+    def of(cls, row: Any, event_code: str) -> VerdictOut:
+        """From an `AlertVerdict` row and its event's code."""
+        fields = {name: getattr(row, name) for name in cls.model_fields if name != "event_code"}
+        return cls.model_validate({**fields, "event_code": event_code})
+
+
+class VerdictPage(BaseModel):
+    """One page of verdicts; pass `next_cursor` back as `cursor` for the next page."""
+
+    items: list[VerdictOut]
     next_cursor: str | None
 
 
@@ -149,6 +224,7 @@ class ActionIn(BaseModel):
     feedback: str | None = Field(default=None, max_length=4000, pattern=NO_NUL, description="close: feedback")
     rating: int | None = Field(default=None, ge=1, le=5, description="close: satisfaction 1–5")
     reason: str | None = Field(default=None, max_length=2000, pattern=NO_NUL, description="dismiss: why")
+    verdict: VerdictIn | None = Field(default=None, description="dismiss: the verdict, stored per alert")
 
     @model_validator(mode="after")
     def _needed_fields(self) -> ActionIn:
@@ -156,6 +232,8 @@ class ActionIn(BaseModel):
             raise ValueError("dispatch needs a department or a worker")
         if self.action is Action.CLOSE and (self.rating is None or not self.feedback):
             raise ValueError("close needs feedback and a rating from 1 to 5")
-        if self.action is Action.DISMISS and not self.reason:
-            raise ValueError("dismiss needs a reason")
+        if self.action is Action.DISMISS and not (self.reason or self.verdict):
+            raise ValueError("dismiss needs a reason or a verdict")
+        if self.verdict is not None and self.action is not Action.DISMISS:
+            raise ValueError("a verdict goes only with dismiss")
         return self

@@ -9,13 +9,16 @@ from sqlalchemy.orm import Session
 
 from api.db import begin_write
 from api.errors import ForbiddenError
+from api.live import notice
 from api.logic.lifecycle import Action, Status, next_status
 from api.logic.roles import may_act
+from api.logic.verdicts import verdict_code
 from api.orm import Event
 from api.schemas.events import ActionIn
 from api.services.events import get_event
 from api.services.history import record
 from api.services.principals import Principal
+from api.services.verdicts import record_verdicts, withdraw_verdicts
 from api.services.webhooks import active_subscriptions, enqueue
 
 
@@ -35,8 +38,10 @@ def _apply_fields(event: Event, body: ActionIn, now: datetime) -> dict[str, Any]
             event.closed_at, event.feedback, event.rating = now, body.feedback, body.rating
             return {"feedback": body.feedback, "rating": body.rating}
         case Action.DISMISS:
-            event.dismiss_reason = body.reason
-            return {"reason": body.reason}
+            verdict = body.verdict
+            code = verdict_code(verdict.kind, verdict.false_alarm) if verdict else None
+            event.dismiss_reason = body.reason or code
+            return {"reason": body.reason, "verdict": code} if code else {"reason": body.reason}
         case Action.REOPEN:
             event.resolved_at = event.closed_at = None
     return {}
@@ -53,6 +58,12 @@ def apply_action(
     before = event.status
     event.status = next_status(Status(before), body.action).value
     data = _apply_fields(event, body, now)
+    if body.verdict is not None:
+        record_verdicts(
+            session=session, principal=principal, event=event, verdict=body.verdict, note=body.note, now=now
+        )
+    elif body.action is Action.REOPEN:
+        withdraw_verdicts(session=session, event=event, now=now)
     record(
         session=session,
         event=event,
@@ -63,6 +74,7 @@ def apply_action(
         note=body.note,
         data=data,
     )
+    notice(session, code=event.code, grid_path=event.grid_path, kind=body.action.value)
     enqueue(
         session=session,
         event=event,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db import begin_write
+from api.live import notice
 from api.logic.clocks import Deadlines, Milestones
 from api.logic.escalation import LEVEL_NAMES, Step, plan
 from api.orm import Event, Subscription, Supervision
@@ -44,6 +45,7 @@ def _supervise(session: Session, event: Event, step: Step, now: datetime) -> Sup
     )
     session.add(supervision)
     event.escalation_level, event.responsible_grid = step.to_level, grid
+    notice(session, code=event.code, grid_path=event.grid_path, kind="escalated")
     record(
         session=session,
         event=event,

@@ -5,16 +5,25 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from api.errors import BadInputError, ConflictError, NotFoundError
 from api.logic.lifecycle import OPEN_STATUSES, Status, allowed_actions
-from api.orm import AlertRow, ClipRow, Event, EventHistory, EvidenceRow, Supervision
-from api.schemas.events import ClipOut, EventAlertOut, EventDetail, EventOut, HistoryOut, SupervisionOut
+from api.orm import AlertRow, AlertVerdict, ClipRow, Event, EventHistory, EvidenceRow, Supervision
+from api.schemas.events import (
+    ClipOut,
+    EventAlertOut,
+    EventDetail,
+    EventOut,
+    HistoryOut,
+    SupervisionOut,
+    VerdictOut,
+)
 from api.services.grids import path_of
 from api.services.principals import Principal
 
@@ -33,6 +42,16 @@ class EventFilter:
     until: datetime | None = None
     overdue: bool | None = None
     located: bool | None = None
+
+
+class Order(StrEnum):
+    """How a list of events is sorted."""
+
+    NEWEST = "newest"
+    URGENCY = "urgency"  # overdue first, then severity, then the oldest
+
+
+SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
 def encode_cursor(event_id: int) -> str:
@@ -68,7 +87,56 @@ def scoped(principal: Principal) -> Select[Event]:
     return select(Event).where(Event.grid_path.startswith(principal.scope_path, autoescape=True))
 
 
-def _filtered(session: Session, query: Select[Event], f: EventFilter, now: datetime) -> Select[Event]:
+def urgency_keys(now: datetime) -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """(0 when overdue else 1, severity rank 0 = critical): with created_at and id, the urgency order."""
+    late = case((overdue_clause(now), 0), else_=1)
+    rank = case(*((Event.severity == s, r) for s, r in SEVERITY_RANK.items()), else_=len(SEVERITY_RANK))
+    return late, rank
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(at: datetime) -> int:
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def _encode_urgency(now: datetime, late: int, rank: int, created_at: datetime, event_id: int) -> str:
+    """The page's clock, the last row's keys: `u<now µs>|<late><rank>|<created µs>|<id>` (≤ 64 chars)."""
+    text = f"u{_micros(now)}|{late}{rank}|{_micros(created_at)}|{event_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode_urgency(cursor: str) -> tuple[datetime, int, int, datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("u"):
+            raise ValueError(text)
+        now, keys, created, event_id = text[1:].split("|")
+        at_now, at_created = (EPOCH + timedelta(microseconds=int(v)) for v in (now, created))
+        if len(keys) != 2 or not 0 < int(event_id) <= MAX_ID:
+            raise ValueError(text)
+        return at_now, int(keys[0]), int(keys[1]), at_created, int(event_id)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadInputError(
+            f"cursor {cursor!r} is not valid for order=urgency", loc=("query", "cursor")
+        ) from exc
+
+
+def _after_urgency(now: datetime, cursor: tuple[int, int, datetime, int]) -> ColumnElement[bool]:
+    """Rows after `cursor` in urgency order (keyset pagination, spelled out for every database)."""
+    late, rank = urgency_keys(now)
+    c_late, c_rank, c_created, c_id = cursor
+    return or_(
+        late > c_late,
+        and_(late == c_late, rank > c_rank),
+        and_(late == c_late, rank == c_rank, Event.created_at > c_created),
+        and_(late == c_late, rank == c_rank, Event.created_at == c_created, Event.id > c_id),
+    )
+
+
+def filtered(session: Session, query: Select[Event], f: EventFilter, now: datetime) -> Select[Event]:
+    """`query` narrowed by the filters (a grid code that does not exist is a 422 naming it)."""
     if f.statuses:
         query = query.where(Event.status.in_([s.value for s in f.statuses]))
     if f.type_code:
@@ -98,15 +166,41 @@ def list_events(
     cursor: str | None,
     limit: int,
     now: datetime,
+    order: Order = Order.NEWEST,
 ) -> tuple[list[Event], str | None]:
-    """One page of events, newest first, and the cursor of the next page (None at the end)."""
-    query = _filtered(session, scoped(principal), filters, now)
+    """One page of events (newest first, or by urgency) and the cursor of the next page (None at the end)."""
+    if order is Order.URGENCY:
+        return _urgent_events(session, principal, filters, cursor, limit, now)
+    query = filtered(session, scoped(principal), filters, now)
     if cursor:
         query = query.where(Event.id < decode_cursor(cursor))
     rows = list(session.scalars(query.order_by(Event.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1].id) if more and rows else None
+
+
+def _urgent_events(
+    session: Session,
+    principal: Principal,
+    filters: EventFilter,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+) -> tuple[list[Event], str | None]:
+    """A page in urgency order; the cursor keeps the first page's clock so pages do not shift."""
+    decoded = _decode_urgency(cursor) if cursor else None
+    now = decoded[0] if decoded else now
+    late, rank = urgency_keys(now)
+    query = filtered(session, scoped(principal), filters, now).add_columns(late, rank)
+    if decoded:
+        query = query.where(_after_urgency(now, decoded[1:]))
+    found = session.execute(query.order_by(late, rank, Event.created_at, Event.id).limit(limit + 1)).all()
+    rows = [(r[0], int(r[1]), int(r[2])) for r in found[:limit]]
+    if len(found) <= limit or not rows:
+        return [e for e, _, _ in rows], None
+    last, last_late, last_rank = rows[-1]
+    return [e for e, _, _ in rows], _encode_urgency(now, last_late, last_rank, last.created_at, last.id)
 
 
 def get_event(*, session: Session, principal: Principal, code: str, for_update: bool = False) -> Event:
@@ -140,6 +234,9 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
     supervisions = session.scalars(
         select(Supervision).where(Supervision.event_id == event.id).order_by(Supervision.id)
     )
+    verdicts = session.scalars(
+        select(AlertVerdict).where(AlertVerdict.event_id == event.id).order_by(AlertVerdict.id)
+    )
     return EventDetail(
         event=EventOut.model_validate(event),
         alerts=[
@@ -149,6 +246,7 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
         history=[HistoryOut.model_validate(h) for h in history],
         supervisions=[SupervisionOut.model_validate(s) for s in supervisions],
         allowed_actions=allowed_actions(Status(event.status)),
+        verdicts=[VerdictOut.of(v, code) for v in verdicts],
     )
 
 

@@ -131,3 +131,16 @@ def grid_tree(*, session: Session, scope_path: str) -> list[dict[str, Any]]:
         parent = nodes.get(grid.parent_id) if grid.parent_id is not None else None
         (parent["children"] if parent else roots).append(nodes[grid.id])
     return roots
+
+
+def grid_nodes(*, session: Session, codes: set[str]) -> dict[str, Grid]:
+    """The grid nodes with these codes, by code (unknown codes are left out)."""
+    if not codes:
+        return {}
+    return {g.code: g for g in session.scalars(select(Grid).where(Grid.code.in_(codes)))}
+
+
+def nodes_at(*, session: Session, level: int, inside: str) -> list[Grid]:
+    """Grid nodes of one level (2 乡, 3 村, 4 网格) inside the subtree path `inside`, by code."""
+    query = select(Grid).where(Grid.level == level, Grid.path.startswith(inside, autoescape=True))
+    return list(session.scalars(query.order_by(Grid.code)))

@@ -19,6 +19,7 @@ from api.centre import CentreConfig
 from api.context import GridState
 from api.db import JsonText
 from api.errors import ApiError, ConflictError, ForbiddenError, NotAuthenticatedError, PayloadTooLargeError
+from api.live import notice
 from api.logic.correlation import ClockWindow, correlation_key, pick_event, pick_for_clear
 from api.orm import AlertRow, Base, Device, Event, EvidenceRow, Subscription
 from api.schemas.events import AlertAccepted
@@ -256,6 +257,7 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
         now=batch.now,
     )
     batch.alert_rows.append(row)
+    notice(batch.session, code=span.code, grid_path=where.path or "/", kind=outcome)
     if snapshot:
         sha = alert.evidence.snapshot_sha256 or ""
         evidence = {

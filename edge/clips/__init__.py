@@ -20,6 +20,7 @@ from edge.clips.recorder import CameraRecorder, FrameRecorder, PacketRecorder
 from edge.clips.sender import ClipSender
 from edge.clips.tap import probe_codec
 from edge.publisher import ApiConfig
+from edge.supervisor import Supervisor
 from ingest.config import is_stream_url
 
 logger = logging.getLogger(__name__)
@@ -58,14 +59,26 @@ class EdgeClips:
     """
 
     def __init__(
-        self, config: ClipsConfig, *, api: ApiConfig, data_dir: Path, cameras: list[CameraSpec]
+        self,
+        config: ClipsConfig,
+        *,
+        api: ApiConfig,
+        data_dir: Path,
+        cameras: list[CameraSpec],
+        supervisor: Supervisor | None = None,
     ) -> None:
         self.config = config
         self.folder = data_dir / "clips"
         self.queue = ClipQueue(data_dir / "outbox.db")
-        self.finisher = ClipFinisher(self.queue, max_pending_bytes=int(config.max_pending_mb * 1024 * 1024))
+        self.supervisor = supervisor
+        pending = int(config.max_pending_mb * 1024 * 1024)
+        self.finisher = ClipFinisher(self.queue, max_pending_bytes=pending, supervisor=supervisor)
         self.sender = ClipSender(
-            self.queue, api, chunk_bytes=config.chunk_kb * 1024, keep_sent_s=config.keep_sent_s
+            self.queue,
+            api,
+            chunk_bytes=config.chunk_kb * 1024,
+            keep_sent_s=config.keep_sent_s,
+            supervisor=supervisor,
         )
         kinds = _buffer_kinds(config.buffer, cameras)
         self.recorders: dict[str, CameraRecorder] = {
@@ -76,6 +89,8 @@ class EdgeClips:
         """Finish clips a killed run left behind, then start finishing and sending."""
         self.finisher.start()
         self.sender.start()
+        for recorder in self.recorders.values():
+            recorder.start()
 
     def stop(self, *, drain_timeout_s: float) -> None:
         """End open clips (files: with their post-roll; live: cut short), finish them, send for a while."""
@@ -125,6 +140,7 @@ class EdgeClips:
                 url=camera.url,
                 open_timeout_s=camera.open_timeout_s,
                 read_timeout_s=camera.read_timeout_s,
+                supervisor=self.supervisor,
                 **common,
             )
         return FrameRecorder(camera.id, self.config, fps=camera.detect_fps, **common)

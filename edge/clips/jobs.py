@@ -12,6 +12,8 @@ from pathlib import Path
 
 from edge.clips.media import ClipMediaError, FrameWriter, PacketWriter, finish
 from edge.clips.queue import ClipQueue, ClipState
+from edge.clips.threads import SupervisedThread
+from edge.supervisor import Supervisor
 from gridwatch.contracts import ClipInfo
 
 logger = logging.getLogger(__name__)
@@ -82,7 +84,9 @@ class ClipFinisher:
         >>> finisher.submit(Finished(...))  # later: the queue has it as ready
     """
 
-    def __init__(self, clips: ClipQueue, *, max_pending_bytes: int | None = None) -> None:
+    def __init__(
+        self, clips: ClipQueue, *, max_pending_bytes: int | None = None, supervisor: Supervisor | None = None
+    ) -> None:
         self.clips = clips
         self.max_pending_bytes = max_pending_bytes
         self.dropped = 0
@@ -90,7 +94,7 @@ class ClipFinisher:
         self._todo: queue.Queue[Finished | None] = queue.Queue()
         self._idle = threading.Event()
         self._idle.set()
-        self._thread = threading.Thread(target=self._run, name="clip-finisher", daemon=True)
+        self._thread = SupervisedThread("clip-finisher", self._run, supervisor)
 
     def start(self) -> None:
         """Finish what a previous run left recording, then start the thread."""

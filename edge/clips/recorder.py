@@ -26,6 +26,7 @@ from edge.clips.media import EncodedPacket, FrameWriter, PacketWriter
 from edge.clips.queue import ClipQueue
 from edge.clips.ring import PreRoll, Timed
 from edge.clips.tap import FileTap, LiveTap
+from edge.supervisor import Supervisor
 from gridwatch.contracts import Alert
 from ingest import Frame
 
@@ -113,6 +114,9 @@ class CameraRecorder:
                 self.jobs.append(job)
             self.opened += 1
 
+    def start(self) -> None:
+        """Start any reader of its own (the packets pre-roll of a live camera has one)."""
+
     def stop_reading(self) -> None:
         """Ask any reader of its own to stop (all cameras first, then `close` each: stops run together)."""
 
@@ -176,15 +180,23 @@ class PacketRecorder(CameraRecorder):
         folder: Path,
         open_timeout_s: float = 10.0,
         read_timeout_s: float = 5.0,
+        supervisor: Supervisor | None = None,
     ) -> None:
         super().__init__(camera_id, config, live=live, clips=clips, finisher=finisher, folder=folder)
         self.ring = PreRoll[EncodedPacket](pre_s=config.pre_s + HEADROOM_S, max_bytes=config.max_buffer_bytes)
         self.file_tap = None if live else FileTap(url, self)
         self.live_tap = (
-            LiveTap(url, self, open_timeout_s=open_timeout_s, read_timeout_s=read_timeout_s) if live else None
+            LiveTap(
+                url,
+                self,
+                open_timeout_s=open_timeout_s,
+                read_timeout_s=read_timeout_s,
+                name=f"clip-tap-{camera_id}",
+                supervisor=supervisor,
+            )
+            if live
+            else None
         )
-        if self.live_tap is not None:
-            self.live_tap.start()
 
     @property
     def buffered_bytes(self) -> int:
@@ -209,6 +221,11 @@ class PacketRecorder(CameraRecorder):
                     job.writer.write(packet.item)
                     job.last_t = packet.t
             self._end_due(packet.t)
+
+    def start(self) -> None:
+        """Start reading a live camera's packets on their own connection."""
+        if self.live_tap is not None:
+            self.live_tap.start()
 
     def stop_reading(self) -> None:
         """Ask the live tap to stop; `close` waits for it."""

@@ -19,7 +19,9 @@ from pathlib import Path
 import httpx
 
 from edge.clips.queue import ClipQueue, ClipRecord
+from edge.clips.threads import SupervisedThread
 from edge.publisher import ApiConfig
+from edge.supervisor import Supervisor
 from gridwatch.contracts import ClipInfo, ClipUploadState
 
 logger = logging.getLogger(__name__)
@@ -50,7 +52,15 @@ class ClipSender:
         >>> sender = ClipSender(clips, api_config, chunk_bytes=1 << 20); sender.start()
     """
 
-    def __init__(self, clips: ClipQueue, config: ApiConfig, *, chunk_bytes: int, keep_sent_s: float) -> None:
+    def __init__(
+        self,
+        clips: ClipQueue,
+        config: ApiConfig,
+        *,
+        chunk_bytes: int,
+        keep_sent_s: float,
+        supervisor: Supervisor | None = None,
+    ) -> None:
         self.clips = clips
         self.config = config
         self.chunk_bytes = chunk_bytes
@@ -63,7 +73,7 @@ class ClipSender:
         self._client = httpx.Client(
             base_url=config.url, timeout=config.timeout_s, headers={"Authorization": f"Bearer {config.token}"}
         )
-        self._thread = threading.Thread(target=self._run, name="clip-sender", daemon=True)
+        self._thread = SupervisedThread("clip-sender", self._run, supervisor)
 
     def start(self) -> None:
         """Start sending in the background."""

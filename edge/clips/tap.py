@@ -21,6 +21,8 @@ from av.video.stream import VideoStream
 
 from edge.clips.media import EncodedPacket
 from edge.clips.ring import Timed
+from edge.clips.threads import SupervisedThread
+from edge.supervisor import Supervisor
 from ingest.backoff import Backoff
 from ingest.capture import redact
 from ingest.config import BackoffConfig
@@ -130,6 +132,8 @@ class LiveTap:
         read_timeout_s: float,
         backoff: BackoffConfig | None = None,
         clock: Callable[[], float] = time.time,
+        name: str = "clip-tap",
+        supervisor: Supervisor | None = None,
     ) -> None:
         self.url = url
         self.sink = sink
@@ -140,7 +144,7 @@ class LiveTap:
         self._clock = clock
         self._backoff = Backoff(backoff or BackoffConfig())
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"clip-tap-{redact(url)}", daemon=True)
+        self._thread = SupervisedThread(name, self._run, supervisor)
 
     def start(self) -> None:
         """Start reading."""
@@ -154,11 +158,6 @@ class LiveTap:
         """Stop reading; waits at most about one open and one read timeout."""
         self._stop.set()
         self._thread.join(self.open_timeout_s + self.read_timeout_s + 1)
-
-    @property
-    def alive(self) -> bool:
-        """The reader thread runs."""
-        return self._thread.is_alive()
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -2,7 +2,9 @@
 
 ``EdgeWorker`` starts and stops one ``SensorWorker`` when the config lists sensors. Readings are
 processed on the feed's network thread and acknowledged to the broker only afterwards; alerts are on
-disk in the outbox before that. A ticker thread raises device_offline for silent sensors.
+disk in the outbox before that. A ticker thread raises device_offline for silent sensors. Both
+threads run under the worker's ``Supervisor`` ("mqtt-feed", "sensor-silence"): one that dies is
+restarted after a backoff, and /healthz names it while it is down.
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ from pathlib import Path
 from edge.outbox import Outbox
 from edge.sensors.config import SensorConfig
 from edge.sensors.engine import SensorEngine
+from edge.supervisor import Supervisor
 from gridwatch.contracts.alert import Alert
 from ingest.mqtt import DeadLetterStore, MqttConfig, PayloadParser, SensorFeed, SensorReading
 
 logger = logging.getLogger(__name__)
+
+FEED = "mqtt-feed"
+TICKER = "sensor-silence"
 
 
 class SensorWorker:
@@ -41,6 +47,7 @@ class SensorWorker:
         outbox: Outbox,
         notify: Callable[[], None] = lambda: None,
         tick_s: float = 1.0,
+        supervisor: Supervisor | None = None,
     ) -> None:
         self.outbox = outbox
         self.engine = SensorEngine(device_id, sensors, started_at=datetime.now(UTC))
@@ -50,15 +57,21 @@ class SensorWorker:
         )
         self.feed = SensorFeed(mqtt, parser, handler=self.handle, dead_letters=self.dead_letters)
         self.alerts = 0
+        self.silence_errors = 0
+        """Silence checks that raised (logged; the watch goes on)."""
         self._notify = notify
         self._tick_s = tick_s
         self._stop = threading.Event()
-        self._ticker = threading.Thread(target=self._tick, name="sensor-silence", daemon=True)
+        self._own_supervisor = supervisor is None
+        self.supervisor = supervisor or Supervisor()
 
     def start(self) -> None:
         """Connect to the broker (in the background) and start watching for silence."""
         self.feed.start()
-        self._ticker.start()
+        self.supervisor.watch(FEED, alive=lambda: self.feed.running, restart=self.feed.restart)
+        self.supervisor.spawn(TICKER, self._tick)
+        if self._own_supervisor:
+            self.supervisor.start()
 
     def wait_connected(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the broker session."""
@@ -67,9 +80,12 @@ class SensorWorker:
     def stop(self, timeout: float = 10.0) -> None:
         """Disconnect and stop the ticker, waiting at most about ``timeout`` seconds."""
         self._stop.set()
+        self.supervisor.release(FEED)
+        self.supervisor.release(TICKER)
         self.feed.stop(timeout)
-        if self._ticker.is_alive():
-            self._ticker.join(timeout)
+        self.supervisor.join(TICKER, timeout)
+        if self._own_supervisor:
+            self.supervisor.stop()
         self.dead_letters.close()
 
     def handle(self, reading: SensorReading) -> None:
@@ -81,6 +97,7 @@ class SensorWorker:
             try:
                 self._queue(self.engine.check_silence(datetime.now(UTC)))
             except Exception:  # the watch must keep running
+                self.silence_errors += 1
                 logger.exception("sensor silence check failed")
 
     def _queue(self, alerts: list[Alert]) -> None:

@@ -2,19 +2,27 @@
 
 The broker keeps this client's session (fixed client id; MQTT 5 ``clean_start=False`` with a session
 expiry, MQTT 3.1.1 ``clean_session=False``), so QoS 1 readings published while the box is away are
-delivered when it comes back. A message is acknowledged only after the handler returned, so a reading
-is never acknowledged before it was processed. Messages that do not parse go to the dead letters
-(a local file and the dead-letter topic) and the feed goes on; a failing handler is logged and counted.
+delivered when it comes back. A message is acknowledged only after it was handled, so a reading is
+never acknowledged before it was processed.
+
+No message can stop the feed. paho acknowledges a QoS 1 message when ``on_message`` returns; if the
+callback raised instead, paho would send no PUBACK and re-raise, which ends its network thread (and
+after a restart the broker would deliver the same message again, for as long as the session lives).
+So ``on_message`` never raises: a message that does not parse, whose handler fails, or that breaks
+anything else is logged, counted and dead-lettered (a local file and the dead-letter topic) with its
+reason, then acknowledged, and the feed goes on. ``restart()`` replaces a client whose thread died
+anyway (the edge worker's supervisor calls it).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -31,6 +39,7 @@ from ingest.mqtt.readings import SensorReading
 logger = logging.getLogger(__name__)
 
 QOS = 1
+P = ParamSpec("P")
 
 
 @dataclass
@@ -41,8 +50,13 @@ class FeedStats:
     readings: int = 0
     dead_letters: int = 0
     handler_errors: int = 0
+    message_errors: int = 0
+    """Messages that broke the feed's own handling (not the parser or the handler); dead-lettered."""
+    dead_letter_failures: int = 0
+    """Dead letters that could not be written or published (logged instead)."""
     connects: int = 0
     disconnects: int = 0
+    restarts: int = 0
 
 
 class SensorFeed:
@@ -68,11 +82,7 @@ class SensorFeed:
         self._handler = handler
         self.dead_letters = dead_letters
         self._connected = threading.Event()
-        self._client = _client(config)
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_message = self._on_message
-        self._client.on_subscribe = self._on_subscribe
+        self._client = self._new_client()
         self._started = False
         self._stopping = False
 
@@ -89,6 +99,35 @@ class SensorFeed:
 
     def start(self) -> None:
         """Connect in the background; keeps retrying (with backoff) until the broker answers."""
+        self._connect()
+        self._started = True
+
+    def restart(self) -> None:
+        """Replace a client whose network thread died with a new one on the same broker session.
+
+        The old connection is closed; the broker then delivers again whatever it had sent but not had
+        acknowledged, and everything queued for the session meanwhile.
+        """
+        old, self._client = self._client, self._new_client()
+        old.on_disconnect = None
+        try:
+            old.loop_stop()  # its thread is gone; this only clears paho's handle on it
+            old.disconnect()
+        except Exception:  # the old connection may be broken in any way: it is dropped regardless
+            logger.warning("mqtt: closing the old client of %s failed", self.config.client_id, exc_info=True)
+        self._connected.clear()
+        self.stats.restarts += 1
+        self._connect()
+
+    def _new_client(self) -> mqtt.Client:
+        client = _client(self.config)
+        client.on_connect = _logged(self._on_connect)
+        client.on_disconnect = _logged(self._on_disconnect)
+        client.on_message = self._on_message  # guarded inside: it also dead-letters
+        client.on_subscribe = _logged(self._on_subscribe)
+        return client
+
+    def _connect(self) -> None:
         properties = None
         if self.config.protocol == "5":
             properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
@@ -104,7 +143,6 @@ class SensorFeed:
         except ValueError as exc:
             raise SensorFeedError(f"mqtt {self.config.host}:{self.config.port}: {exc}") from exc
         self._client.loop_start()  # paho's own thread: other threads then never write to the socket
-        self._started = True
 
     def wait_connected(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the session and subscription; True when both are up."""
@@ -162,29 +200,59 @@ class SensorFeed:
         )
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        """Handle one message; never raises, so paho acknowledges it and its thread goes on."""
         self.stats.messages += 1
         received_at = datetime.now(UTC)
         payload = bytes(message.payload)
+        topic = "<undecodable topic>"
         try:
-            reading = self._parser.parse(message.topic, payload, received_at)
-        except PayloadError as exc:
-            self._dead_letter(message.topic, payload, exc.reason, received_at)
-            return
+            topic = message.topic
+            self._handle(topic, payload, received_at)
         except UnicodeDecodeError as exc:  # a topic that is not UTF-8
-            self._dead_letter("<undecodable topic>", payload, f"topic: {exc}", received_at)
+            self._dead_letter(topic, payload, f"topic: {exc}", received_at)
+        except Exception as exc:  # anything else: this message must not stop the feed
+            self.stats.message_errors += 1
+            logger.exception("mqtt: a message on %s broke its handling", topic[:120])
+            self._dead_letter(topic, payload, f"internal error: {type(exc).__name__}: {exc}", received_at)
+
+    def _handle(self, topic: str, payload: bytes, received_at: datetime) -> None:
+        try:
+            reading = self._parser.parse(topic, payload, received_at)
+        except PayloadError as exc:
+            self._dead_letter(topic, payload, exc.reason, received_at)
             return
         self.stats.readings += 1
         try:
             self._handler(reading)
-        except Exception:  # one reading must not end the feed
+        except Exception as exc:  # one reading must not end the feed
             self.stats.handler_errors += 1
             logger.exception("sensor %s: handling a %s reading failed", reading.sensor_id, reading.kind.value)
+            reason = f"handler failed on this {reading.kind.value} reading: {type(exc).__name__}: {exc}"
+            self._dead_letter(topic, payload, reason, received_at)
 
     def _dead_letter(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> None:
-        letter = dead_letter(topic, payload, reason, received_at)
+        """Keep and republish one refused message; never raises (a failure is logged and counted)."""
         self.stats.dead_letters += 1
-        self.dead_letters.add(letter)
-        self._client.publish(self.config.dead_letter_topic, letter.to_json(), qos=QOS)
+        try:
+            letter = dead_letter(topic, payload, reason, received_at)
+            self.dead_letters.add(letter)
+            self._client.publish(self.config.dead_letter_topic, letter.to_json(), qos=QOS)
+        except Exception:
+            self.stats.dead_letter_failures += 1
+            logger.exception("mqtt: could not keep the dead letter of %s (%s)", topic[:120], reason)
+
+
+def _logged(callback: Callable[P, None]) -> Callable[P, None]:
+    """The callback, with any exception logged and swallowed (paho would end its thread on it)."""
+
+    @functools.wraps(callback)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            callback(*args, **kwargs)
+        except Exception:
+            logger.exception("mqtt: the %s callback failed", callback.__name__)
+
+    return guarded
 
 
 def _client(config: MqttConfig) -> mqtt.Client:
@@ -198,6 +266,7 @@ def _client(config: MqttConfig) -> mqtt.Client:
     client.connect_timeout = config.connect_timeout_s
     client.reconnect_delay_set(min_delay=config.reconnect_min_s, max_delay=config.reconnect_max_s)  # type: ignore[arg-type]
     client.max_queued_messages_set(10_000)  # dead letters waiting while the broker is away
+    client.suppress_exceptions = True  # callbacks are guarded (logged); a raise must never end the thread
     if config.username is not None:
         client.username_pw_set(config.username, config.password)
     if config.tls_ca_file is not None:

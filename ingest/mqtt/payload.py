@@ -165,24 +165,33 @@ class PayloadParser:
 
 
 def _timestamp(ts: str | float | None, received_at: datetime) -> datetime | None:
+    """The device time of ``ts`` in UTC; PayloadError naming the field when it is no usable time."""
     if ts is None:
         return None
-    if isinstance(ts, str):
-        try:
-            at = datetime.fromisoformat(ts)
-        except ValueError:
-            raise PayloadError(f"ts: {ts[:40]!r} is not an ISO 8601 time") from None
-        if at.tzinfo is None:
-            raise PayloadError(f"ts: {ts[:40]!r} has no timezone (add Z or +08:00)")
-    else:
-        seconds = ts / 1000 if ts > 1e11 else ts
-        if not math.isfinite(seconds) or not 0 <= seconds < 32503680000:
-            raise PayloadError(f"ts: {ts} is not an epoch time")
-        at = datetime.fromtimestamp(seconds, UTC)
-    at = at.astimezone(UTC)
+    at = _iso_time(ts) if isinstance(ts, str) else _epoch_time(ts)
     if at > received_at + MAX_FUTURE or at < OLDEST:
         raise PayloadError(f"ts: {at.isoformat()} is too far from the arrival time {received_at.isoformat()}")
     return at
+
+
+def _iso_time(ts: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(ts)
+    except ValueError:
+        raise PayloadError(f"ts: {ts[:40]!r} is not an ISO 8601 time") from None
+    if at.tzinfo is None:
+        raise PayloadError(f"ts: {ts[:40]!r} has no timezone (add Z or +08:00)")
+    try:  # year 1 east of UTC or year 9999 west of it has no UTC time a datetime can hold
+        return at.astimezone(UTC)
+    except OverflowError:
+        raise PayloadError(f"ts: {ts[:40]!r} is out of range (years 1 to 9999 in UTC)") from None
+
+
+def _epoch_time(ts: float) -> datetime:
+    seconds = ts / 1000 if ts > 1e11 else ts
+    if not math.isfinite(seconds) or not 0 <= seconds < 32503680000:
+        raise PayloadError(f"ts: {ts} is not an epoch time")
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _reason(exc: ValidationError) -> str:

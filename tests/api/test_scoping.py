@@ -102,6 +102,30 @@ def test_webhook_subscriptions_inherit_the_owner_scope(scene: Scene) -> None:
     assert reply.json()["scope_path"] == "/DXC/DX/DX-T02/"
 
 
+def test_comments_outside_the_subtree_are_404(scene: Scene) -> None:
+    client, world = scene.world.client, scene.world
+    body = {"text": "seen on the camera"}
+    outside = client.post(f"/v1/events/{scene.t1}/comments", json=body, headers=world.as_user("op_t2"))
+    assert outside.status_code == 404
+    inside = client.post(f"/v1/events/{scene.t2}/comments", json=body, headers=world.as_user("op_t2"))
+    assert inside.status_code == 201
+    history = _get(scene, f"/v1/events/{scene.t1}", "admin").json()["history"]
+    assert [h["action"] for h in history] == ["open"]
+
+
+def test_verdicts_list_only_the_subtree(scene: Scene) -> None:
+    client, world = scene.world.client, scene.world
+    dismiss = {"action": "dismiss", "verdict": {"kind": "test"}}
+    for code in (scene.t1, scene.t2):
+        reply = client.post(f"/v1/events/{code}/actions", json=dismiss, headers=world.as_user("operator"))
+        assert reply.status_code == 200, reply.text
+    assert {v["event_code"] for v in _get(scene, "/v1/verdicts", "op_t2").json()["items"]} == {scene.t2}
+    assert {v["event_code"] for v in _get(scene, "/v1/verdicts", "operator").json()["items"]} == {
+        scene.t1,
+        scene.t2,
+    }
+
+
 def test_user_admin_stays_inside_the_admins_scope(scene: Scene) -> None:
     client, world = scene.world.client, scene.world
     for action in ("disable", "enable", "rotate-token", "revoke-token"):
@@ -148,6 +172,8 @@ CHECKS: dict[tuple[str, str], Callable[[Scene], None]] = {
     ("POST", "/v1/events/{code}/actions"): test_actions_outside_the_subtree_are_404_and_change_nothing,
     ("POST", "/v1/events/{code}/legal-hold"): test_evidence_routes_outside_the_subtree_are_404,
     ("GET", "/v1/events/{code}/export"): test_evidence_routes_outside_the_subtree_are_404,
+    ("POST", "/v1/events/{code}/comments"): test_comments_outside_the_subtree_are_404,
+    ("GET", "/v1/verdicts"): test_verdicts_list_only_the_subtree,
     ("GET", "/v1/stats"): test_stats_count_only_the_subtree,
     ("GET", "/v1/grids"): test_grid_tree_shows_only_the_subtree,
     ("POST", "/v1/admin/users"): test_users_are_created_only_inside_the_admins_scope,

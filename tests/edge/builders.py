@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import cv2
 import numpy as np
 
+from edge.outbox import Outbox
 from gridwatch.contracts.alert import Alert, Evidence, EvidenceBox, Location
 
 DEMO_CELL = Location(lon=118.702, lat=32.002)
@@ -38,3 +39,11 @@ def make_alert(alert_id: str, *, device_id: str = "edge-test", source_id: str = 
             small_jpeg(), boxes=[EvidenceBox(label="person", score=0.9, box=(20, 10, 40, 30), track_id=1)]
         ),
     )
+
+
+def put(outbox: Outbox, prefix: str, count: int, *, device_id: str = "edge-test") -> list[str]:
+    """Queue `count` alerts `<prefix>-0`, `<prefix>-1`, ...; their ids."""
+    ids = [f"{prefix}-{k}" for k in range(count)]
+    for alert_id in ids:
+        assert outbox.put(make_alert(alert_id, device_id=device_id))
+    return ids

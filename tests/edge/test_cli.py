@@ -103,6 +103,20 @@ def test_once_with_sensors_exits_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_once_on_a_truncated_file_exits_2_naming_the_camera(tmp_path: Path) -> None:
+    """Issue 11 case 7: a cut copy of the person clip is an error, not a finished file."""
+    default_model()
+    data = PERSON_CLIP.read_bytes()
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(data[: len(data) // 3])
+    config = config_file(tmp_path, str(truncated), drain_timeout_s=0, http={"port": 0})
+    result = edge_run(config, "--once")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"camera cam-0 failed: video file {truncated} ends after frame" in message(result)
+    assert "truncated or corrupt" in message(result)
+
+
+@pytest.mark.slow
 def test_edge_run_logs_one_line_per_alert_and_no_request_lines(
     tmp_path: Path, centre: CentreApi, seeded: Seeded
 ) -> None:

@@ -55,10 +55,19 @@ def test_health_and_metrics_while_running(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{config.http.port}"
         health = wait_for(f"{base}/healthz", '"streaming"')
         assert health.status_code == 200
-        assert health.json()["cameras"]["cam-lot"]["state"] == "streaming"
+        body = health.json()
+        assert body["cameras"]["cam-lot"]["state"] == "streaming"
+        assert {name: t["state"] for name, t in body["threads"].items()} == {
+            "publisher": "running",
+            "camera-cam-lot": "running",
+            "clip-finisher": "running",
+            "clip-sender": "running",
+        }
+        assert (body["down"], body["outbox_parked"], body["parked"]) == ([], 0, [])
         metrics = wait_for(f"{base}/metrics", 'gridwatch_edge_frames_detected_total{camera="cam-lot"}').text
         names = ["frames_read_total", "frames_gated_total", "detector_seconds_bucket", "outbox_depth"]
         names += ["alerts_retried_total", 'source_state{camera="cam-lot",state="streaming"} 1.0']
+        names += ['thread_up{thread="publisher"} 1.0', "outbox_parked 0.0", "alerts_parked_total"]
         for name in names:
             assert f"gridwatch_edge_{name}" in metrics
         assert httpx.get(f"{base}/nothing", timeout=2).status_code == 404

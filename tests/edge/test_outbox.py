@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from edge.outbox import Outbox
+from edge.outbox import AlertState, Outbox
 from tests.edge.builders import make_alert
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,7 +96,7 @@ def test_undelivered_alerts_survive_reopening(tmp_path: Path) -> None:
 CHILD = """
 import os, signal, sys
 from pathlib import Path
-from edge.outbox import Outbox
+from edge.outbox import AlertState, Outbox
 from gridwatch.contracts import Alert
 box = Outbox(Path(sys.argv[1]))
 queued = box.put(Alert.model_validate_json(sys.stdin.read()))
@@ -126,3 +128,54 @@ def test_an_alert_put_survives_a_sigkill_right_after_put_returned(tmp_path: Path
         assert ids(after) == ["k-0", "k-1"]
     finally:
         after.close()
+
+
+OLD_SCHEMA = """
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL UNIQUE, source_id TEXT NOT NULL,
+    severity TEXT NOT NULL, body TEXT NOT NULL, queued_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_at REAL
+);
+CREATE INDEX outbox_pending ON outbox (delivered_at, seq);
+CREATE TABLE dropped (
+    alert_id TEXT NOT NULL, source_id TEXT NOT NULL, severity TEXT NOT NULL, queued_at REAL NOT NULL,
+    dropped_at REAL NOT NULL, reason TEXT NOT NULL
+);
+"""
+
+
+def test_an_outbox_of_the_previous_version_is_upgraded_and_keeps_its_alerts(tmp_path: Path) -> None:
+    """The schema before parking and per-alert schedules, as boxes in the field have it."""
+    path = tmp_path / "outbox.db"
+    alert = make_alert("old-1")
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_SCHEMA)
+        db.execute(
+            "INSERT INTO outbox (alert_id, source_id, severity, body, queued_at, attempts, last_error) "
+            "VALUES (?, 'cam-1', 'high', ?, 0, 3, 'HTTP 503: busy')",
+            (alert.alert_id, alert.model_dump_json()),
+        )
+    box = Outbox(path)
+    try:
+        [entry] = box.entries()
+        assert (entry.alert_id, entry.state, entry.attempts, entry.reason) == (
+            "old-1",
+            AlertState.PENDING,
+            3,
+            "HTTP 503: busy",
+        )
+        assert [p.alert for p in box.due(10)] == [alert]
+        box.park(box.due(1)[0].seq, "centre refused it: HTTP 422")
+        assert (box.depth(), box.parked()) == (0, 1)
+    finally:
+        box.close()
+
+
+def test_an_alert_waits_for_its_own_next_attempt(outbox: Outbox) -> None:
+    for alert_id in ("w-1", "w-2"):
+        outbox.put(make_alert(alert_id))
+    first = outbox.pending(1)[0]
+    outbox.failed(first.seq, "HTTP 500: boom", retry_in_s=60)
+    assert [p.alert.alert_id for p in outbox.due(10)] == ["w-2"]  # w-1 is not due: the others go on
+    assert [p.alert.alert_id for p in outbox.due(10, now=time.time() + 61)] == ["w-1", "w-2"]
+    assert outbox.depth() == 2  # still to send: a drain waits for it

@@ -6,50 +6,14 @@ own server process, stopped in teardown. Alerts are counted at the API through `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import pytest
 
 from edge.outbox import Outbox
-from edge.publisher import ApiConfig, Publisher
-from tests.edge.builders import make_alert
+from tests.edge.builders import put
+from tests.edge.conftest import MakePublisher
 from tests.support.centre import DEVICE, WAIT_S, CentreApi, Seeded, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def outbox(tmp_path: Path) -> Iterator[Outbox]:
-    box = Outbox(tmp_path / "edge" / "outbox.db")
-    yield box
-    box.close()
-
-
-MakePublisher = Callable[..., Publisher]
-
-
-@pytest.fixture
-def make_publisher(outbox: Outbox) -> Iterator[MakePublisher]:
-    """Start a publisher on the test's outbox (short backoff); every one is stopped in teardown."""
-    started: list[Publisher] = []
-
-    def make(url: str, token: str, *, batch: int = 20) -> Publisher:
-        config = ApiConfig(url=url, token=token, timeout_s=5, backoff_initial_s=0.1, backoff_max_s=0.5)
-        started.append(Publisher(outbox, config, batch=batch))
-        started[-1].start()
-        return started[-1]
-
-    yield make
-    for each in started:
-        each.stop(drain_timeout_s=0)
-
-
-def put(outbox: Outbox, prefix: str, count: int, *, device_id: str = DEVICE) -> list[str]:
-    ids = [f"{prefix}-{k}" for k in range(count)]
-    for alert_id in ids:
-        assert outbox.put(make_alert(alert_id, device_id=device_id))
-    return ids
 
 
 def test_queued_alerts_arrive_at_the_api(

@@ -104,3 +104,20 @@ def test_read_after_close_without_open_ends_at_once() -> None:
     source.close()
     with pytest.raises(EndOfStreamError, match="closed"):
         source.read(timeout=5)
+
+
+def test_a_truncated_file_fails_naming_where_it_ends(tmp_path: Path) -> None:
+    """Issue 11 case 7: the first half of the person clip (its index is at the front, its frames are cut)."""
+    data = clip(PERSON_CLIP).read_bytes()
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(data[: len(data) // 2])
+    frames: list[int] = []
+    with VideoSource(VideoSourceConfig(id="cut", url=str(truncated))) as source:
+        with pytest.raises(SourceError, match="truncated or corrupt") as raised:
+            frames.extend(frame.index for frame in source.frames())
+        health = source.health()
+    read = len(frames)
+    assert not isinstance(raised.value, EndOfStreamError)
+    assert 0 < read < 1394
+    assert health.state is SourceState.FAILED
+    assert f"video file {truncated} ends after frame {read} of the 1394 it declares" in health.last_error

@@ -134,13 +134,20 @@ def test_stalled_server_times_out_then_the_stream_resumes(rtsp_server: RtspServe
     assert (health.state, health.reconnects) == (SourceState.STREAMING, 1)
 
 
-def test_unreachable_url_goes_offline_and_names_the_url() -> None:
-    url = f"rtsp://127.0.0.1:{free_port()}/nothing"
+def test_a_refused_connection_goes_offline_and_says_so() -> None:
+    """Issue 11 case 7: nobody listens on the port; that is "connection refused", not a timeout."""
+    port = free_port()
+    url = f"rtsp://127.0.0.1:{port}/nothing"
     with VideoSource(live_config(url)) as source:
         wait_until(lambda: source.health().failed_opens >= 2, timeout=MARGIN_S)
         with pytest.raises(FrameTimeoutError, match=re.escape(f"cannot open stream {url}")):
             source.read(timeout=0.2)
         assert source.state in {SourceState.OFFLINE, SourceState.CONNECTING}
+        error = source.health().last_error
+    assert (
+        error == f"cannot open stream {url}: connection refused by 127.0.0.1:{port} (nothing listens there)"
+    )
+    assert "timeout" not in error
 
 
 def test_server_that_never_answers_fails_the_open_within_its_timeout(silent_listener: str) -> None:
@@ -150,6 +157,7 @@ def test_server_that_never_answers_fails_the_open_within_its_timeout(silent_list
         health = source.health()
     assert took <= 2.0 + MARGIN_S
     assert f"cannot open stream {silent_listener} (open timeout 2 s)" in health.last_error
+    assert "accepts connections but no stream opened" in health.last_error
 
 
 def test_close_ends_the_frame_loop_while_an_open_hangs(silent_listener: str) -> None:

@@ -59,6 +59,7 @@ def test_a_live_clip_holds_the_alert_frame_at_its_offset(tmp_path: Path) -> None
                 folder=tmp_path / "clips",
                 open_timeout_s=OPEN_TIMEOUT_S,
             )
+            recorder.start()
             for frame in source.frames():
                 recorder.on_frame(frame, frozenset())
                 if frame.pts >= 9.0 and recorder.opened == 0:  # the second person walks in

@@ -156,7 +156,9 @@ def test_a_feed_started_before_its_broker_connects_once_the_broker_is_up(tmp_pat
         broker.stop()
 
 
-def test_a_failing_handler_is_counted_and_the_feed_goes_on(broker: Mosquitto, tmp_path: Path) -> None:
+def test_a_failing_handler_is_counted_dead_lettered_and_the_feed_goes_on(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
     seen: list[float | None] = []
 
     def handler(reading: SensorReading) -> None:
@@ -177,4 +179,9 @@ def test_a_failing_handler_is_counted_and_the_feed_goes_on(broker: Mosquitto, tm
     finally:
         feed.stop()
         store.close()
-    assert (feed.stats.readings, feed.stats.handler_errors) == (5, 1)
+    assert (feed.stats.readings, feed.stats.handler_errors, feed.stats.dead_letters) == (5, 1, 1)
+    [letter] = [json.loads(line) for line in store.path.read_text(encoding="utf-8").splitlines()]
+    assert letter["reason"] == (
+        "handler failed on this water_level reading: RuntimeError: a rule broke on this reading"
+    )
+    assert feed.running is False  # stopped by us, not by the failure

@@ -72,6 +72,17 @@ def test_device_time_is_used_when_given(ts: str | int) -> None:
         ("gridwatch/sensors/wl-1/water_level", b'{"value": 1, "ts": "yesterday"}', "is not an ISO 8601"),
         ("gridwatch/sensors/wl-1/water_level", b'{"value": 1, "ts": "2026-11-21T03:00:00"}', "no timezone"),
         ("gridwatch/sensors/wl-1/water_level", b'{"value": 1, "ts": 4102444800}', "too far from the arrival"),
+        (
+            "gridwatch/sensors/gas-1/gas",
+            b'{"value": 80, "ts": "0001-01-01T00:00:00+08:00"}',
+            "ts: '0001-01-01T00:00:00+08:00' is out of range",
+        ),
+        (
+            "gridwatch/sensors/gas-1/gas",
+            b'{"value": 80, "ts": "9999-12-31T23:59:59-12:00"}',
+            "ts: '9999-12-31T23:59:59-12:00' is out of range",
+        ),
+        ("gridwatch/sensors/gas-1/gas", b'{"value": 80, "ts": "0001-01-01T00:00:00Z"}', "ts: 0001-01-01"),
         ("gridwatch/sensors/nobody/water_level", b'{"value": 1}', "unknown sensor 'nobody'"),
         ("gridwatch/sensors/wl-1/radiation", b'{"value": 1}', "unknown kind 'radiation'"),
         ("gridwatch/sensors/wl-1/gas", b'{"value": 1}', "is a water_level sensor, not gas"),
