@@ -3,7 +3,8 @@
 It lives in the outbox's SQLite file (`outbox.db`, WAL, `synchronous=FULL`) in a table of its own, so
 an alert and its clip survive the same crash the same way; the alert rows are never held back by a
 clip. States: `recording` (the fragmented `.part` file grows), `ready` (finished, hashed, waiting to
-be sent), `sent` (the centre holds it whole), `failed` (nothing usable was recorded).
+be sent), `sent` (the centre holds it whole), `parked` (refused by the centre; kept until an operator
+retries it: `gridwatch edge outbox clips-retry`), `failed` (nothing usable was recorded, or dropped).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class ClipState(StrEnum):
     RECORDING = "recording"
     READY = "ready"
     SENT = "sent"
+    PARKED = "parked"
+    """The centre refused it again and again (size, hash, token): kept, sent only when retried."""
     FAILED = "failed"
 
 
@@ -171,6 +174,30 @@ class ClipQueue:
             "UPDATE clips SET state = ?, sent_at = ?, last_error = NULL WHERE alert_id = ?",
             (ClipState.SENT.value, time.time(), alert_id),
         )
+
+    def park(self, alert_id: str, reason: str) -> None:
+        """The centre keeps refusing this clip: stop sending it until an operator retries it."""
+        self._update(
+            "UPDATE clips SET state = ?, last_error = ? WHERE alert_id = ?",
+            (ClipState.PARKED.value, reason[:500], alert_id),
+        )
+
+    def retry(self, alert_ids: list[str]) -> list[str]:
+        """Send these parked (or waiting) clips again now; returns the ids that were changed."""
+        changed = []
+        for alert_id in alert_ids:
+            with self._lock:
+                cursor = self._db.execute(
+                    "UPDATE clips SET state = ?, next_try = 0 WHERE alert_id = ? AND state IN (?, ?)",
+                    (ClipState.READY.value, alert_id, ClipState.PARKED.value, ClipState.READY.value),
+                )
+            if cursor.rowcount:
+                changed.append(alert_id)
+        return changed
+
+    def unsent(self) -> list[ClipRecord]:
+        """Every clip not at the centre yet (recording, ready, parked, failed), oldest first."""
+        return self._select("state != ? ORDER BY queued_at", (ClipState.SENT.value,))
 
     def forget(self, alert_id: str) -> None:
         """Remove a delivered clip's row (its file is gone)."""

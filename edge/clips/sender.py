@@ -26,6 +26,8 @@ from gridwatch.contracts import ClipInfo, ClipUploadState
 
 logger = logging.getLogger(__name__)
 
+MAX_REFUSALS = 3
+"""A clip the centre refused this many times in a row is parked (see ClipState.PARKED)."""
 RETRYABLE = {404, 408, 409, 425, 429}
 """404: the alert is not at the centre yet; 409: our offset was stale (the answer tells the right one)."""
 
@@ -69,6 +71,7 @@ class ClipSender:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._failures: dict[str, int] = {}
+        self._refusals: dict[str, int] = {}
         self._swept = float("-inf")
         self._client = httpx.Client(
             base_url=config.url, timeout=config.timeout_s, headers={"Authorization": f"Bearer {config.token}"}
@@ -111,6 +114,7 @@ class ClipSender:
             return
         self.clips.sent(record.alert_id)
         self._failures.pop(record.alert_id, None)
+        self._refusals.pop(record.alert_id, None)
         self.stats.sent += 1
         logger.info("clip of alert %s delivered (%d bytes)", record.alert_id, record.info.size)
 
@@ -156,8 +160,13 @@ class ClipSender:
         self._failures[record.alert_id] = failures
         if isinstance(exc, ClipRefusedError):
             self.stats.refused += 1
+            refusals = self._refusals[record.alert_id] = self._refusals.get(record.alert_id, 0) + 1
             delay = self.config.backoff_max_s
             logger.error("centre refused the clip of alert %s: %s", record.alert_id, exc)
+            if refusals >= MAX_REFUSALS:
+                self.clips.park(record.alert_id, f"refused {refusals} times: {exc}")
+                self._refusals.pop(record.alert_id, None)
+                return
         else:
             self.stats.retried += 1
             base = self.config.backoff_initial_s * 2 ** min(failures - 1, 16)
