@@ -29,7 +29,19 @@ from api.db import make_engine, make_sessionmaker
 from api.errors import ApiError, BadInputError, ConfigError, ConflictError
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimit, CleanUrl
-from api.routes import admin, alerts, devices, events, grids, health, stats, verdicts, webhooks
+from api.routes import (
+    admin,
+    alerts,
+    clips,
+    devices,
+    events,
+    evidence,
+    grids,
+    health,
+    stats,
+    verdicts,
+    webhooks,
+)
 from api.schemas.errors import BODY
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
@@ -88,6 +100,7 @@ def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
         (settings.escalation_interval_s, partial(jobs.run_escalation, ctx), "escalation"),
         (settings.webhook_interval_s, partial(jobs.run_deliveries, ctx), "webhooks"),
         (settings.grid_refresh_s, partial(jobs.refresh_grids, ctx), "grid refresh"),
+        (settings.retention_interval_s, partial(jobs.run_retention, ctx), "retention"),
     ]
 
 
@@ -173,7 +186,8 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app.add_middleware(CleanUrl)
     limits = {grids.IMPORT_PATH: ctx.settings.grid_import_max_bytes}
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes, per_path=limits)
-    for module in (alerts, health, events, grids, admin, webhooks, stats, devices):  # the busiest route first
+    routers = (alerts, health, events, grids, admin, webhooks, stats, devices, clips, evidence)
+    for module in routers:  # the busiest route first
         app.include_router(module.router)
     app.include_router(verdicts.router)
     install_console(app)

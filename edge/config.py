@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from detectors.config import DetectorConfig
 from detectors.tracking import TrackerConfig
+from edge.clips.config import ClipsConfig
 from edge.filters import ObjectFilter
 from edge.gate import GateConfig
 from edge.health import HttpConfig
@@ -135,6 +136,9 @@ class EdgeConfig(BaseModel):
     http: HttpConfig = Field(default_factory=HttpConfig, description="/healthz and /metrics of this worker")
     outbox: OutboxConfig = Field(
         default_factory=OutboxConfig, description="Bound and retention of the outbox"
+    )
+    clips: ClipsConfig = Field(
+        default_factory=ClipsConfig, description="Evidence clips before and after each camera alert"
     )
     cameras: list[CameraConfig] = Field(
         default_factory=list, description="Cameras handled by this box (may be empty when sensors are given)"

@@ -80,6 +80,8 @@ class CameraPipeline:
         self._still = np.zeros((0, 4), np.float32)
         self._model = ModelRef(name=detector.manifest.name, version=detector.manifest.version)
         self.timeline = source_timeline(camera, outbox)
+        self.track_ids: frozenset[int] = frozenset()
+        """Track ids in view after the last processed frame (clips extend while an alert's objects stay)."""
 
     def process(self, frame: Frame) -> list[Alert]:
         """Run one frame through the stages; returned alerts are already queued in the outbox."""
@@ -90,6 +92,8 @@ class CameraPipeline:
         else:
             self.stats.gated += 1
         tracked = self._tracked = self.tracker.update(self._last, frame.pts)
+        ids = tracked.tracker_id
+        self.track_ids = frozenset() if ids is None else frozenset(int(i) for i in ids if i >= 0)
         alerts = [self._alert(hit, frame) for hit in self.rules.evaluate(tracked, frame.pts, frame.index)]
         for alert in alerts:
             self.outbox.put(alert)
