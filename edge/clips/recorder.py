@@ -253,7 +253,7 @@ class PacketRecorder(CameraRecorder):
         super().close(truncated=truncated)
 
     def _open(self, job: ClipJob, stream: VideoStream) -> None:
-        items = self.ring.since(job.alert_t - self.config.pre_s)
+        items = self.ring.since(job.alert_t - self.config.pre_s, before=job.alert_t)
         if not items:
             return  # no keyframe yet
         writer = job.writer = PacketWriter(job.part, template=stream)

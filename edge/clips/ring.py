@@ -60,11 +60,15 @@ class PreRoll(Generic[T]):
             self._bytes += item.nbytes
             self._trim(item.t - self.pre_s)
 
-    def since(self, start: float) -> list[Timed[T]]:
-        """Items from the last keyframe at or before `start` (or the oldest one held) to the newest."""
+    def since(self, start: float, *, before: float | None = None) -> list[Timed[T]]:
+        """Items from a keyframe to the newest: the last keyframe at or before `start` (or the oldest one
+        held); with `before`, the keyframe nearest to `start` that is earlier than `before`, so a clip
+        misses its `pre_s` by at most half a group of pictures instead of up to a whole one."""
         with self._lock:
             items = list(self._items)
         first = _last_key_at_or_before(items, start)
+        if before is not None:
+            first = _nearest_key_before(items, start, before, first)
         return items[first:]
 
     def clear(self) -> None:
@@ -88,6 +92,11 @@ class PreRoll(Generic[T]):
         while self._items and self._items[0] is not nxt:
             self._bytes -= self._items.popleft().nbytes
         return True
+
+
+def _nearest_key_before(items: Sequence[Timed[T]], start: float, before: float, fallback: int) -> int:
+    keys = [i for i, item in enumerate(items) if item.key and item.t < before]
+    return min(keys, key=lambda i: abs(items[i].t - start), default=fallback)
 
 
 def _last_key_at_or_before(items: Sequence[Timed[T]], start: float) -> int:

@@ -22,6 +22,17 @@ def test_keeps_pre_s_from_the_keyframe_before_it() -> None:
     assert len(ring) == 60
 
 
+@pytest.mark.parametrize(("start", "first"), [(14.8, 15.0), (14.3, 14.0), (18.7, 18.0)])
+def test_a_clip_starts_at_the_keyframe_nearest_its_pre_roll_but_before_its_alert(
+    start: float, first: float
+) -> None:
+    ring = PreRoll[int](pre_s=5, max_bytes=1 << 20)
+    _packets(ring, 20)  # keyframes every second
+    items = ring.since(start, before=18.5 if start > 18 else 19.8)
+    assert items[0].key
+    assert items[0].t == pytest.approx(first)
+
+
 def test_the_byte_bound_drops_whole_groups_first() -> None:
     ring = PreRoll[int](pre_s=5, max_bytes=2500)
     _packets(ring, 20)
