@@ -33,7 +33,19 @@ from api.live import ChangeFeed, LocalFeed
 from api.live_pg import PgFeed
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimit, CleanUrl
-from api.routes import admin, alerts, devices, events, grids, health, stats, verdicts, webhooks
+from api.routes import (
+    admin,
+    alerts,
+    clips,
+    devices,
+    events,
+    evidence,
+    grids,
+    health,
+    stats,
+    verdicts,
+    webhooks,
+)
 from api.schemas.errors import BODY
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
@@ -95,27 +107,24 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
-    """The periodic jobs: escalation on the one replica that leads it, grid refresh on every replica
-    (each holds its own in-memory index)."""
+    """The periodic jobs: escalation and evidence retention each on the one replica that leads it,
+    grid refresh on every replica (each holds its own in-memory index)."""
     settings = ctx.settings
-    escalation = ctx.leaders.setdefault("escalation", Leadership(ctx.engine, "escalation"))
     return [
-        (
-            settings.escalation_interval_s,
-            _led(ctx, escalation, partial(jobs.run_escalation, ctx)),
-            "escalation",
-        ),
+        (settings.escalation_interval_s, _led(ctx, "escalation", jobs.run_escalation), "escalation"),
         (settings.grid_refresh_s, partial(jobs.refresh_grids, ctx), "grid refresh"),
+        (settings.retention_interval_s, _led(ctx, "retention", jobs.run_retention), "retention"),
     ]
 
 
-def _led(ctx: ApiContext, leader: Leadership, job: Callable[[], object]) -> Callable[[], object]:
-    """`job`, run only while this replica leads it."""
+def _led(ctx: ApiContext, name: str, job: Callable[[ApiContext], object]) -> Callable[[], object]:
+    """`job(ctx)`, run only while this replica leads job `name` (`api.leader`)."""
+    leader = ctx.leaders.setdefault(name, Leadership(ctx.engine, name))
 
     def run() -> object:
         leading = leader.holds()
-        ctx.metrics.leader.labels(leader.name).set(1 if leading else 0)
-        return job() if leading else None
+        ctx.metrics.leader.labels(name).set(1 if leading else 0)
+        return job(ctx) if leading else None
 
     return run
 
@@ -213,7 +222,8 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app.add_middleware(CleanUrl)
     limits = {grids.IMPORT_PATH: ctx.settings.grid_import_max_bytes}
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes, per_path=limits)
-    for module in (alerts, health, events, grids, admin, webhooks, stats, devices):  # the busiest route first
+    routers = (alerts, health, events, grids, admin, webhooks, stats, devices, clips, evidence)
+    for module in routers:  # the busiest route first
         app.include_router(module.router)
     app.include_router(verdicts.router)
     install_console(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,7 +20,8 @@ from api.app import build_context, create_app
 from api.cli_access import cli_actor
 from api.context import ApiContext
 from api.errors import ApiError
-from api.jobs import run_escalation
+from api.jobs import run_escalation, run_retention
+from api.logic.manifest import verify_export
 from api.logic.roles import Role
 from api.migrate import upgrade
 from api.server import serve as serve_app
@@ -122,6 +124,41 @@ def escalate(
         raise _fail("pass --once; the periodic job runs inside `gridwatch api serve`")
     with _context(database_url, centre_config) as ctx:
         typer.echo(f"{run_escalation(ctx)} 督办 records written")
+
+
+@app.command()
+def retention(
+    once: Annotated[bool, typer.Option("--once", help="Run one sweep and exit (required)")] = False,
+    database_url: DbOption = None,
+    centre_config: CentreOption = None,
+) -> None:
+    """Delete evidence by the retention policy (never of open or held events); the server also does this."""
+    if not once:
+        raise _fail("pass --once; the periodic job runs inside `gridwatch api serve`")
+    with _context(database_url, centre_config) as ctx:
+        report = run_retention(ctx)
+    typer.echo(
+        f"evidence of {report.events} events deleted: {report.clips} clips, {report.snapshots} snapshots, "
+        f"{report.bytes} bytes"
+    )
+
+
+@app.command("verify-export")
+def verify_export_command(
+    file: Annotated[Path, typer.Argument(help="A case export zip (GET /v1/events/{code}/export)")],
+) -> None:
+    """Check a case export: every file's sha256 against its manifest; exit 1 when anything differs."""
+    if not file.is_file():
+        raise _fail(f"{file}: no such file")
+    try:
+        problems = verify_export(file)
+    except zipfile.BadZipFile as exc:
+        raise _fail(f"{file}: not a zip file ({exc})") from exc
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"{file}: every file matches its manifest")
 
 
 @app.command("add-device")

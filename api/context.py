@@ -17,6 +17,7 @@ from api.metrics import ApiMetrics
 from api.services.device_tokens import DeviceTokens
 from api.services.webhook_net import Resolver, system_resolver
 from api.settings import ApiSettings
+from api.storage import ObjectStore, open_store
 from api.supervisor import Supervisor
 
 
@@ -60,6 +61,14 @@ class ApiContext:
     metrics: ApiMetrics
     grids: GridState = field(default_factory=GridState)
     live: ChangeFeed = field(default_factory=LocalFeed)
+    _store: ObjectStore | None = None
+
+    def evidence_store(self) -> ObjectStore:
+        """The object store of evidence files, opened on first use."""
+        if self._store is None:
+            self._store = open_store(self.settings.store_config)
+        return self._store
+
     resolver: Resolver = system_resolver
     """How webhook host names are resolved (tests put a stub here: never a real lookup in tests)."""
     leaders: dict[str, Leadership] = field(default_factory=dict)

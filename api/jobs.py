@@ -17,6 +17,7 @@ from api.logic.breaker import BreakerPolicy
 from api.services.escalation import escalate_batch
 from api.services.grids import grid_revision, load_index
 from api.services.ingest import Accepted, IngestItem, ingest_batch
+from api.services.retention import RetentionPolicy, RetentionReport, drop_abandoned_uploads, sweep
 from api.services.webhook_send import deliver_due
 from api.services.webhooks import DeliveryPolicy
 from api.settings import ApiSettings
@@ -109,6 +110,22 @@ def run_deliveries(ctx: ApiContext, now: datetime | None = None) -> dict[str, in
     if counts.get("parked"):
         ctx.metrics.job_item_failures.labels("webhooks").inc(counts["parked"])
     return counts
+
+
+def run_retention(ctx: ApiContext, now: datetime | None = None) -> RetentionReport:
+    """One retention sweep over the evidence, committed."""
+    settings = ctx.settings
+    max_bytes = None if settings.retention_max_gb is None else int(settings.retention_max_gb * 1024**3)
+    policy = RetentionPolicy(days=settings.retention_days, max_bytes=max_bytes)
+    with ctx.sessions() as session:
+        at = now or datetime.now(UTC)
+        report = sweep(session=session, policy=policy, now=at)
+        abandoned = drop_abandoned_uploads(session=session, now=at)
+        session.commit()
+    store = ctx.evidence_store()
+    for key in report.keys + [key for prefix in abandoned for key in store.keys(prefix)]:
+        store.delete(key)
+    return report
 
 
 def reload_grids(ctx: ApiContext) -> int:

@@ -16,10 +16,13 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from api.logic.correlation import ClockWindow
 from api.logic.netguard import AllowList
+from api.storage import LocalStoreConfig, S3StoreConfig
 from gridwatch.contracts.alert import MAX_ALERT_JSON_BYTES, MAX_SNAPSHOT_BYTES
+from gridwatch.contracts.clip import MAX_CLIP_BYTES
 
 MIB = 1024 * 1024
 
@@ -42,6 +45,29 @@ class ApiSettings(BaseSettings):
     )
     evidence_max_bytes: int = Field(
         default=MAX_SNAPSHOT_BYTES, gt=0, description="Largest evidence snapshot accepted (decoded bytes)"
+    )
+    evidence_store: LocalStoreConfig | S3StoreConfig | None = Field(
+        default=None,
+        discriminator="type",
+        description='Where clips are kept: {"type": "local", "path": ...} or {"type": "s3", ...}; '
+        "default: a folder `<database>-evidence` beside a SQLite file, else ./gridwatch-evidence",
+    )
+    clip_max_bytes: int = Field(
+        default=100 * 1024 * 1024, gt=0, le=MAX_CLIP_BYTES, description="Largest clip accepted"
+    )
+    clip_chunk_max_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Largest chunk of a clip upload in one request (at most max_body_bytes)",
+    )
+    retention_days: float = Field(
+        default=180.0, gt=0, description="Evidence of events closed/dismissed this long ago is deleted"
+    )
+    retention_max_gb: float | None = Field(
+        default=None, gt=0, description="Total evidence kept; beyond it the oldest deletable goes first"
+    )
+    retention_interval_s: float = Field(
+        default=3600.0, ge=0, description="Seconds between retention sweeps; 0 turns the job off"
     )
     max_body_bytes: int = Field(
         default=4 * MIB,
@@ -168,6 +194,11 @@ class ApiSettings(BaseSettings):
             raise ValueError(
                 f"evidence_max_bytes {self.evidence_max_bytes} exceeds the contract's {MAX_SNAPSHOT_BYTES}"
             )
+        if self.clip_chunk_max_bytes > self.max_body_bytes:
+            raise ValueError(
+                f"clip_chunk_max_bytes {self.clip_chunk_max_bytes} exceeds "
+                f"max_body_bytes {self.max_body_bytes}"
+            )
         return self
 
     @model_validator(mode="after")
@@ -209,6 +240,17 @@ class ApiSettings(BaseSettings):
     def clock_window(self) -> ClockWindow:
         """The window around the centre's clock in which `observed_at` is believed."""
         return ClockWindow(timedelta(seconds=self.observed_past_s), timedelta(seconds=self.observed_future_s))
+
+    @property
+    def store_config(self) -> LocalStoreConfig | S3StoreConfig:
+        """The evidence store: as configured, else a local folder (beside a SQLite database file)."""
+        if self.evidence_store is not None:
+            return self.evidence_store
+        database = make_url(self.database_url).database if self.is_sqlite else None
+        if database and database != ":memory:":
+            path = Path(database)
+            return LocalStoreConfig(path=path.with_name(f"{path.stem}-evidence"))
+        return LocalStoreConfig()
 
     @property
     def is_sqlite(self) -> bool:

@@ -11,7 +11,6 @@ from typing import TextIO
 
 import cv2
 import supervision as sv
-import trackers
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -20,6 +19,7 @@ from rich.table import Table
 from detectors.config import DEFAULT_GROUPS, DetectorConfig
 from detectors.detector import Detector
 from detectors.draw import draw_detections
+from detectors.tracking import ObjectTracker, TrackerConfig
 from gridwatch.contracts import FrameRecord
 from ingest import Frame, IngestError, VideoSource, VideoSourceConfig
 from models.cli import ensure_model, fail
@@ -101,15 +101,23 @@ def detect(
     group: list[str] = typer.Option(
         [], "--group", help="Class group, e.g. vehicle=car,bus,truck (repeatable)."
     ),
-    track: bool = typer.Option(False, "--track", help="Track objects (ByteTrack) and add track_id."),
+    track: bool = typer.Option(
+        False, "--track", help="Track objects (ByteTrack, started at the class thresholds) and add track_id."
+    ),
     max_frames: int | None = typer.Option(
         None, "--max-frames", min=1, help="Stop after this many processed frames."
     ),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads."),
+    input_size: int | None = typer.Option(
+        None,
+        "--input-size",
+        min=32,
+        help="Model input size, e.g. 608 (dynamic-size models; default: manifest).",
+    ),
 ) -> None:
     """Detect objects in a video file or stream: JSON Lines per frame, per-class counts at the end."""
     config = _config(model, threshold, class_threshold, classes, group).model_copy(
-        update={"intra_op_threads": threads}
+        update={"intra_op_threads": threads, "input_size": input_size}
     )
     run_detection(
         source, config, fps=fps, jsonl=jsonl, snapshots=snapshots, track=track, max_frames=max_frames
@@ -135,15 +143,19 @@ def run_detection(
         raise fail(str(exc)) from exc
     if snapshots is not None:
         snapshots.mkdir(parents=True, exist_ok=True)
-    tracker = trackers.ByteTrackTracker(frame_rate=fps or 10.0) if track else None
+    tracking = TrackerConfig()
+    tracker = (
+        ObjectTracker(tracking, thresholds=detector.thresholds, frame_rate=fps or 10.0) if track else None
+    )
+    low_ratio = tracking.low_ratio if track else 1.0
     stats = _Stats(list(config.class_groups))
     video = VideoSource(VideoSourceConfig(id="detect", url=source, detect_fps=fps))
     try:
         with video, _output(jsonl) as out, _progress(video) as (progress, task):
             for frame in _frames(video, max_frames):
-                found = detector.detect(frame.image)
+                found = detector.detect(frame.image, low_ratio=low_ratio)
                 if tracker is not None:
-                    found = tracker.update(found)
+                    found = tracker.update(found, frame.pts)
                 out.write(FrameRecord.from_detections(frame.index, frame.pts, found).to_json() + "\n")
                 stats.add(found)
                 if snapshots is not None and len(found):

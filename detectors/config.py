@@ -41,6 +41,13 @@ class DetectorConfig(BaseModel):
     class_groups: dict[str, list[str]] = Field(
         default_factory=lambda: dict(DEFAULT_GROUPS), description="Group name → member class names"
     )
+    input_size: int | None = Field(
+        default=None,
+        ge=32,
+        le=4096,
+        description="Model input size in pixels (e.g. 416, 608; a multiple of the model's stride) for models "
+        "with dynamic height/width: larger sees smaller objects at a higher cost; None: the manifest's",
+    )
     nms_iou: float = Field(default=0.45, gt=0, le=1, description="IoU above which NMS suppresses (per class)")
     max_detections: int = Field(default=300, ge=1, description="Cap on detections per frame")
 

@@ -15,6 +15,8 @@ from detectors.errors import ModelLoadError
 from detectors.nms import class_aware_nms
 from detectors.preprocess import Placement, fit, to_tensor
 from detectors.runtime import open_session
+from detectors.tiles import Tile, to_frame
+from models.manifest import InputSpec
 from models.registry import ModelEntry, find_model
 from models.verify import check_file_digest
 
@@ -42,6 +44,7 @@ class Detector:
             onnx_path or entry.onnx_path, providers=config.providers, threads=config.intra_op_threads
         )
         self.decoder = make_decoder(self.manifest)
+        self.input = self._input_spec()
         self._check_io()
         self.input_name = self.session.get_inputs()[0].name
         self._names = np.asarray(self.manifest.classes)
@@ -67,25 +70,60 @@ class Detector:
         """Execution providers the session actually uses."""
         return list(self.session.get_providers())
 
-    def detect(self, frame: Frame) -> sv.Detections:
-        """Detections in one frame."""
-        return self.detect_batch([frame])[0]
+    @property
+    def groups(self) -> list[str]:
+        """The class group of each class, by class id ('' for none)."""
+        return [str(group) for group in self._groups]
 
-    def detect_batch(self, frames: list[Frame]) -> list[sv.Detections]:
-        """Detections in several frames with one model run (the batch dimension must be dynamic)."""
-        fitted = [fit(frame, self.manifest.input) for frame in frames]
+    @property
+    def thresholds(self) -> NDArray[np.float32]:
+        """Score threshold of each class, by class id (a detection at or above it counts)."""
+        return self._thresholds.copy()
+
+    def detect(self, frame: Frame, *, low_ratio: float = 1.0) -> sv.Detections:
+        """Detections in one frame (see `detect_batch` for `low_ratio`)."""
+        return self.detect_batch([frame], low_ratio=low_ratio)[0]
+
+    def detect_batch(
+        self, frames: list[Frame], *, low_ratio: float = 1.0, square: bool = False
+    ) -> list[sv.Detections]:
+        """Detections in several frames with one model run (the batch dimension must be dynamic).
+
+        With `low_ratio` < 1, detections down to that fraction of their class threshold are kept too,
+        for a tracker's second association; those below the threshold do not count on their own.
+        With `square`, every image is letterboxed to the full input size (never the smaller `rect`
+        size), so that images of any shape share one run.
+        """
+        spec = self.input.model_copy(update={"rect": False}) if square else self.input
+        fitted = [fit(frame, spec) for frame in frames]
         if len({image.shape for image, _ in fitted}) > 1:  # rect letterbox of frames of mixed sizes
-            return [self.detect_batch([frame])[0] for frame in frames]
+            return [self.detect_batch([frame], low_ratio=low_ratio)[0] for frame in frames]
         images = [image for image, _ in fitted]
-        outputs = self.session.run(None, {self.input_name: to_tensor(images, self.manifest.input)})
+        outputs = self.session.run(None, {self.input_name: to_tensor(images, spec)})
         size = (images[0].shape[1], images[0].shape[0])
+        floor = self._min_score * low_ratio
         return [
-            self._finish(self.decoder.decode(outputs, k, self._min_score, size), placement)
+            self._finish(self.decoder.decode(outputs, k, floor, size), placement, low_ratio)
             for k, (_, placement) in enumerate(fitted)
         ]
 
-    def _finish(self, found: Candidates, placement: Placement) -> sv.Detections:
-        keep = self._wanted[found.class_id] & (found.confidence >= self._thresholds[found.class_id])
+    def detect_tiles(self, frame: Frame, tiles: list[Tile], *, low_ratio: float = 1.0) -> list[sv.Detections]:
+        """Detections in the whole frame (first) and in each tile of it (then, in order), in frame pixels.
+
+        Each tile is cropped at native resolution and letterboxed to the model's input size; all tiles
+        go through one batched model run. Boxes cut by an inner side of a tile are dropped (the whole
+        frame or another tile sees that object). `detectors.tiles.merge` makes one set of them.
+        """
+        whole = self.detect(frame, low_ratio=low_ratio)
+        if not tiles:
+            return [whole]
+        parts = self.detect_batch([tile.crop(frame) for tile in tiles], low_ratio=low_ratio, square=True)
+        size = (frame.shape[1], frame.shape[0])
+        return [whole, *(to_frame(part, tile, size) for part, tile in zip(parts, tiles, strict=True))]
+
+    def _finish(self, found: Candidates, placement: Placement, low_ratio: float = 1.0) -> sv.Detections:
+        floor = self._thresholds[found.class_id] * np.float32(low_ratio)
+        keep = self._wanted[found.class_id] & (found.confidence >= floor)
         xyxy, score, class_id = found.xyxy[keep], found.confidence[keep], found.class_id[keep]
         order = class_aware_nms(xyxy, score, class_id, iou=self.config.nms_iou)[: self.config.max_detections]
         class_id = class_id[order]
@@ -112,13 +150,31 @@ class Detector:
             dtype=bool,
         )
 
+    def _input_spec(self) -> InputSpec:
+        """The manifest's input, resized to the configured `input_size` if there is one."""
+        spec, size = self.manifest.input, self.config.input_size
+        if size is None or (size == spec.width and size == spec.height):
+            return spec
+        if size % spec.stride:
+            raise ModelLoadError(
+                f"input_size {size} is not a multiple of {self.manifest.name}'s stride {spec.stride}"
+            )
+        shape = list(self.session.get_inputs()[0].shape)
+        height_width = shape[2:4] if spec.layout == "nchw" else shape[1:3]
+        if any(isinstance(d, int) and d > 0 for d in height_width):
+            raise ModelLoadError(
+                f"input_size {size} needs a model with dynamic height/width; {self.manifest.name} has the "
+                f"fixed input shape {shape}"
+            )
+        return spec.model_copy(update={"width": size, "height": size})
+
     def _check_io(self) -> None:
         inputs = self.session.get_inputs()
         if len(inputs) != 1:
             raise ModelLoadError(
                 f"model {self.manifest.name} has {len(inputs)} inputs; expected 1 image input"
             )
-        shape, spec = list(inputs[0].shape), self.manifest.input
+        shape, spec = list(inputs[0].shape), self.input
         expected = [spec.height, spec.width] if spec.layout == "nchw" else [spec.height, spec.width, 3]
         actual = shape[2:] if spec.layout == "nchw" else shape[1:]
         fixed = [(a, e) for a, e in zip(actual, expected, strict=False) if isinstance(a, int) and a > 0]

@@ -27,10 +27,14 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from detectors.config import DetectorConfig
+from detectors.tracking import TrackerConfig
+from edge.clips.config import ClipsConfig
+from edge.filters import ObjectFilter
 from edge.gate import GateConfig
 from edge.health import HttpConfig
 from edge.outbox import OutboxConfig
 from edge.publisher import ApiConfig
+from edge.regions import RegionsConfig
 from edge.rules import RulesConfig
 from edge.sensors.config import SensorConfig
 from gridwatch.contracts.alert import Identifier, Location
@@ -83,6 +87,16 @@ class CameraConfig(BaseModel):
     )
     detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Model and thresholds")
     motion: GateConfig = Field(default_factory=GateConfig, description="Motion gate in front of the detector")
+    tracker: TrackerConfig = Field(
+        default_factory=TrackerConfig, description="Tracking; activation follows the class thresholds"
+    )
+    regions: RegionsConfig = Field(
+        default_factory=RegionsConfig, description="Motion regions: crops of moving areas detected up close"
+    )
+    filters: dict[str, ObjectFilter] = Field(
+        default_factory=dict,
+        description="Per class or group: min/max area and ratio, min_score, masks; applied before tracking",
+    )
     rules: RulesConfig = Field(default_factory=RulesConfig, description="Zones, lines and rules")
 
     @field_validator("id", mode="before")
@@ -122,6 +136,9 @@ class EdgeConfig(BaseModel):
     http: HttpConfig = Field(default_factory=HttpConfig, description="/healthz and /metrics of this worker")
     outbox: OutboxConfig = Field(
         default_factory=OutboxConfig, description="Bound and retention of the outbox"
+    )
+    clips: ClipsConfig = Field(
+        default_factory=ClipsConfig, description="Evidence clips before and after each camera alert"
     )
     cameras: list[CameraConfig] = Field(
         default_factory=list, description="Cameras handled by this box (may be empty when sensors are given)"

@@ -78,6 +78,7 @@ class EdgeCollector(Collector):
     def collect(self) -> Iterator[Any]:
         """Metric families from the current counters."""
         yield from self._camera_counters()
+        yield from self._filter_counters()
         yield from self._sensor_counters()
         yield from self._thread_metrics()
         states = GaugeMetricFamily(
@@ -106,6 +107,17 @@ class EdgeCollector(Collector):
             yield CounterMetricFamily(
                 f"gridwatch_edge_alerts_{name}", f"Alerts {name} by the publisher", value=value
             )
+
+    def _filter_counters(self) -> Iterator[CounterMetricFamily]:
+        filtered = CounterMetricFamily(
+            "gridwatch_edge_objects_filtered",
+            "Detections that would have counted, dropped by the camera's object filters",
+            labels=["camera", "class", "reason"],
+        )
+        for camera_id, pipeline in self.pipelines.items():
+            for (name, reason), count in sorted(pipeline.filters.filtered.items()):
+                filtered.add_metric([camera_id, name, reason], count)
+        yield filtered
 
     def _thread_metrics(self) -> Iterator[Any]:
         up = GaugeMetricFamily(
@@ -143,6 +155,7 @@ class EdgeCollector(Collector):
             "frames_processed": "Frames taken through the pipeline (after decimation)",
             "frames_detected": "Frames sent to the detector",
             "frames_gated": "Frames skipped by the motion gate",
+            "regions_detected": "Motion-region crops sent to the detector (besides whole frames)",
             "frames_dropped": "Frames dropped because the pipeline was behind",
             "alerts_raised": "Alerts raised by the rules",
             "frame_errors": "Frames whose processing raised an error (logged, skipped)",
@@ -156,6 +169,7 @@ class EdgeCollector(Collector):
             values = {
                 "frames_read": health.frames_read, "frames_processed": stats.frames,
                 "frames_detected": stats.detector_calls, "frames_gated": stats.gated,
+                "regions_detected": stats.regions,
                 "frames_dropped": health.frames_dropped, "alerts_raised": stats.alerts,
                 "frame_errors": stats.errors,
             }  # fmt: skip

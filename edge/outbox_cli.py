@@ -1,4 +1,4 @@
-"""`gridwatch edge outbox list|retry|drop --config F`: look at and act on the edge box's outbox.
+"""`gridwatch edge outbox list|retry|drop|clips|clips-retry --config F`: the edge box's outbox.
 
 They work on `<data_dir>/outbox.db` of the edge config, also while the worker runs (SQLite WAL): a
 retried alert is sent at the publisher's next round, a dropped one is never sent. Ids are alert ids
@@ -16,12 +16,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from edge.clips.cli import list_clips, retry_clips
 from edge.config import EdgeConfigError, load_edge_config
 from edge.outbox import AlertState, Entry, Outbox
 from models.cli import fail
 
 app = typer.Typer(
-    help="The edge box's outbox: list alerts not delivered yet, send parked ones again, or drop them.",
+    help="The edge box's outbox: alerts (and clips) not delivered yet; send parked ones again; drop alerts.",
     no_args_is_help=True,
 )
 out = Console(soft_wrap=True)
@@ -83,6 +84,10 @@ def drop(alert_ids: list[str] | None = IDS, config: Path = CONFIG, all_parked: b
     finally:
         outbox.close()
     err.print(f"{len(chosen)} alert(s) dropped: {', '.join(chosen) or '-'}", highlight=False)
+
+
+app.command("clips")(list_clips)
+app.command("clips-retry")(retry_clips)
 
 
 def _open(config: Path) -> Outbox:

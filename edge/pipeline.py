@@ -10,14 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import supervision as sv
-import trackers
 from numpy.typing import NDArray
 
 from detectors import Detector
-from edge.config import CameraConfig
+from detectors.tiles import merge
+from detectors.tracking import ObjectTracker
+from edge.config import CameraConfig, EdgeConfigError
 from edge.evidence import render_snapshot
+from edge.filters import FilterError, ObjectFilters
 from edge.gate import MotionGate
 from edge.outbox import Outbox
+from edge.regions import Motion, MotionRegions
 from edge.rules import RuleHit, RuleSet, build_rules
 from edge.timeline import source_timeline
 from gridwatch.contracts import Alert, Evidence, EvidenceBox, ModelRef, SourceKind
@@ -32,6 +35,7 @@ class CameraStats:
 
     frames: int = 0
     detector_calls: int = 0
+    regions: int = 0
     gated: int = 0
     alerts: int = 0
     errors: int = 0
@@ -61,27 +65,35 @@ class CameraPipeline:
         self.device_id = device_id
         self.outbox = outbox
         self.gate = MotionGate(camera.motion)
-        self.tracker = trackers.ByteTrackTracker(frame_rate=camera.detect_fps)
+        self.regions = (
+            MotionRegions(camera.regions, model_size=max(detector.input.width, detector.input.height))
+            if camera.regions.enabled else None
+        )  # fmt: skip
+        self.filters = camera_filters(camera, detector)
+        self.tracker = ObjectTracker(
+            camera.tracker, thresholds=self.filters.thresholds, frame_rate=camera.detect_fps
+        )
         self.rules: RuleSet = build_rules(camera.rules)
         self.stats = CameraStats()
         self._last = sv.Detections.empty()
+        self._tracked = sv.Detections.empty()
         self._still = np.zeros((0, 4), np.float32)
         self._model = ModelRef(name=detector.manifest.name, version=detector.manifest.version)
         self.timeline = source_timeline(camera, outbox)
+        self.track_ids: frozenset[int] = frozenset()
+        """Track ids in view after the last processed frame (clips extend while an alert's objects stay)."""
 
     def process(self, frame: Frame) -> list[Alert]:
         """Run one frame through the stages; returned alerts are already queued in the outbox."""
         self.stats.frames += 1
+        motion = Motion() if self.regions is None else self.regions.find(frame.image)
         if self.gate.check(frame.image, frame.pts, self._still).run:
-            start = time.perf_counter()
-            found = self.detector.detect(frame.image)
-            self.observe_latency(time.perf_counter() - start)
-            self._still = still_boxes(found, self._last)
-            self._last = found
-            self.stats.detector_calls += 1
+            self._detect(frame, motion)
         else:
             self.stats.gated += 1
-        tracked = self.tracker.update(self._last)
+        tracked = self._tracked = self.tracker.update(self._last, frame.pts)
+        ids = tracked.tracker_id
+        self.track_ids = frozenset() if ids is None else frozenset(int(i) for i in ids if i >= 0)
         alerts = [self._alert(hit, frame) for hit in self.rules.evaluate(tracked, frame.pts, frame.index)]
         for alert in alerts:
             self.outbox.put(alert)
@@ -90,12 +102,42 @@ class CameraPipeline:
         self.stats.alerts += len(alerts)
         return alerts
 
+    def _detect(self, frame: Frame, motion: Motion) -> None:
+        """Run the detector on the frame (and its motion regions); the result stands until the next run."""
+        start = time.perf_counter()
+        whole, *crops = self.detector.detect_tiles(
+            frame.image, motion.tiles, low_ratio=self.camera.tracker.low_ratio
+        )
+        config = self.detector.config
+        found = merge(
+            [whole, *map(motion.moving_only, crops)], iou=config.nms_iou, limit=config.max_detections
+        )
+        found = self.filters.apply(found)
+        self.observe_latency(time.perf_counter() - start)
+        self.stats.regions += len(motion.tiles)
+        self._still = still_boxes(found, self._last)
+        self._last = found
+        self.stats.detector_calls += 1
+
+    @property
+    def detections(self) -> sv.Detections:
+        """What the detector found at its last run (reused on frames the gate skips)."""
+        return self._last
+
+    @property
+    def tracked(self) -> sv.Detections:
+        """The tracker's output for the last processed frame (`tracker_id` -1: not confirmed yet)."""
+        return self._tracked
+
     def reset(self) -> None:
         """New stream (reconnect): forget tracks, episodes and the gate's reference."""
         self.gate.reset()
+        if self.regions is not None:
+            self.regions.reset()
         self.tracker.reset()
         self.rules.reset()
         self._last = sv.Detections.empty()
+        self._tracked = sv.Detections.empty()
         self._still = np.zeros((0, 4), np.float32)
 
     def _alert_id(self, hit: RuleHit, frame: Frame) -> str:
@@ -129,6 +171,17 @@ class CameraPipeline:
             score=None if scores is None else round(float(scores.max()), 4),
             details={**hit.details, "frame": frame.index, "pts": round(frame.pts, 3)},
         )
+
+
+def camera_filters(camera: CameraConfig, detector: Detector) -> ObjectFilters:
+    """The camera's object filters resolved against the detector's classes and thresholds."""
+    try:
+        return ObjectFilters(
+            camera.filters, classes=list(detector.manifest.classes), groups=detector.groups,
+            thresholds=detector.thresholds,
+        )  # fmt: skip
+    except FilterError as exc:
+        raise EdgeConfigError(f"camera {camera.id}: {exc}") from exc
 
 
 STILL_IOU = 0.9

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from detectors import Detector
+from edge.clips import CameraSpec, EdgeClips
+from edge.clips.metrics import ClipsCollector
 from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
 from edge.monitor import OfflineMonitor
@@ -67,6 +70,9 @@ class EdgeWorker:
             )
             for camera in config.cameras
         }  # fmt: skip
+        self.clips = _edge_clips(config, self.supervisor)
+        if self.clips is not None:
+            self.registry.register(ClipsCollector(self.clips))
         self.sensors = _sensor_worker(config, self.outbox, self.publisher, self.supervisor)
         self.registry.register(
             EdgeCollector(
@@ -85,7 +91,10 @@ class EdgeWorker:
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """Whether every camera streams (or finished) and every thread runs, and the /healthz body."""
-        return health_report(self.sources, self.outbox, self.publisher, self.supervisor)
+        healthy, body = health_report(self.sources, self.outbox, self.publisher, self.supervisor)
+        if self.clips is not None:
+            body["clips"] = self.clips.health()
+        return healthy, body
 
     @property
     def all_files(self) -> bool:
@@ -96,6 +105,8 @@ class EdgeWorker:
         """Process until stopped (or, with `once`, until every file is read), then drain the outbox."""
         self.supervisor.start()
         self.publisher.start()
+        if self.clips is not None:
+            self.clips.start()
         if self.http is not None:
             self.http.start()
         for monitor in self.monitors.values():
@@ -112,7 +123,11 @@ class EdgeWorker:
         self._stop_cameras(list(cameras.values()))
         if self.sensors is not None:
             self.sensors.stop()
+        started_drain = time.monotonic()
         drained = self.publisher.stop(self.config.drain_timeout_s)
+        if self.clips is not None:
+            left = max(1.0, self.config.drain_timeout_s - (time.monotonic() - started_drain))
+            self.clips.stop(drain_timeout_s=left)
         if self.http is not None:
             self.http.stop()
         if self.wvp is not None:
@@ -152,6 +167,7 @@ class EdgeWorker:
 
     def _camera_loop(self, camera_id: str) -> None:
         source, pipeline = self.sources[camera_id], self.pipelines[camera_id]
+        recorder = None if self.clips is None else self.clips.recorders.get(camera_id)
         reconnects = 0
         try:
             for frame in source.frames():
@@ -162,8 +178,12 @@ class EdgeWorker:
                     reconnects = now_reconnects
                     pipeline.reset()
                 try:
-                    if pipeline.process(frame):
+                    alerts = pipeline.process(frame)
+                    if alerts:
                         self.publisher.notify()
+                    if recorder is not None:
+                        recorder.on_frame(frame, pipeline.track_ids)
+                        recorder.on_alerts(alerts, frame)
                 except Exception:  # one bad frame must not end the camera
                     pipeline.stats.errors += 1
                     logger.exception("camera %s: frame %d failed", camera_id, frame.index)
@@ -181,6 +201,20 @@ def _sensor_worker(
         config.device_id, config.mqtt, config.sensors, data_dir=config.data_dir, outbox=outbox,
         notify=publisher.notify, supervisor=supervisor,
     )  # fmt: skip
+
+
+def _edge_clips(config: EdgeConfig, supervisor: Supervisor) -> EdgeClips | None:
+    """Pre-roll and clips for every camera, when clips are enabled and there are cameras."""
+    if not config.clips.enabled or not config.cameras:
+        return None
+    specs = [
+        CameraSpec(camera.id, camera.url, detect_fps=camera.detect_fps, open_timeout_s=camera.open_timeout_s,
+                   read_timeout_s=camera.read_timeout_s, live=camera.is_live)
+        for camera in config.cameras
+    ]  # fmt: skip
+    return EdgeClips(
+        config.clips, api=config.api, data_dir=config.data_dir, cameras=specs, supervisor=supervisor
+    )
 
 
 def _wvp_client(config: EdgeConfig) -> WvpClient | None:

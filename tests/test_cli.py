@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from gridwatch.contracts import FrameRecord
 from models.registry import DEFAULT_MODEL
-from tests.support.models import PERSON_CLIP, default_model
+from tests.support.models import PERSON_CLIP, VTEST, default_model
 from tests.support.rtsp import RtspServer
 
 
@@ -72,6 +73,7 @@ def test_unknown_model_exits_2_naming_it() -> None:
     [
         (["--class-threshold", "person"], "must look like NAME=VALUE"),
         (["--class-threshold", "person=x"], "number"),
+        (["--input-size", "600"], "input_size 600 is not a multiple of yolov3-tiny-coco's stride 32"),
     ],
 )
 def test_bad_options_exit_2(option: list[str], problem: str) -> None:
@@ -103,6 +105,38 @@ def test_detect_writes_the_jsonl_contract_snapshots_and_counts(tmp_path: Path) -
     assert "detections per class" in result.stderr
     assert "person" in result.stderr
     assert "group:vehicle" in result.stderr  # configured groups are listed even when nothing matched
+
+
+@pytest.mark.slow
+def test_detect_track_tracks_what_scores_above_the_class_threshold(tmp_path: Path) -> None:
+    """vtest.avi: people scored 0.4-0.7 get track ids; weaker boxes appear only as part of a track."""
+    default_model()
+    out = tmp_path / "vtest.jsonl"
+    result = gridwatch(
+        "detect", str(VTEST), "--fps", "5", "--max-frames", "60", "--jsonl", str(out), "--track",
+        "--classes", "person", "--class-threshold", "person=0.4",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    records = [FrameRecord.model_validate_json(line) for line in out.read_text().splitlines()]
+    continuing = [
+        d
+        for before, now in pairwise(records)
+        for d in now.detections
+        if 0.4 <= d.score < 0.7 and any(iou(d.box, b.box) >= 0.5 for b in before.detections if b.score >= 0.4)
+    ]  # objects seen in the frame before (a first sighting is confirmed one frame later)
+    assert len(continuing) > 30
+    assert [d for d in continuing if d.track_id is None] == []
+    weak = [d for r in records for d in r.detections if d.score < 0.4]
+    assert weak  # weaker boxes are reported, but only as part of a confirmed track
+    assert all(d.track_id is not None for d in weak)
+
+
+def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    inter_w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    inter_h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = inter_w * inter_h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def test_models_list_and_pull_twice_does_no_work() -> None:

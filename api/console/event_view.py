@@ -31,6 +31,7 @@ class EvidenceItem:
 
     alert_id: str
     snapshot_url: str | None
+    clip_url: str | None
     source_id: str
     source_kind: str
     device_id: str
@@ -90,6 +91,11 @@ def snapshot_url(code: str, alert: EventAlertOut) -> str:
     return f"/events/{quote(code)}/alerts/{quote(alert.alert_id)}/snapshot?device_id={quote(alert.device_id)}"
 
 
+def clip_url(code: str, alert: EventAlertOut) -> str:
+    """The console's (session-authenticated) URL of an alert's evidence clip."""
+    return f"/events/{quote(code)}/alerts/{quote(alert.alert_id)}/clip?device_id={quote(alert.device_id)}"
+
+
 def evidence_item(code: str, alert: EventAlertOut) -> EvidenceItem:
     """An alert of the event with its snapshot URL (the console's, session-authenticated)."""
     payload = alert.payload
@@ -102,6 +108,7 @@ def evidence_item(code: str, alert: EventAlertOut) -> EvidenceItem:
     return EvidenceItem(
         alert_id=alert.alert_id,
         snapshot_url=snapshot_url(code, alert) if alert.evidence_url else None,
+        clip_url=clip_url(code, alert) if alert.clip else None,
         source_id=alert.source_id,
         source_kind=str(payload.get("source_kind", "")),
         device_id=alert.device_id,

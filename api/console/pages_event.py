@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import ValidationError
 
 from api.console.deps import CsrfLoginDep, PageDep, make_page, mark_console, redirect
@@ -16,9 +17,11 @@ from api.context import ApiContext
 from api.deps import CtxDep
 from api.errors import ApiError, BadInputError
 from api.live import commit_and_publish
+from api.routes.clips import clip_response
 from api.schemas.events import ActionIn, CommentIn
 from api.services.accounts import LoggedIn
 from api.services.actions import apply_action
+from api.services.clips import clip_of
 from api.services.comments import add_comment
 from api.services.events import event_detail, evidence_jpeg, get_event
 from api.services.grids import grid_nodes
@@ -68,6 +71,25 @@ def snapshot(code: str, alert_id: str, ctx: CtxDep, page: PageDep, device_id: st
         )
     headers = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
     return Response(jpeg, media_type="image/jpeg", headers=headers)
+
+
+@router.get("/events/{code}/alerts/{alert_id}/clip")
+def clip(
+    code: str,
+    alert_id: str,
+    ctx: CtxDep,
+    page: PageDep,
+    device_id: str | None = None,
+    range_header: Annotated[str | None, Header(alias="range")] = None,
+    if_range: Annotated[str | None, Header()] = None,
+) -> Response:
+    """An alert's evidence clip (MP4), with range requests, for users who may see the event."""
+    assert page.login is not None
+    with ctx.sessions() as session:
+        row = clip_of(
+            session=session, principal=page.login.principal, code=code, alert_id=alert_id, device_id=device_id
+        )
+    return clip_response(ctx.evidence_store(), row, range_header=range_header, if_range=if_range)
 
 
 def action_body(form: dict[str, str]) -> ActionIn:

@@ -3,6 +3,7 @@
 from api.orm.alert import AlertRow, EvidenceRow
 from api.orm.audit import AuditEntry
 from api.orm.base import Base
+from api.orm.clip import ClipRow, EvidenceDeletion
 from api.orm.console import ConsoleAccount, ConsoleSession, EventView, LoginThrottle
 from api.orm.device import Device
 from api.orm.event import CodeCounter, Event, EventHistory, Supervision
@@ -17,6 +18,7 @@ __all__ = [
     "AlertVerdict",
     "AuditEntry",
     "Base",
+    "ClipRow",
     "CodeCounter",
     "ConsoleAccount",
     "ConsoleSession",
@@ -25,6 +27,7 @@ __all__ = [
     "Event",
     "EventHistory",
     "EventView",
+    "EvidenceDeletion",
     "EvidenceRow",
     "Grid",
     "LoginThrottle",

@@ -53,6 +53,8 @@ class Event(Base):
     feedback: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
     dismiss_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Evidence of an event on legal hold is never deleted by retention (set and lifted by an action)."""
 
 
 class EventHistory(Base):

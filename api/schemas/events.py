@@ -60,6 +60,7 @@ class EventOut(_Out):
     feedback: str | None
     rating: int | None
     dismiss_reason: str | None
+    legal_hold: bool = False
 
 
 class HistoryOut(_Out):
@@ -91,6 +92,19 @@ class EventAlertOut(_Out):
     lat: float
     payload: dict[str, Any]
     evidence_url: str | None = None
+    clip: ClipOut | None = None
+
+
+class ClipOut(BaseModel):
+    """An alert's evidence clip: where to play it and what it is."""
+
+    url: str
+    sha256: str
+    size: int
+    duration_s: float
+    started_at: datetime
+    alert_offset_s: float
+    truncated: bool
 
 
 class SupervisionOut(_Out):

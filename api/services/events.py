@@ -14,8 +14,16 @@ from sqlalchemy.orm import Session
 
 from api.errors import BadInputError, ConflictError, NotFoundError
 from api.logic.lifecycle import OPEN_STATUSES, Status, allowed_actions
-from api.orm import AlertRow, AlertVerdict, Event, EventHistory, EvidenceRow, Supervision
-from api.schemas.events import EventAlertOut, EventDetail, EventOut, HistoryOut, SupervisionOut, VerdictOut
+from api.orm import AlertRow, AlertVerdict, ClipRow, Event, EventHistory, EvidenceRow, Supervision
+from api.schemas.events import (
+    ClipOut,
+    EventAlertOut,
+    EventDetail,
+    EventOut,
+    HistoryOut,
+    SupervisionOut,
+    VerdictOut,
+)
 from api.services.grids import path_of
 from api.services.principals import Principal
 
@@ -216,6 +224,10 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
         .where(AlertRow.event_id == event.id)
         .order_by(AlertRow.observed_at, AlertRow.id)
     ).all()
+    clips = {
+        (c.device_id, c.alert_id): c
+        for c in session.scalars(select(ClipRow).where(ClipRow.event_id == event.id, ClipRow.complete))
+    }
     history = session.scalars(
         select(EventHistory).where(EventHistory.event_id == event.id).order_by(EventHistory.id)
     )
@@ -227,7 +239,10 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
     )
     return EventDetail(
         event=EventOut.model_validate(event),
-        alerts=[_alert_out(code, row, evidence_id) for row, evidence_id in alerts],
+        alerts=[
+            _alert_out(code, row, evidence_id, clips.get((row.device_id, row.alert_id)))
+            for row, evidence_id in alerts
+        ],
         history=[HistoryOut.model_validate(h) for h in history],
         supervisions=[SupervisionOut.model_validate(s) for s in supervisions],
         allowed_actions=allowed_actions(Status(event.status)),
@@ -235,11 +250,21 @@ def event_detail(*, session: Session, principal: Principal, code: str) -> EventD
     )
 
 
-def _alert_out(code: str, row: AlertRow, evidence_id: int | None) -> EventAlertOut:
+def _alert_out(code: str, row: AlertRow, evidence_id: int | None, clip: ClipRow | None) -> EventAlertOut:
     out = EventAlertOut.model_validate(row)
     if evidence_id is not None:
         path = f"/v1/events/{quote(code)}/alerts/{quote(row.alert_id)}/evidence"
         out.evidence_url = f"{path}?device_id={quote(row.device_id)}"
+    if clip is not None:
+        out.clip = ClipOut(
+            url=f"/v1/events/{quote(code)}/alerts/{quote(row.alert_id)}/clip?device_id={quote(row.device_id)}",
+            sha256=clip.sha256,
+            size=clip.size,
+            duration_s=clip.duration_s,
+            started_at=clip.started_at,
+            alert_offset_s=clip.alert_offset_s,
+            truncated=clip.truncated,
+        )
     return out
 
 

@@ -1,4 +1,8 @@
-"""Crowd: at least `min_count` objects of the watched classes in a zone for `min_duration_s`."""
+"""Crowd: at least `min_count` objects of the watched classes in a zone for `min_duration_s`.
+
+The count is a presence count (`edge.rules.presence`): confirmed tracks last seen inside the zone
+within `grace_s`, so a person the detector misses for a frame still counts.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,12 @@ from pydantic import Field
 from edge.rules.base import Details, Rule, RuleConfigBase, Shapes, candidates, expect, pick
 from edge.rules.geometry import Name, anchor_points
 from edge.rules.hit import RuleHit
+from edge.rules.presence import CountRuleConfig, Presence
 from edge.rules.tracks import Cooldown
 from gridwatch.contracts import AlertKind
 
 
-class CrowdConfig(RuleConfigBase):
+class CrowdConfig(CountRuleConfig):
     """Config of a crowd rule.
 
     Example:
@@ -47,9 +52,10 @@ class _Episode:
 class CrowdRule(Rule):
     """One hit per episode of the zone holding at least `min_count` confirmed tracks.
 
-    An episode starts at the first frame with enough objects and ends once the count has stayed
-    below `min_count` for `clear_after_s`; shorter dips (missed detections) neither end it nor
-    restart its clock. The cooldown is per zone.
+    The count at each frame is the presence count over `grace_s` (see `edge.rules.presence`). An
+    episode starts at the first frame with enough objects and ends once the count has stayed
+    below `min_count` for `clear_after_s`; shorter dips neither end it nor restart its clock. The
+    cooldown is per zone. The hit's boxes are the counted objects visible in that frame.
     """
 
     kind = AlertKind.CROWD
@@ -61,12 +67,16 @@ class CrowdRule(Rule):
         self.geometry = self._zone
         self._episode: _Episode | None = None
         self._cooldown: Cooldown[str] = Cooldown(self._config.cooldown_s)
+        self._presence = Presence(self._config.grace_s)
 
     def evaluate(self, detections: sv.Detections, t: float, frame_index: int) -> list[RuleHit]:
         """Count the watched objects in the zone; a hit when a crowd has lasted long enough."""
-        mask = candidates(detections, self._config.classes)
-        mask[mask] = self._zone.contains(anchor_points(detections, self._config.anchor)[mask])
-        count = int(np.count_nonzero(mask))
+        tracked = candidates(detections, self._config.classes)
+        inside = np.zeros(len(detections), dtype=np.bool_)
+        inside[tracked] = self._zone.contains(anchor_points(detections, self._config.anchor)[tracked])
+        track_ids = [] if detections.tracker_id is None else detections.tracker_id.tolist()
+        seen = {int(track_ids[k]): bool(inside[k]) for k in np.flatnonzero(tracked)}
+        count = self._presence.update(seen, t)
         self._cooldown.prune(t)
         if count < self._config.min_count:
             self._below(t)
@@ -75,7 +85,7 @@ class CrowdRule(Rule):
         if duration is None:
             return []
         details: Details = {"zone": self._config.zone, "count": count, "duration_s": round(duration, 3)}
-        return [self._hit(pick(detections, mask), t, frame_index, details)]
+        return [self._hit(pick(detections, inside), t, frame_index, details)]
 
     def _above(self, t: float) -> float | None:
         """The count is at least min_count at `t`: the crowd's duration if this raises the episode."""
@@ -102,8 +112,9 @@ class CrowdRule(Rule):
         """Forget the episode and the cooldown."""
         self._episode = None
         self._cooldown.clear()
+        self._presence.clear()
 
     @property
     def state_size(self) -> int:
-        """1 while an episode is open, plus 1 while the zone's cooldown runs."""
-        return int(self._episode is not None) + len(self._cooldown)
+        """1 while an episode is open, 1 while the zone's cooldown runs, and the objects counted now."""
+        return int(self._episode is not None) + len(self._cooldown) + len(self._presence)

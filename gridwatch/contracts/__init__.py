@@ -12,12 +12,15 @@ from gridwatch.contracts.alert import (
     Severity,
     SourceKind,
 )
+from gridwatch.contracts.clip import ClipInfo, ClipUploadState
 from gridwatch.contracts.detection import DetectionRecord, FrameRecord
 
 __all__ = [
     "Alert",
     "AlertKind",
     "AlertPhase",
+    "ClipInfo",
+    "ClipUploadState",
     "DetectionRecord",
     "Evidence",
     "EvidenceBox",

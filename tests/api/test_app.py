@@ -37,6 +37,7 @@ def test_fresh_sqlite_is_migrated_on_start_in_wal_mode(tmp_path: Path) -> None:
             "escalation": "running",
             "webhooks": "running",
             "grid refresh": "running",
+            "retention": "running",
         }
     engine = make_engine(url)
     assert is_current(engine)

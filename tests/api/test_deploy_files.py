@@ -27,6 +27,7 @@ def test_the_replica_environment_is_made_of_api_settings() -> None:
     settings = ApiSettings(_env_file=REPLICA_ENV)
     assert settings.database_url == deploy_env()["GRIDWATCH_API_DATABASE_URL"]
     assert settings.migrate_on_start is False
+    assert settings.store_config.type == "local"
     assert not settings.should_migrate_on_start
 
 

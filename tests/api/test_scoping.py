@@ -149,6 +149,20 @@ def test_webhook_state_is_changed_by_its_owner_or_an_admin_above_it(scene: Scene
             assert client.post(f"/v1/webhooks/{sub}/{action}", headers=world.as_user(user)).status_code == 200
 
 
+def test_evidence_routes_outside_the_subtree_are_404(scene: Scene) -> None:
+    client, world = scene.world.client, scene.world
+    hold = {"hold": True, "note": "case 1"}
+    for user in ("sup_t2", "admin_t2"):
+        reply = client.post(f"/v1/events/{scene.t1}/legal-hold", json=hold, headers=world.as_user(user))
+        assert reply.status_code == 404, user
+        assert client.get(f"/v1/events/{scene.t1}/export", headers=world.as_user(user)).status_code == 404
+    assert _get(scene, f"/v1/events/{scene.t1}", "admin").json()["event"]["legal_hold"] is False
+    assert client.post(
+        f"/v1/events/{scene.t2}/legal-hold", json=hold, headers=world.as_user("sup_t2")
+    ).is_success
+    assert client.get(f"/v1/events/{scene.t2}/export", headers=world.as_user("op_t2")).status_code == 200
+
+
 CHECKS: dict[tuple[str, str], Callable[[Scene], None]] = {
     ("GET", "/v1/events"): test_list_shows_only_the_subtree,
     ("GET", "/v1/events/{code}"): lambda s: test_reads_outside_the_subtree_are_404(s, "/v1/events/{code}"),
@@ -156,6 +170,8 @@ CHECKS: dict[tuple[str, str], Callable[[Scene], None]] = {
         s, "/v1/events/{code}/alerts/in-t1/evidence"
     ),
     ("POST", "/v1/events/{code}/actions"): test_actions_outside_the_subtree_are_404_and_change_nothing,
+    ("POST", "/v1/events/{code}/legal-hold"): test_evidence_routes_outside_the_subtree_are_404,
+    ("GET", "/v1/events/{code}/export"): test_evidence_routes_outside_the_subtree_are_404,
     ("POST", "/v1/events/{code}/comments"): test_comments_outside_the_subtree_are_404,
     ("GET", "/v1/verdicts"): test_verdicts_list_only_the_subtree,
     ("GET", "/v1/stats"): test_stats_count_only_the_subtree,
@@ -185,18 +201,23 @@ GLOBAL_ONLY = {
     ("GET", "/v1/admin/audit"),
     ("GET", "/v1/admin/webhooks"),
 }
+CHECKED_WITH_A_CLIP = {
+    ("GET", "/v1/events/{code}/alerts/{alert_id}/clip")
+}  # test_clips: scoped like evidence
 OWN_ONLY = {("GET", "/v1/webhooks"), ("GET", "/v1/webhooks/{subscription_id}/deliveries")}  # test_webhooks
 UNSCOPED = {  # no user data / device auth
     ("GET", "/healthz"),
     ("GET", "/metrics"),
     ("POST", "/v1/alerts"),
     ("GET", "/v1/devices/me"),
+    ("POST", "/v1/alerts/{alert_id}/clip"),  # device token; test_clips
+    ("PUT", "/v1/alerts/{alert_id}/clip"),
 }
 
 
 def test_every_route_is_covered_by_a_scoping_check(scene: Scene) -> None:
     paths = scene.world.app.openapi()["paths"]
     routes = {(method.upper(), path) for path, methods in paths.items() for method in methods}
-    assert routes == set(CHECKS) | GLOBAL_ONLY | OWN_ONLY | UNSCOPED
+    assert routes == set(CHECKS) | GLOBAL_ONLY | OWN_ONLY | UNSCOPED | CHECKED_WITH_A_CLIP
     for check in CHECKS.values():
         check(scene)

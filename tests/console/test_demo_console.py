@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, expect
 
-from tests.support.browser import DESK, IMAGES_LOADED, log_in, poll
+from tests.support.browser import CLIPS_LOADED, DESK, IMAGES_LOADED, log_in, poll
 from tests.support.centre import free_port
 from tests.support.models import default_model
 
@@ -85,13 +85,18 @@ def test_the_printed_login_opens_the_console_with_the_demo_events(
     page.screenshot(path=screens / "demo-queue-1366.png")
     busiest = max(page.locator("tr[data-code]").all(), key=lambda r: int(r.locator("td.num").inner_text()))
     busiest.locator("a").click()
-    page.wait_for_selector("img[data-snapshot]")
+    page.wait_for_selector(
+        "img[data-snapshot], video[data-clip]"
+    )  # a clip (poster: the snapshot) or the snapshot
     poll(page, IMAGES_LOADED)
+    poll(page, CLIPS_LOADED)
     widths = page.eval_on_selector_all(
         "img[data-snapshot]:not([loading=lazy])", "imgs => imgs.map(i => i.naturalWidth)"
     )
-    assert widths
-    assert min(widths) > 0
+    videos = page.eval_on_selector_all("video[data-clip]", "vs => vs.map(v => v.duration)")
+    assert widths or videos
+    assert min(widths or [1]) > 0
+    assert min(videos or [1]) > 0
     expect(page.locator("#live-state")).to_have_attribute("data-state", "open")
     page.screenshot(path=screens / "demo-event-1366.png")
     readme = os.environ.get("GRIDWATCH_README_SCREENSHOT")

@@ -128,12 +128,19 @@ def duplicate_camera(raw: Raw) -> None:
         (set_at("short", lambda raw: raw["api"], "token"), ["api.token"]),
         (set_at([], lambda raw: raw, "cameras"), ["cameras"]),
         (set_at("cam 1", camera, "id"), ["cameras.0.id", "cam 1"]),
+        (set_at({"lost_track_s": 0}, camera, "tracker"), ["cameras.0.tracker.lost_track_s"]),
+        (set_at({"low_ratio": 1.5}, camera, "tracker"), ["cameras.0.tracker.low_ratio", "1.5"]),
+        (set_at({"person": {"min_aera": 5}}, camera, "filters"), ["cameras.0.filters.person.min_aera"]),
+        (set_at({"person": {"masks": [BOWTIE]}}, camera, "filters"), ["filters.person", "invalid polygon"]),
+        (set_at({"enabled": True, "max_regions": 0}, camera, "regions"), ["cameras.0.regions.max_regions"]),
+        (set_at({"input_size": 16}, camera, "detector"), ["cameras.0.detector.input_size", "16"]),
     ],
     ids=[
         "unknown top-level key", "unknown camera key", "unknown rule key", "unknown zone key",
         "unknown motion key", "two-point polygon", "self-intersecting polygon", "unknown zone in a rule",
         "unknown rule type", "duplicate camera ids", "longitude out of range", "latitude out of range",
-        "short token", "no cameras", "camera id with a space",
+        "short token", "no cameras", "camera id with a space", "lost track time 0", "low ratio above 1",
+        "unknown filter key", "self-intersecting mask", "no regions", "tiny input size",
     ],
 )  # fmt: skip
 def test_mistakes_are_refused_naming_them(

@@ -60,6 +60,8 @@ def test_health_and_metrics_while_running(tmp_path: Path) -> None:
         assert {name: t["state"] for name, t in body["threads"].items()} == {
             "publisher": "running",
             "camera-cam-lot": "running",
+            "clip-finisher": "running",
+            "clip-sender": "running",
         }
         assert (body["down"], body["outbox_parked"], body["parked"]) == ([], 0, [])
         metrics = wait_for(f"{base}/metrics", 'gridwatch_edge_frames_detected_total{camera="cam-lot"}').text

@@ -56,6 +56,9 @@ def poll(page: Page, expression: str, timeout_s: float = 30.0) -> None:
         time.sleep(0.05)
 
 
+CLIPS_LOADED = "[...document.querySelectorAll('video[data-clip]')].every(v => v.readyState >= 1)"
+"""Every evidence clip on the page has its metadata (duration, size) loaded."""
+
 IMAGES_LOADED = (
     "[...document.querySelectorAll('img[data-snapshot]:not([loading=lazy])')].every(i => i.complete)"
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import secrets
 import signal
@@ -93,7 +94,8 @@ class CentreDatabase:
 
 class Replica:
     """One `gridwatch api serve` on PostgreSQL, on a fixed free port (kept across restarts), with the
-    environment of `deploy/gridwatch-api.env` (its database and centre config replaced by the test's)."""
+    environment of `deploy/gridwatch-api.env` (its database, centre config and evidence folder
+    replaced by the test's; the evidence folder is shared by the replicas, as the file asks)."""
 
     def __init__(self, name: str, database: CentreDatabase, folder: Path, env: Mapping[str, str]) -> None:
         self.name = name
@@ -106,6 +108,7 @@ class Replica:
             "GRIDWATCH_API_DATABASE_URL": database.url,
             "GRIDWATCH_API_CENTRE_CONFIG": str(CENTRE),
             "GRIDWATCH_API_REPLICA_ID": name,
+            "GRIDWATCH_API_EVIDENCE_STORE": json.dumps({"type": "local", "path": str(folder / "evidence")}),
             **env,
         }
         self._process: subprocess.Popen[bytes] | None = None

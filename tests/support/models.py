@@ -19,6 +19,8 @@ from models.registry import DEFAULT_MODEL, ModelEntry, find_model
 CLIPS = Path(__file__).resolve().parents[2].parent / "shared" / "clips"
 PERSON_CLIP = CLIPS / "one-by-one-person-detection.mp4"
 CAR_CLIP = CLIPS / "car-detection.mp4"
+VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+"""Pedestrians on a campus square, 768x576, 10 fps (Debian's opencv-doc, BSD; scripts/test installs it)."""
 
 
 def constant_model(

@@ -47,13 +47,13 @@ def test_short_dip_keeps_the_episode() -> None:
 
 def test_long_dip_ends_the_episode_and_restarts_the_clock() -> None:
     frames = [people(3)] * 15 + [people(1)] * 10 + [people(3)] * 15  # 2 s dip; 3 s, then 3 s of crowd
-    assert run(build(crowd()), frames) == []
+    assert run(build(crowd(grace_s=0.0)), frames) == []  # (with grace_s the dip starts grace_s later)
 
 
 @pytest.mark.parametrize(("cooldown_s", "hits"), [(0.0, 2), (60.0, 1)])
 def test_new_episode_and_cooldown(cooldown_s: float, hits: int) -> None:
     frames = ([people(4)] * 30 + [people(0)] * 10) * 2
-    assert len(run(build(crowd(cooldown_s=cooldown_s)), frames)) == hits
+    assert len(run(build(crowd(cooldown_s=cooldown_s, grace_s=0.0)), frames)) == hits
 
 
 def test_tentative_tracks_do_not_count() -> None:
@@ -70,6 +70,36 @@ def test_group_classes_count() -> None:
 def test_state_goes_back_to_zero() -> None:
     rules = build(crowd(cooldown_s=2.0))
     run(rules, [people(3)] * 25)
-    assert rules.state_size == 2  # open episode and running cooldown
+    assert rules.state_size == 2 + 3  # open episode, running cooldown, three people present
     run(rules, [people(0)] * 15, start=25)
     assert rules.state_size == 0
+
+
+def alternating() -> list[sv.Detections]:
+    """Three people, never all detected in one frame: 1 and 2 in even frames, 3 in odd ones."""
+    even = frame(("person", 120.0, 200.0, 1), ("person", 140.0, 200.0, 2))
+    odd = frame(("person", 160.0, 200.0, 3))
+    return [even, odd] * 30
+
+
+@pytest.mark.parametrize(("grace_s", "hits"), [(1.0, 1), (0.0, 0)])
+def test_objects_missed_in_some_frames_still_count(grace_s: float, hits: int) -> None:
+    found = run(build(crowd(grace_s=grace_s)), alternating())
+    assert len(found) == hits
+    for hit in found:
+        assert hit.details["count"] == 3
+        assert hit.frame_index == 21  # the crowd is 3 from frame 1 on; 4 s later at 5 fps
+
+
+def test_an_object_seen_leaving_stops_counting_at_once() -> None:
+    inside = people(3)
+    two_in_one_out = frame(
+        ("person", 120.0, 200.0, 1), ("person", 140.0, 200.0, 2), ("person", 500.0, 500.0, 3)
+    )
+    frames = [inside] * 10 + [two_in_one_out] * 30
+    assert run(build(crowd(grace_s=5.0)), frames) == []
+
+
+def test_a_missed_object_counts_only_for_the_grace_period() -> None:
+    frames = [people(3)] * 5 + [people(2)] * 30  # person 3 unseen from 1 s on
+    assert run(build(crowd(grace_s=1.0, clear_after_s=10.0)), frames) == []  # 2 s of 3, then 2
