@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -36,20 +36,21 @@ TOPICS = ("event.opened", "event.status_changed", "event.escalated")
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
-    """How deliveries are retried, leased, spread over subscribers and cut off from failing ones."""
+    """How deliveries are retried, leased, spread over subscribers and cut off from failing ones
+    (built from the settings by `api.jobs.delivery_policy`, where each is described)."""
 
     max_attempts: int
     backoff_s: float
     timeout_s: float
-    allow: AllowList = field(default_factory=AllowList)
-    lease_s: float = 60.0
+    allow: AllowList
+    lease_s: float
     """How long a claim keeps other replicas off a delivery (longer than any one attempt)."""
-    concurrency: int = 16
+    concurrency: int
     """Attempts in flight at once in this replica, all subscribers together."""
-    per_subscriber: int = 4
+    per_subscriber: int
     """Attempts in flight at once in this replica to one subscriber."""
-    breaker: BreakerPolicy = field(default_factory=lambda: BreakerPolicy(failures=5, pause_s=30.0))
-    owner: str = "local"
+    breaker: BreakerPolicy
+    owner: str
     """This replica's name, written on its claims."""
 
 
