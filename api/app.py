@@ -26,7 +26,11 @@ from api.console import install_console
 from api.console.errors import console_error
 from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
+from api.dispatcher import WebhookDispatcher
 from api.errors import ApiError, BadInputError, ConfigError, ConflictError
+from api.leader import Leadership
+from api.live import ChangeFeed, LocalFeed
+from api.live_pg import PgFeed
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimit, CleanUrl
 from api.routes import (
@@ -52,14 +56,22 @@ ERROR_REF = "#/components/schemas/ErrorOut"
 
 
 def build_context(settings: ApiSettings) -> ApiContext:
-    """Load the centre config and open the database engine."""
+    """Load the centre config and open the database engine; on PostgreSQL live changes go to every
+    replica (LISTEN/NOTIFY), on SQLite they stay in the one process."""
     engine = make_engine(settings.database_url)
+    metrics = ApiMetrics()
+    live: ChangeFeed = (
+        PgFeed(engine, origin=settings.replica_id, on_reconnect=metrics.live_reconnects.inc)
+        if engine.dialect.name == "postgresql"
+        else LocalFeed()
+    )
     return ApiContext(
         settings=settings,
         centre=load_centre_config(settings.centre_config),
         engine=engine,
         sessions=make_sessionmaker(engine),
-        metrics=ApiMetrics(),
+        metrics=metrics,
+        live=live,
     )
 
 
@@ -95,18 +107,40 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
+    """The periodic jobs: escalation and evidence retention each on the one replica that leads it,
+    grid refresh on every replica (each holds its own in-memory index)."""
     settings = ctx.settings
     return [
-        (settings.escalation_interval_s, partial(jobs.run_escalation, ctx), "escalation"),
-        (settings.webhook_interval_s, partial(jobs.run_deliveries, ctx), "webhooks"),
+        (settings.escalation_interval_s, _led(ctx, "escalation", jobs.run_escalation), "escalation"),
         (settings.grid_refresh_s, partial(jobs.refresh_grids, ctx), "grid refresh"),
-        (settings.retention_interval_s, partial(jobs.run_retention, ctx), "retention"),
+        (settings.retention_interval_s, _led(ctx, "retention", jobs.run_retention), "retention"),
     ]
 
 
+def _led(ctx: ApiContext, name: str, job: Callable[[ApiContext], object]) -> Callable[[], object]:
+    """`job(ctx)`, run only while this replica leads job `name` (`api.leader`)."""
+    leader = ctx.leaders.setdefault(name, Leadership(ctx.engine, name))
+
+    def run() -> object:
+        leading = leader.holds()
+        ctx.metrics.leader.labels(name).set(1 if leading else 0)
+        return job(ctx) if leading else None
+
+    return run
+
+
 def _start_loops(ctx: ApiContext, committer: GroupCommitter[Any, Any]) -> None:
-    """The alert writer and the periodic jobs, each kept running by the context's supervisor."""
+    """The alert writer, the webhook sender and the periodic jobs, each kept running by the
+    context's supervisor."""
     ctx.supervisor.start("alert-writer", committer.run)
+    if isinstance(ctx.live, PgFeed):
+        ctx.supervisor.start("live", ctx.live.listen)
+    if ctx.settings.webhook_interval_s > 0:
+        policy = jobs.delivery_policy(ctx.settings)
+        dispatcher = WebhookDispatcher(
+            ctx.sessions, policy, ctx.resolver, ctx.metrics, interval_s=ctx.settings.webhook_interval_s
+        )
+        ctx.supervisor.start("webhooks", dispatcher.run)
     for interval_s, job, name in _periodic(ctx):
         if interval_s > 0:
             on_error = ctx.metrics.job_failures.labels(name).inc
@@ -141,6 +175,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         ctx.live.fanout.close_all()
         await ctx.supervisor.stop()
+        for leader in ctx.leaders.values():
+            await asyncio.to_thread(leader.release)
         await committer.stop()
         if loop_connection is not None:
             loop_connection.close()

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.centre import CentreConfig
+from api.leader import Leadership
 from api.live import ChangeFeed, LocalFeed
 from api.logic.gridindex import GridIndex
 from api.metrics import ApiMetrics
@@ -70,6 +71,8 @@ class ApiContext:
 
     resolver: Resolver = system_resolver
     """How webhook host names are resolved (tests put a stub here: never a real lookup in tests)."""
+    leaders: dict[str, Leadership] = field(default_factory=dict)
+    """The jobs only one replica runs at a time, by name: whether this one leads each."""
     supervisor: Supervisor = field(init=False)
     device_tokens: DeviceTokens = field(init=False)
 

@@ -13,11 +13,14 @@ from api.context import ApiContext
 from api.db import try_begin_write
 from api.errors import ApiError
 from api.live import commit_and_publish
-from api.services.escalation import escalate_once
+from api.logic.breaker import BreakerPolicy
+from api.services.escalation import escalate_batch
 from api.services.grids import grid_revision, load_index
 from api.services.ingest import Accepted, IngestItem, ingest_batch
 from api.services.retention import RetentionPolicy, RetentionReport, drop_abandoned_uploads, sweep
-from api.services.webhooks import DeliveryPolicy, deliver_due
+from api.services.webhook_send import deliver_due
+from api.services.webhooks import DeliveryPolicy
+from api.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
 
@@ -51,28 +54,56 @@ def store_alerts(
 
 
 def run_escalation(ctx: ApiContext, now: datetime | None = None) -> int:
-    """One escalation sweep, committed; returns the number of 督办 records written."""
+    """One escalation sweep in batches of `escalation_batch` events, each batch committed on its own;
+    returns the number of 督办 records written."""
     failed = ctx.metrics.job_item_failures.labels("escalation")
-    with ctx.sessions() as session:
-        written = escalate_once(
-            session=session, now=now or datetime.now(UTC), on_error=lambda _code, _exc: failed.inc()
-        )
-        commit_and_publish(session, ctx.live)
-    ctx.metrics.escalations.inc(len(written))
-    return len(written)
+    at = now or datetime.now(UTC)
+    after_id, written = 0, 0
+    while True:
+        with ctx.sessions() as session:
+            batch = escalate_batch(
+                session=session,
+                now=at,
+                after_id=after_id,
+                limit=ctx.settings.escalation_batch,
+                on_error=lambda _code, _exc: failed.inc(),
+            )
+            commit_and_publish(session, ctx.live)
+        written += len(batch.written)
+        if batch.events < ctx.settings.escalation_batch:
+            break
+        after_id = batch.last_id
+    ctx.metrics.escalations.inc(written)
+    if written:
+        logger.info("escalation: %d 督办 records written", written)
+    return written
+
+
+def delivery_policy(settings: ApiSettings) -> DeliveryPolicy:
+    """How this replica sends webhooks, from its settings."""
+    return DeliveryPolicy(
+        max_attempts=settings.webhook_max_attempts,
+        backoff_s=settings.webhook_backoff_s,
+        timeout_s=settings.webhook_timeout_s,
+        allow=settings.webhook_allow_list,
+        lease_s=settings.webhook_lease_s,
+        concurrency=settings.webhook_concurrency,
+        per_subscriber=settings.webhook_per_subscriber,
+        breaker=BreakerPolicy(
+            failures=settings.webhook_breaker_failures, pause_s=settings.webhook_breaker_pause_s
+        ),
+        owner=settings.replica_id,
+    )
 
 
 def run_deliveries(ctx: ApiContext, now: datetime | None = None) -> dict[str, int]:
-    """Attempt every webhook delivery that is due."""
-    settings = ctx.settings
-    policy = DeliveryPolicy(
-        settings.webhook_max_attempts,
-        settings.webhook_backoff_s,
-        settings.webhook_timeout_s,
-        settings.webhook_allow_list,
-    )
+    """One pass over the webhook deliveries that are due (the CLI's and the tests' way; the service
+    runs `api.dispatcher.WebhookDispatcher`)."""
     counts = deliver_due(
-        sessions=ctx.sessions, policy=policy, now=now or datetime.now(UTC), resolver=ctx.resolver
+        sessions=ctx.sessions,
+        policy=delivery_policy(ctx.settings),
+        now=now or datetime.now(UTC),
+        resolver=ctx.resolver,
     )
     for state, n in counts.items():
         ctx.metrics.webhook_attempts.labels(state).inc(n)

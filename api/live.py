@@ -8,9 +8,10 @@ Two roles behind one small interface:
 - `ChangeFeed.subscribe(scope_path)` gives one console page an async stream of the changes inside
   its user's grid subtree.
 
-`LocalFeed` fans changes out inside one process (the embedded SQLite centre). A feed for several
-replicas (PostgreSQL LISTEN/NOTIFY) implements `publish` as a NOTIFY and hands what it hears to the
-same `Fanout`, so the console code does not change.
+`LocalFeed` fans changes out inside one process (the embedded SQLite centre). The feed for several
+replicas on PostgreSQL (`api.live_pg.PgFeed`, LISTEN/NOTIFY) implements `publish` as a NOTIFY as
+well and hands what it hears from other replicas to the same `Fanout`, so the console code does not
+change.
 
 Example:
     >>> feed = LocalFeed()
@@ -115,6 +116,15 @@ class Fanout:
         finally:
             with self._lock:
                 self._subs.discard(sub)
+
+    def resync(self) -> None:
+        """Tell every subscription it may have missed changes (its page refreshes), e.g. after the
+        feed between replicas was down for a while."""
+        with self._lock:
+            subs = list(self._subs)
+        for sub in subs:
+            with contextlib.suppress(RuntimeError):
+                sub.loop.call_soon_threadsafe(sub.offer, None)
 
     def close_all(self) -> None:
         """End every subscription's stream (server shutting down)."""

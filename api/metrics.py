@@ -54,6 +54,31 @@ class ApiMetrics:
             ["result"],
             registry=self.registry,
         )
+        self.webhook_inflight = Gauge(
+            "gridwatch_webhook_inflight", "Webhook attempts in flight in this replica", registry=self.registry
+        )
+        self.webhook_delay = Histogram(
+            "gridwatch_webhook_delivery_seconds",
+            "From an event change to its webhook delivery (its rate is the delivery rate)",
+            buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 7200),
+            registry=self.registry,
+        )
+        self.webhook_breaker_trips = Counter(
+            "gridwatch_webhook_breaker_trips_total",
+            "Failed attempts that paused their subscription (circuit breaker opened)",
+            registry=self.registry,
+        )
+        self.live_reconnects = Counter(
+            "gridwatch_live_reconnects_total",
+            "Times the listener for other replicas' live changes connected again (pages were refreshed)",
+            registry=self.registry,
+        )
+        self.leader = Gauge(
+            "gridwatch_leader",
+            "1 while this replica leads the job (advisory lock held), else 0",
+            ["job"],
+            registry=self.registry,
+        )
         self.console_logins = Counter(
             "gridwatch_console_logins_total",
             "Console login attempts, by result (ok, failed, throttled, locked)",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+
+from api.leader import lock_key
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +36,28 @@ def is_current(engine: Engine) -> bool:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest revision (no-op when already there)."""
+    """Bring the database to the newest revision (no-op when already there). On PostgreSQL the run
+    holds an advisory lock, so two `gridwatch api migrate` started at once (two deploy hosts, say)
+    run one after the other and the second finds nothing left to do."""
     if is_current(engine):
         return
-    logger.info("migrating %s to the newest revision", engine.url.render_as_string(hide_password=True))
-    command.upgrade(alembic_config(engine), "head")
+    with _migration_lock(engine):
+        if is_current(engine):
+            return
+        logger.info("migrating %s to the newest revision", engine.url.render_as_string(hide_password=True))
+        command.upgrade(alembic_config(engine), "head")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key("migrate")})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key("migrate")})
+            connection.commit()

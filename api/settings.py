@@ -9,6 +9,8 @@ Example:
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -116,14 +118,50 @@ class ApiSettings(BaseSettings):
         default=60.0, ge=0, description="Seconds between escalation sweeps; 0 turns the job off"
     )
     webhook_interval_s: float = Field(
-        default=2.0, ge=0, description="Seconds between webhook delivery sweeps; 0 turns the job off"
+        default=1.0,
+        ge=0,
+        description="Seconds between looks for due webhook deliveries when idle; 0 turns the sender off",
     )
     grid_refresh_s: float = Field(
         default=5.0, ge=0, description="Seconds between checks for grids imported elsewhere; 0 turns it off"
     )
     webhook_max_attempts: int = Field(default=8, ge=1, description="Attempts before a delivery fails")
     webhook_backoff_s: float = Field(default=2.0, gt=0, description="First retry delay; doubles each time")
-    webhook_timeout_s: float = Field(default=5.0, gt=0, description="Timeout of one delivery request")
+    webhook_timeout_s: float = Field(
+        default=5.0, gt=0, description="Timeout of each step of one delivery request (connect, send, answer)"
+    )
+    webhook_concurrency: int = Field(
+        default=16, ge=1, le=256, description="Deliveries in flight at once in this replica, all subscribers"
+    )
+    webhook_per_subscriber: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Deliveries in flight at once in this replica to one subscription",
+    )
+    webhook_lease_s: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "How long a replica's claim on a delivery keeps the others off it; a replica that dies "
+            "mid-send loses it after this. Must exceed 3 x webhook_timeout_s (connect, send, answer)"
+        ),
+    )
+    webhook_breaker_failures: int = Field(
+        default=5, ge=1, description="Failed attempts in a row that pause a subscription (circuit breaker)"
+    )
+    webhook_breaker_pause_s: float = Field(
+        default=30.0, gt=0, description="How long a failing subscription is paused before one probe"
+    )
+    escalation_batch: int = Field(
+        default=500, ge=1, le=100_000, description="Events the escalation sweep locks and escalates at a time"
+    )
+    replica_id: str = Field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}"[:64],
+        min_length=1,
+        max_length=64,
+        description="This replica's name on its webhook claims and in /healthz (default host:pid)",
+    )
     session_hours: float = Field(
         default=12, gt=0, le=24 * 7, description="Console: a login lasts at most this long (a duty shift)"
     )
@@ -160,6 +198,20 @@ class ApiSettings(BaseSettings):
             raise ValueError(
                 f"clip_chunk_max_bytes {self.clip_chunk_max_bytes} exceeds "
                 f"max_body_bytes {self.max_body_bytes}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlives_an_attempt(self) -> ApiSettings:
+        if self.webhook_lease_s <= 3 * self.webhook_timeout_s:
+            raise ValueError(
+                f"webhook_lease_s {self.webhook_lease_s} must exceed 3 x webhook_timeout_s "
+                f"({3 * self.webhook_timeout_s}): a claim must outlive the attempt it covers"
+            )
+        if self.webhook_per_subscriber > self.webhook_concurrency:
+            raise ValueError(
+                f"webhook_per_subscriber {self.webhook_per_subscriber} exceeds webhook_concurrency "
+                f"{self.webhook_concurrency}"
             )
         return self
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.orm.base import Base, UtcDateTime
@@ -25,13 +25,26 @@ class Subscription(Base):
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    failure_streak: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """Failed attempts in a row (any replica); reset by a success."""
+    paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """Circuit breaker: while in the future, no replica sends to this subscription."""
 
 
 class Delivery(Base):
     """One message owed to one subscription; retried with backoff until delivered or given up."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index(
+            "ix_webhook_deliveries_pending",
+            "subscription_id",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[str] = mapped_column(String(36), unique=True)
@@ -46,3 +59,8 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """While in the future, the replica `lease_owner` is sending this delivery; no other claims it."""
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    """Unique per claim: only the claim holding it may record the attempt's result."""

@@ -67,6 +67,10 @@ class SubscriptionOut(BaseModel):
     event_types: list[str]
     topics: list[str]
     active: bool
+    failure_streak: int = Field(description="Failed delivery attempts in a row (0 after a success)")
+    paused_until: datetime | None = Field(
+        description="Circuit breaker: nothing is sent to this URL until then (null: not paused)"
+    )
 
 
 class DeliveryOut(BaseModel):

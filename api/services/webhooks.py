@@ -4,31 +4,30 @@ Each delivery is POSTed as JSON with headers `X-GridWatch-Delivery` (stable acro
 dedupe), `X-GridWatch-Timestamp` and `X-GridWatch-Signature: sha256=<hex HMAC of "ts.body">`.
 Failures are retried with exponential backoff until `max_attempts`: at-least-once delivery.
 URLs are checked when subscribing and every connection is checked again at delivery time
-(`api.services.webhook_net`). A delivery that fails in an unexpected way is parked as failed with
-its reason, and the sweep goes on with the next one. Deliveries of an inactive subscription wait.
+(`api.services.webhook_net`). Deliveries of an inactive subscription wait. Sending is in
+`api.services.webhook_send`, claiming and recording (shared by every replica) in
+`api.services.webhook_queue`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from api.errors import BadInputError
+from api.logic.breaker import BreakerPolicy
 from api.logic.netguard import AddressRefusedError, AllowList
 from api.logic.roles import in_scope
 from api.orm import Delivery, Event, Subscription
 from api.schemas.events import EventOut
-from api.security import sign
 from api.services.principals import Principal
-from api.services.webhook_net import Resolver, check_url, guarded_client, system_resolver
+from api.services.webhook_net import Resolver, check_url, system_resolver
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +36,22 @@ TOPICS = ("event.opened", "event.status_changed", "event.escalated")
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
-    """How deliveries are retried."""
+    """How deliveries are retried, leased, spread over subscribers and cut off from failing ones
+    (built from the settings by `api.jobs.delivery_policy`, where each is described)."""
 
     max_attempts: int
     backoff_s: float
     timeout_s: float
-    allow: AllowList = field(default_factory=AllowList)
+    allow: AllowList
+    lease_s: float
+    """How long a claim keeps other replicas off a delivery (longer than any one attempt)."""
+    concurrency: int
+    """Attempts in flight at once in this replica, all subscribers together."""
+    per_subscriber: int
+    """Attempts in flight at once in this replica to one subscriber."""
+    breaker: BreakerPolicy
+    owner: str
+    """This replica's name, written on its claims."""
 
 
 def create_subscription(
@@ -99,11 +108,12 @@ def enqueue(
 ) -> int:
     """Owe one delivery of `event` to every matching subscription, in the caller's transaction."""
     owed = 0
+    event_json: dict[str, object] | None = None
     for sub in subscriptions:
         if not _matches(sub, event, topic):
             continue
         delivery_id = str(uuid.uuid4())
-        event_json = EventOut.model_validate(event).model_dump(mode="json")
+        event_json = event_json or EventOut.model_validate(event).model_dump(mode="json")
         payload = {"delivery_id": delivery_id, "topic": topic, "event": event_json}
         session.add(
             Delivery(
@@ -122,24 +132,9 @@ def enqueue(
     return owed
 
 
-def _attempt(client: httpx.Client, sub: Subscription, delivery: Delivery, now: datetime) -> int | str:
-    body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    timestamp = str(int(now.timestamp()))
-    headers = {
-        "Content-Type": "application/json",
-        "X-GridWatch-Delivery": delivery.delivery_id,
-        "X-GridWatch-Timestamp": timestamp,
-        "X-GridWatch-Signature": f"sha256={sign(sub.secret, timestamp, body)}",
-    }
-    try:
-        return client.post(sub.url, content=body, headers=headers).status_code
-    except AddressRefusedError as exc:
-        return str(exc)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        return f"{type(exc).__name__}: {exc}"
-
-
-def _settle(delivery: Delivery, result: int | str, policy: DeliveryPolicy, now: datetime) -> str:
+def settle(delivery: Delivery, result: int | str, policy: DeliveryPolicy, now: datetime) -> str:
+    """Count one attempt with its result (HTTP status or error): delivered, pending (retry later with
+    backoff) or failed (out of attempts); returns the new state."""
     delivery.attempts += 1
     ok = isinstance(result, int) and 200 <= result < 300
     delivery.last_status = result if isinstance(result, int) else None
@@ -152,66 +147,3 @@ def _settle(delivery: Delivery, result: int | str, policy: DeliveryPolicy, now: 
         delay = policy.backoff_s * 2 ** (delivery.attempts - 1)
         delivery.next_attempt_at = now + timedelta(seconds=delay)
     return delivery.state
-
-
-def deliver_due(
-    *,
-    sessions: sessionmaker[Session],
-    policy: DeliveryPolicy,
-    now: datetime,
-    resolver: Resolver = system_resolver,
-    limit: int = 100,
-) -> dict[str, int]:
-    """Attempt every delivery that is due (of active subscriptions); returns counts by resulting
-    state, "parked" for deliveries that failed unexpectedly and were set aside as failed."""
-    with sessions() as session:
-        due_ids = session.scalars(
-            select(Delivery.id)
-            .join(Subscription, Subscription.id == Delivery.subscription_id)
-            .where(
-                Delivery.state == "pending", Delivery.next_attempt_at <= now, Subscription.active.is_(True)
-            )
-            .order_by(Delivery.id)
-            .limit(limit)
-        ).all()
-    counts: dict[str, int] = {}
-    if not due_ids:
-        return counts
-    with guarded_client(resolver=resolver, allow=policy.allow, timeout_s=policy.timeout_s) as client:
-        for delivery_pk in due_ids:
-            try:
-                state = _deliver_one(sessions, client, delivery_pk, policy, now)
-            except Exception as exc:
-                logger.exception("webhook delivery #%d failed unexpectedly; parking it", delivery_pk)
-                state = _park(sessions, delivery_pk, f"internal error: {type(exc).__name__}: {exc}")
-            counts[state] = counts.get(state, 0) + 1
-    return counts
-
-
-def _park(sessions: sessionmaker[Session], pk: int, reason: str) -> str:
-    """Set a delivery that cannot be attempted aside as failed, with its reason ("parked")."""
-    try:
-        with sessions() as session:
-            delivery = session.get_one(Delivery, pk)
-            delivery.state, delivery.last_error = "failed", reason[:2000]
-            session.commit()
-    except Exception:
-        logger.exception("could not park webhook delivery #%d", pk)
-    return "parked"
-
-
-def _deliver_one(
-    sessions: sessionmaker[Session], client: httpx.Client, pk: int, policy: DeliveryPolicy, now: datetime
-) -> str:
-    """Read, send outside any transaction, then record; a crash in between means a resend (at-least-once)."""
-    with sessions() as session:
-        delivery = session.get_one(Delivery, pk)
-        sub = session.get_one(Subscription, delivery.subscription_id)
-    result = _attempt(client, sub, delivery, now)
-    with sessions() as session:
-        delivery = session.get_one(Delivery, pk)
-        state = _settle(delivery, result, policy, now)
-        session.commit()
-    if state != "delivered":
-        logger.warning("webhook delivery %s to %s: %s (%s)", delivery.delivery_id, sub.url, result, state)
-    return state

@@ -17,6 +17,7 @@ from api.migrate import is_current
 from api.settings import ApiSettings
 from tests.api.builders import REPO, make_alert
 from tests.api.conftest import World
+from tests.support.centre import wait_for
 
 CENTRE = REPO / "configs" / "centre.example.yaml"
 runner = CliRunner()
@@ -72,6 +73,24 @@ def test_metrics_count_alerts(world: World) -> None:
 
 def test_healthz_counts_cells(world: World) -> None:
     assert world.client.get("/healthz").json()["cells"] == 48
+
+
+def test_healthz_names_the_replica_what_it_leads_and_how_it_hears_live_changes(
+    settings: ApiSettings,
+) -> None:
+    tuned = settings.model_copy(
+        update={"escalation_interval_s": 0.1, "retention_interval_s": 0.1, "replica_id": "api7"}
+    )
+    with TestClient(create_app(tuned)) as client:
+        postgres = tuned.database_url.startswith("postgresql")
+        live = "listening" if postgres else "local"
+        expected = {"replica": "api7", "leads": ["escalation", "retention"], "live": live}
+        wait_for(
+            lambda: {k: client.get("/healthz").json()[k] for k in expected} == expected,
+            f"/healthz to show {expected}",
+            timeout_s=20,
+        )
+        assert client.get("/healthz").json()["loops"]["escalation"]["state"] == "running"
 
 
 def test_unauthenticated_user_routes_are_401(world: World) -> None:

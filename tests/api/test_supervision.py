@@ -13,11 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api import jobs
+from api import dispatcher
 from api.app import build_context, create_app
 from api.jobs import run_deliveries, run_escalation
 from api.orm import Delivery, Event
-from api.services import escalation, webhooks
+from api.services import escalation, webhook_send
+from api.services.webhook_queue import Claim
 from api.settings import ApiSettings
 from tests.api.builders import cell_center, make_alert
 from tests.api.conftest import World, seed
@@ -66,14 +67,14 @@ def test_one_delivery_that_fails_oddly_is_parked_and_the_rest_go_out(
     world.post_alert(make_alert("a-2", at=cell_center(2, 1, 1)))
     with world.ctx.sessions() as session:
         first = session.scalars(select(Delivery.delivery_id).order_by(Delivery.id)).first()
-    real = webhooks._attempt
+    real = webhook_send.send
 
-    def failing(client: Any, sub: Any, delivery: Delivery, now: datetime) -> int | str:
-        if delivery.delivery_id == first:
+    def failing(client: Any, claim: Claim, now: datetime) -> int | str:
+        if claim.delivery_id == first:
             raise TypeError("payload no longer serialisable")
-        return real(client, sub, delivery, now)
+        return real(client, claim, now)
 
-    monkeypatch.setattr(webhooks, "_attempt", failing)
+    monkeypatch.setattr(webhook_send, "send", failing)
     assert run_deliveries(world.ctx, datetime.now(UTC)) == {"parked": 1, "delivered": 1}
     assert len(receiver.received) == 1
     with world.ctx.sessions() as session:
@@ -95,15 +96,15 @@ def test_a_dead_job_loop_is_restarted_and_healthz_says_so(
 ) -> None:
     calls: list[str] = []
 
-    def dies_once(ctx: Any, now: datetime | None = None) -> dict[str, int]:
+    def dies_once(**_kwargs: Any) -> list[Claim]:
         calls.append("run")
         if len(calls) == 1:
             raise LoopKiller("the loop itself broke")
         if len(calls) == 2:
             raise RuntimeError("one bad run")
-        return {}
+        return []
 
-    monkeypatch.setattr(jobs, "run_deliveries", dies_once)
+    monkeypatch.setattr(dispatcher, "claim_due", dies_once)
     tuned = settings.model_copy(update={"webhook_interval_s": 0.05, "job_restart_s": 1.0})
     ctx = build_context(tuned)
     seed(ctx)
