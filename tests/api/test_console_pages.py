@@ -16,6 +16,7 @@ from api.jobs import run_escalation
 from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert
 from tests.api.conftest import World
 from tests.api.console_helpers import give_passwords, log_in
+from tests.console import test_console_clip as clip_tests
 
 
 @pytest.fixture
@@ -73,12 +74,13 @@ def test_actions_outside_the_subtree_are_404_and_change_nothing(desk: World) -> 
     assert [h["action"] for h in history] == ["open"]
 
 
-CONSOLE_CHECKS: dict[str, Callable[[World], None]] = {
+CONSOLE_CHECKS: dict[str, Callable[..., None]] = {
     "/": test_queue_and_pages_show_only_the_users_subtree,
     "/events/{code}": test_queue_and_pages_show_only_the_users_subtree,
     "/events/{code}/alerts/{alert_id}/snapshot": test_queue_and_pages_show_only_the_users_subtree,
     "/events/{code}/actions": test_actions_outside_the_subtree_are_404_and_change_nothing,
     "/events/{code}/comments": test_actions_outside_the_subtree_are_404_and_change_nothing,
+    "/events/{code}/alerts/{alert_id}/clip": clip_tests.test_a_clip_outside_the_operators_subtree_is_404,
 }
 """Console routes that show or change events, each with the test that proves its scoping."""
 NOT_EVENTS = {"/login", "/logout", "/account", "/account/language", "/account/password", "/live"}
