@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from api.schemas.errors import BODY, ErrorOut, ValidationErrorOut
 from api.schemas.events import AlertAccepted
 from api.security import bearer
-from api.services.ingest import Accepted, IngestItem
+from api.services.ingest import Accepted, IngestItem, UnknownSourceError
 from gridwatch.contracts.alert import Alert
 
 router = APIRouter(tags=["alerts"])
@@ -37,7 +37,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorOut, "description": "Body or evidence snapshot over this centre's limit"},
     422: {
         "model": ValidationErrorOut,
-        "description": "The body is not a valid alert; the offending fields are listed",
+        "description": "The body is not a valid alert (the offending fields are listed), or its "
+        "`source_id` is not in the posting box's inventory",
     },
 }
 
@@ -78,7 +79,11 @@ async def post_alert(request: Request) -> Response:
     await request.app.state.ctx.device_tokens.check(token)  # 401/403 before the body is read
     alert = parse_alert(await request.body())
     digest = hashlib.sha256(alert.model_dump_json().encode("utf-8")).hexdigest()
-    accepted: Accepted = await request.app.state.committer.submit(IngestItem(alert, token, digest))
+    try:
+        accepted: Accepted = await request.app.state.committer.submit(IngestItem(alert, token, digest))
+    except UnknownSourceError:
+        request.app.state.ctx.metrics.alerts_refused.labels("unknown_source").inc()
+        raise
     request.app.state.ctx.metrics.alerts.labels("replay" if accepted.replay else accepted.body.outcome).inc()
     headers = {"X-Idempotent-Replay": "true"} if accepted.replay else None
     return Response(
