@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from api.orm import Base
 from api.services.grids import import_grids
 from api.services.principals import create_device, create_user
 from api.settings import ApiSettings
-from tests.api.builders import DEMO_GRIDS, REPO
+from tests.api.builders import DEFAULT_SOURCE, DEMO_GRIDS, REPO, make_alert, register_source
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
@@ -100,6 +100,7 @@ class World:
     ctx: ApiContext
     device_token: str
     tokens: dict[str, str]
+    sources: set[tuple[str, str]] = field(default_factory=lambda: {("edge-01", DEFAULT_SOURCE)})
 
     def as_user(self, user: str) -> dict[str, str]:
         """Authorization header of one of the seeded users."""
@@ -111,7 +112,11 @@ class World:
         return {"Authorization": f"Bearer {self.device_token}"}
 
     def post_alert(self, alert: dict[str, Any]) -> Any:
-        """POST an alert as edge-01."""
+        """POST an alert as edge-01, its source registered first (at the location it gives)."""
+        key = (alert.get("device_id"), alert.get("source_id"))
+        if key not in self.sources and key[0] == "edge-01" and isinstance(alert.get("location"), dict):
+            register_source(self.ctx, alert)
+            self.sources.add((str(key[0]), str(key[1])))
         return self.client.post("/v1/alerts", json=alert, headers=self.device)
 
 
@@ -139,6 +144,7 @@ def seed(ctx: ApiContext) -> tuple[str, dict[str, str]]:
         }
         session.commit()
     assert device_token is not None
+    register_source(ctx, make_alert("seed"))  # the default source of make_alert
     return device_token, tokens
 
 

@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 
 from api.console import ROUTERS
 from api.jobs import run_escalation
-from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert
+from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert, source_at
 from tests.api.conftest import World
 from tests.api.console_helpers import give_passwords, log_in
 from tests.console import test_console_clip as clip_tests
@@ -249,7 +249,10 @@ def test_sensor_readings_chart_history_comments_and_supervision(desk: World) -> 
     assert reply.status_code == 200  # after the redirect: the event page
     page = reply.text
     chart = re.search(
-        r'<figure class="chart" data-chart="cam-1:water_level">.*?<polyline points="([^"]+)"', page, re.S
+        rf'<figure class="chart" data-chart="{source_at(cell_center(1, 1, 2))}:water_level">'
+        r'.*?<polyline points="([^"]+)"',
+        page,
+        re.S,
     )
     assert chart is not None
     assert len(chart[1].split()) == 6  # every reading of the two alerts
