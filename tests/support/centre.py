@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from api.cli import app as api_cli
@@ -26,6 +27,14 @@ REPO = Path(__file__).resolve().parents[2]
 CENTRE = REPO / "configs" / "centre.example.yaml"
 GRIDS = REPO / "configs" / "demo-county-grids.geojson"
 DEVICE = "edge-test"
+TEST_SOURCES = (
+    ("cam-1", "camera"), ("cam-room", "camera"), ("cam-lot", "camera"), ("cam-rtsp", "camera"),
+    ("room", "camera"), ("gate", "camera"), ("clip", "camera"), ("presence", "camera"), ("p", "camera"),
+    ("t", "camera"),
+    ("wl-1", "sensor"), ("smoke-1", "sensor"), ("door", "sensor"), ("door-1", "sensor"),
+)  # fmt: skip
+"""The cameras and sensors of the test box `DEVICE` that the seed registers in the demo cell DX-T01-V01-C001
+(where the edge tests' configs put them); a test that places a source elsewhere registers it itself."""
 WAIT_S = 60.0
 
 
@@ -66,6 +75,12 @@ def seed(database: Path) -> Seeded:
     """The demo grids, device `edge-test` and a supervisor in a new database file."""
     api_admin("import-grids", str(GRIDS), database=database)
     device_token = api_admin("add-device", DEVICE, database=database)
+    rows = [
+        {"box_id": DEVICE, "source_id": s, "kind": k, "lon": 118.702, "lat": 32.002} for s, k in TEST_SOURCES
+    ]
+    sources = database.with_suffix(".sources.yaml")
+    sources.write_text(yaml.safe_dump(rows), encoding="utf-8")
+    api_admin("import-sources", str(sources), database=database)
     user_token = api_admin("add-user", "sup", "--role", "supervisor", database=database)
     return Seeded(database, device_token, user_token)
 
