@@ -76,7 +76,7 @@ def source_spec(alert: dict[str, Any]) -> SourceIn:
     """The inventory entry of an alert body's source, at the location the alert gives."""
     kind = "sensor" if alert["source_kind"] == "sensor" else "camera"
     location = alert["location"]
-    return SourceIn(source_id=alert["source_id"], kind=kind, lon=location["lon"], lat=location["lat"])  # type: ignore[arg-type]
+    return SourceIn(source_id=alert["source_id"], kind=kind, lon=location["lon"], lat=location["lat"])
 
 
 def register_source(ctx: ApiContext, alert: dict[str, Any]) -> None:
