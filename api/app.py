@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from api import jobs, migrate
+from api import fleet_jobs, jobs, migrate
 from api.centre import load_centre_config
 from api.console import install_console
 from api.console.errors import console_error
@@ -49,6 +49,7 @@ from api.routes import (
 from api.schemas.errors import BODY
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
+from gridwatch.contracts.heartbeat import Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -107,13 +108,15 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
-    """The periodic jobs: escalation and evidence retention each on the one replica that leads it,
+    """The periodic jobs: escalation, evidence retention and the fleet's offline sweep each on the one
+    replica that leads it,
     grid refresh on every replica (each holds its own in-memory index)."""
     settings = ctx.settings
     return [
         (settings.escalation_interval_s, _led(ctx, "escalation", jobs.run_escalation), "escalation"),
         (settings.grid_refresh_s, partial(jobs.refresh_grids, ctx), "grid refresh"),
         (settings.retention_interval_s, _led(ctx, "retention", jobs.run_retention), "retention"),
+        (settings.fleet_interval_s, _led(ctx, "fleet", fleet_jobs.run_fleet_sweep), "fleet"),
     ]
 
 
@@ -205,7 +208,7 @@ def _openapi_with_alert_body(app: FastAPI) -> Callable[[], dict[str, Any]]:
         fresh = app.openapi_schema is None
         schema = generate()
         if fresh:
-            alerts.document_alert_body(schema)
+            alerts.document_alert_body(schema, Heartbeat)
             _document_bodies(schema)
         return schema
 

@@ -5,7 +5,7 @@ from api.orm.audit import AuditEntry
 from api.orm.base import Base
 from api.orm.clip import ClipRow, EvidenceDeletion
 from api.orm.console import ConsoleAccount, ConsoleSession, EventView, LoginThrottle
-from api.orm.device import Device, DeviceFault, Heartbeat
+from api.orm.device import Device, Heartbeat
 from api.orm.event import CodeCounter, Event, EventHistory, Supervision
 from api.orm.grid import Grid
 from api.orm.state import Revision
@@ -24,7 +24,6 @@ __all__ = [
     "ConsoleSession",
     "Delivery",
     "Device",
-    "DeviceFault",
     "Event",
     "EventHistory",
     "EventView",

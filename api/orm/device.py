@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, text
+from sqlalchemy import JSON, Float, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.orm.base import Base, UtcDateTime
@@ -66,20 +66,3 @@ class Heartbeat(Base):
     device_id: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-class DeviceFault(Base):
-    """A box or source that is down, and the maintenance event raised for it (one open per device).
-
-    `device_id` is the box for a box fault, the source for a source fault (`box_id` the box).
-    """
-
-    __tablename__ = "device_faults"
-    __table_args__ = (Index("ix_device_faults_open", "box_id", "device_id", "cleared_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    box_id: Mapped[str] = mapped_column(String(64))
-    device_id: Mapped[str] = mapped_column(String(64))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
-    raised_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

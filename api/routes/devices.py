@@ -7,18 +7,23 @@ edge box ask who the centre thinks it is (`gridwatch doctor` checks a config's U
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from api.deps import CtxDep, DeviceDep, GlobalAdminDep, PrincipalDep, SessionDep
-from api.errors import NotFoundError
+from api.errors import ForbiddenError, NotFoundError, PayloadTooLargeError
+from api.fleet_jobs import store_heartbeat
+from api.routes.alerts import parse_body
 from api.schemas.devices import BoxOut, DeviceOut, DevicePatch, ImportResult, SourceIn, SourceRow
 from api.schemas.errors import AUTHENTICATED, BODY, CONFLICT, NOT_FOUND, ROLE_GATED, ErrorOut
+from api.security import bearer
 from api.services import inventory
 from api.services.fleet_view import box_out, device_out, listing
+from gridwatch.contracts.heartbeat import MAX_HEARTBEAT_JSON_BYTES, Heartbeat
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 
@@ -49,6 +54,42 @@ def get_me(device: DeviceDep) -> DeviceSelf:
         device_id=device.device_id, kind=device.kind, name=device.name, lon=device.lon, lat=device.lat,
         registered_at=device.created_at,
     )  # fmt: skip
+
+
+class HeartbeatTaken(BaseModel):
+    """What the centre did with a heartbeat."""
+
+    received_at: datetime
+    came_back: bool = Field(description="The box was offline until this heartbeat (its fault is resolved)")
+
+
+HEARTBEAT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Heartbeat"}}},
+    }
+}
+
+
+@router.post(
+    "/me/heartbeat",
+    responses={**ERRORS, 413: {"model": ErrorOut, "description": "Body over 256 KiB"}},
+    openapi_extra=HEARTBEAT_BODY,
+)
+async def post_heartbeat(request: Request) -> HeartbeatTaken:
+    """The calling box's status (every `heartbeat_s`); a box silent past the timeout goes offline."""
+    ctx = request.app.state.ctx
+    device_id = await ctx.device_tokens.check(bearer(request.headers.get("authorization")))
+    body = await request.body()
+    if len(body) > MAX_HEARTBEAT_JSON_BYTES:
+        raise PayloadTooLargeError(
+            f"a heartbeat is at most {MAX_HEARTBEAT_JSON_BYTES} bytes; got {len(body)}"
+        )
+    beat = parse_body(Heartbeat, body)
+    if beat.device_id != device_id:
+        raise ForbiddenError(f"token of {device_id!r} cannot post a heartbeat for {beat.device_id!r}")
+    came_back = await asyncio.to_thread(store_heartbeat, ctx, device_id, beat)
+    return HeartbeatTaken(received_at=_now(), came_back=came_back)
 
 
 @router.get("", responses=AUTHENTICATED)

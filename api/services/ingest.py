@@ -38,10 +38,11 @@ from api.orm import AlertRow, Base, Device, Event, EvidenceRow, Subscription
 from api.schemas.events import AlertAccepted
 from api.security import hash_token
 from api.services.events_open import open_event
+from api.services.faults import fault_key, resolve_cleared
 from api.services.inventory import source_index
 from api.services.spans import EventSpan, latest_span, load_spans, lock_keys, write_spans
 from api.services.webhooks import active_subscriptions
-from gridwatch.contracts.alert import Alert, AlertPhase, Location, Severity
+from gridwatch.contracts.alert import Alert, AlertKind, AlertPhase, Location, Severity
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DEFAULT_TOLERANCE_M = 200.0
@@ -56,6 +57,9 @@ class IngestItem:
     alert: Alert
     token: str
     payload_sha256: str
+    system: bool = False
+    """Raised by the centre itself (a box gone silent, `api.services.heartbeats`): no token, and
+    its location is the one the centre computed from the inventory."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class _Batch:
     closed_spans: list[EventSpan] = field(default_factory=list)
     alert_rows: list[dict[str, Any]] = field(default_factory=list)
     location_flagged: set[int] = field(default_factory=set)
+    faults_cleared: set[int] = field(default_factory=set)
     evidence_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -139,6 +144,9 @@ def ingest_batch(
             except ApiError as exc:
                 results.append(exc)
     _insert_rows(batch)
+    resolve_cleared(
+        session=session, event_ids=batch.faults_cleared, subscriptions=batch.subscriptions, now=now
+    )
     return results
 
 
@@ -195,7 +203,7 @@ def _locate(
             cell,
             path,
             centre.type_for(i.alert.kind),
-            correlation_key(cell_code=cell, device_id=i.alert.device_id),
+            fault_key(i.alert) or correlation_key(cell_code=cell, device_id=i.alert.device_id),
             *clock.judge(i.alert.observed_at, received_at=now),
             source,
             _offset(i.alert.location, spot, tolerance_m),
@@ -247,7 +255,9 @@ def _answered(
     }
 
 
-def _authenticate(batch: _Batch, item: IngestItem) -> Device:
+def _authenticate(batch: _Batch, item: IngestItem) -> None:
+    if item.system:
+        return
     device = batch.devices.get(hash_token(item.token))
     if device is None:
         raise NotAuthenticatedError("unknown device token")
@@ -255,7 +265,6 @@ def _authenticate(batch: _Batch, item: IngestItem) -> Device:
         raise ForbiddenError(f"the token of device {device.device_id!r} is revoked")
     if device.device_id != item.alert.device_id:
         raise ForbiddenError(f"token of {device.device_id!r} cannot post for {item.alert.device_id!r}")
-    return device
 
 
 def _ingest_one(batch: _Batch, item: IngestItem, where: _Where) -> Accepted:
@@ -269,7 +278,7 @@ def _ingest_one(batch: _Batch, item: IngestItem, where: _Where) -> Accepted:
                 "for a different alert"
             )
         return Accepted(earlier[1], replay=True)
-    if where.source is None:
+    if where.source is None and not item.system:
         raise UnknownSourceError(
             f"source_id {alert.source_id!r} is not in the inventory of box {alert.device_id!r}; register it "
             f"at the centre (gridwatch api add-source {alert.device_id} {alert.source_id} ...)",
@@ -313,6 +322,8 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
         batch.spans[(where.type_code, where.key)].append(span)
     if where.offset_m is not None:
         batch.location_flagged.add(span.event_id)
+    if alert.kind is AlertKind.DEVICE_OFFLINE:
+        _fault_seen(batch, alert, where, span.event_id)
     row = _alert_row(
         alert=alert,
         payload_sha256=payload_sha256,
@@ -334,6 +345,16 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
         }
         batch.evidence_rows.append(evidence)
     return AlertAccepted(alert_id=alert.alert_id, event_code=span.code, outcome=outcome, cell_code=where.cell)
+
+
+def _fault_seen(batch: _Batch, alert: Alert, where: _Where, event_id: int) -> None:
+    """A source reported offline (or back): its state follows; a clear resolves its fault event."""
+    cleared = alert.phase is AlertPhase.CLEARED
+    if cleared:
+        batch.faults_cleared.add(event_id)
+    if where.source is not None:
+        where.source.state = "online" if cleared else "offline"
+        where.source.last_seen_at = batch.now
 
 
 def _placed(alert: Alert, where: _Where) -> Alert:

@@ -8,8 +8,7 @@ The centre knows every edge box and its cameras and sensors. Source ids come fro
 so they are unique per box only: the global unique constraint on `devices.device_id` becomes two
 partial unique indexes (boxes by id; sources by box and id). Devices get a GB/T 28181 id, notes,
 where their registered location lies (for scoped reads), and the latest heartbeat; `heartbeats`
-keeps a short history per box; `device_faults` ties a box or source that is down to its
-maintenance event. Alerts record how far a claimed location lay from the registered one; events
+keeps a short history per box. Alerts record how far a claimed location lay from the registered one; events
 carry a flag when one did.
 """
 
@@ -70,18 +69,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_heartbeats")),
     )
     op.create_index("ix_heartbeats_box", "heartbeats", ["device_id", "id"])
-    op.create_table(
-        "device_faults",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("box_id", sa.String(length=64), nullable=False),
-        sa.Column("device_id", sa.String(length=64), nullable=False),
-        sa.Column("event_id", sa.Integer(), nullable=True),
-        sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["event_id"], ["events.id"], name=op.f("fk_device_faults_event_id_events")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_device_faults")),
-    )
-    op.create_index("ix_device_faults_open", "device_faults", ["box_id", "device_id", "cleared_at"])
     op.add_column("alerts", sa.Column("location_offset_m", sa.Float(), nullable=True))
     op.add_column(
         "events", sa.Column("location_flagged", sa.Boolean(), server_default=sa.false(), nullable=False)
@@ -91,8 +78,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("events", "location_flagged")
     op.drop_column("alerts", "location_offset_m")
-    op.drop_index("ix_device_faults_open", table_name="device_faults")
-    op.drop_table("device_faults")
     op.drop_index("ix_heartbeats_box", table_name="heartbeats")
     op.drop_table("heartbeats")
     op.drop_index("uq_devices_source", table_name="devices")
