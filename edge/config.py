@@ -133,6 +133,9 @@ class EdgeConfig(BaseModel):
         default=Path("gridwatch-edge"), description="Outbox and state (relative to the file)"
     )
     drain_timeout_s: float = Field(default=30.0, ge=0, description="On stop, how long to keep sending")
+    heartbeat_s: float = Field(
+        default=15.0, ge=0, description="Seconds between status reports to the centre; 0 turns them off"
+    )
     http: HttpConfig = Field(default_factory=HttpConfig, description="/healthz and /metrics of this worker")
     outbox: OutboxConfig = Field(
         default_factory=OutboxConfig, description="Bound and retention of the outbox"

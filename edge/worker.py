@@ -26,12 +26,14 @@ from edge.clips import CameraSpec, EdgeClips
 from edge.clips.metrics import ClipsCollector
 from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
+from edge.heartbeat import FrameRates, HeartbeatSender, Usage, build_heartbeat
 from edge.monitor import OfflineMonitor
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
 from edge.sensors.worker import SensorWorker
 from edge.supervisor import Supervisor
+from gridwatch.contracts.heartbeat import Heartbeat
 from ingest import IngestError, SourceState, StreamLocator, VideoSource, VideoSourceConfig
 from ingest.wvp import WvpClient, WvpLocator, resolve_credentials
 
@@ -88,6 +90,28 @@ class EdgeWorker:
             if camera.is_live
         }
         self._stop = threading.Event()
+        self._started = time.monotonic()
+        self._rates, self._usage = FrameRates(), Usage()
+        self.heartbeat = (
+            None if config.heartbeat_s == 0
+            else HeartbeatSender(config.api, self._heartbeat, interval_s=config.heartbeat_s, stop=self._stop)
+        )  # fmt: skip
+
+    def _heartbeat(self) -> Heartbeat:
+        """This box's status now (what the heartbeat sender posts)."""
+        engine = None if self.sensors is None else self.sensors.engine
+        return build_heartbeat(
+            device_id=self.config.device_id,
+            started=self._started,
+            cameras={
+                c: (src.health().state.value, self.pipelines[c].stats.frames)
+                for c, src in self.sources.items()
+            },
+            sensors={s.id: engine.last_message.get(s.id) if engine else None for s in self.config.sensors},
+            outbox=(self.outbox.depth(), self.outbox.parked()),
+            rates=self._rates,
+            usage=self._usage,
+        )
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """Whether every camera streams (or finished) and every thread runs, and the /healthz body."""
@@ -116,10 +140,14 @@ class EdgeWorker:
             self.supervisor.spawn(name, functools.partial(self._camera_loop, camera_id))
         if self.sensors is not None:
             self.sensors.start()
+        if self.heartbeat is not None:
+            self.supervisor.spawn("heartbeat", self.heartbeat.run)
         while not self._stop.is_set() and (not once or self.supervisor.active(list(cameras.values()))):
             self._check_offline()
             self._stop.wait(0.5)
         self._stop.set()
+        if self.heartbeat is not None:
+            self.supervisor.release("heartbeat")
         self._stop_cameras(list(cameras.values()))
         if self.sensors is not None:
             self.sensors.stop()
