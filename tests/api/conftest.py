@@ -85,6 +85,7 @@ def settings(database_url: str) -> ApiSettings:
         escalation_interval_s=0,
         webhook_interval_s=0,
         grid_refresh_s=0,
+        fleet_interval_s=0,
         webhook_backoff_s=1,
         webhook_timeout_s=2,
         webhook_allow="127.0.0.1",  # the test receivers listen on loopback; nothing else is ever reached
