@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from api.console import ROUTERS
 from api.jobs import run_escalation
+from tests.api import test_console_devices as device_tests
 from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert, source_at
 from tests.api.conftest import World
 from tests.api.console_helpers import give_passwords, log_in
@@ -81,8 +82,10 @@ CONSOLE_CHECKS: dict[str, Callable[..., None]] = {
     "/events/{code}/actions": test_actions_outside_the_subtree_are_404_and_change_nothing,
     "/events/{code}/comments": test_actions_outside_the_subtree_are_404_and_change_nothing,
     "/events/{code}/alerts/{alert_id}/clip": clip_tests.test_a_clip_outside_the_operators_subtree_is_404,
+    "/devices": device_tests.test_devices_pages_show_only_the_users_subtree,
+    "/devices/{box_id}": device_tests.test_devices_pages_show_only_the_users_subtree,
 }
-"""Console routes that show or change events, each with the test that proves its scoping."""
+"""Console routes that show or change events or devices, each with the test that proves its scoping."""
 NOT_EVENTS = {"/login", "/logout", "/account", "/account/language", "/account/password", "/live"}
 """/live filters changes by the same scope path (tests/api/test_live.py)."""
 
