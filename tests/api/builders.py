@@ -72,6 +72,20 @@ def source_at(at: tuple[float, float]) -> str:
     return f"cam-{at[0]:.6f}-{at[1]:.6f}"
 
 
+DEMO_CELLS = [(t, v, c) for t in range(1, 4) for v in range(1, 5) for c in range(1, 5)]
+"""Every cell of the demo county (3 乡 × 4 村 × 4 网格)."""
+
+
+def demo_source_rows(box_id: str) -> list[dict[str, Any]]:
+    """Import rows (`gridwatch api import-sources`) for a camera of `box_id` at the centre of every demo
+    cell and at `make_alert`'s default location: the sources `make_alert(at=cell_center(...))` names."""
+    spots = [DEFAULT_AT, *(cell_center(*cell) for cell in DEMO_CELLS)]
+    return [
+        {"box_id": box_id, "source_id": source_at(at), "kind": "camera", "lon": at[0], "lat": at[1]}
+        for at in dict.fromkeys(spots)
+    ]
+
+
 def source_spec(alert: dict[str, Any]) -> SourceIn:
     """The inventory entry of an alert body's source, at the location the alert gives."""
     kind = "sensor" if alert["source_kind"] == "sensor" else "camera"
