@@ -164,6 +164,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ctx: ApiContext = app.state.ctx
     committer = GroupCommitter(partial(jobs.store_alerts, ctx), max_size=ctx.settings.batch_max_size)
     committer.on_batch = ctx.metrics.batch_size.observe
+    beats = GroupCommitter(partial(fleet_jobs.store_heartbeats, ctx), max_size=ctx.settings.batch_max_size)
     loop_connection: Connection | None = None
     try:
         await _prepare_database(ctx)
@@ -173,7 +174,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             sessions = partial(Session, bind=loop_connection, expire_on_commit=False)
             committer.quick = partial(jobs.store_alerts, ctx, wait=False, sessions=sessions)
         _start_loops(ctx, committer)
-        app.state.committer = committer
+        ctx.supervisor.start("heartbeat-writer", beats.run)
+        app.state.committer, app.state.heartbeats = committer, beats
         yield
     finally:
         ctx.live.fanout.close_all()
@@ -181,6 +183,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         for leader in ctx.leaders.values():
             await asyncio.to_thread(leader.release)
         await committer.stop()
+        await beats.stop()
         if loop_connection is not None:
             loop_connection.close()
         ctx.engine.dispose()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from api.context import ApiContext
+from api.errors import ApiError
 from api.live import commit_and_publish
 from api.services import inventory
 from api.services.heartbeats import box_fault_alert, mark_silent, record_heartbeat, where_box_is
@@ -21,19 +22,26 @@ from gridwatch.contracts.heartbeat import Heartbeat
 logger = logging.getLogger(__name__)
 
 
-def store_heartbeat(ctx: ApiContext, device_id: str, beat: Heartbeat) -> bool:
-    """Keep the box's heartbeat; True when it came back from offline (its fault is then resolved)."""
+def store_heartbeats(ctx: ApiContext, items: Sequence[tuple[str, Heartbeat]]) -> list[bool | ApiError]:
+    """Keep each box's heartbeat, all in one commit (`GroupCommitter`); per item, True when the box
+    came back from offline (its fault is then resolved), or the error for that item."""
     now = datetime.now(UTC)
+    keep = ctx.settings.heartbeat_history
+    results: list[bool | ApiError] = []
     with ctx.sessions() as session:
-        box = inventory.box(session=session, box_id=device_id)
-        came_back = record_heartbeat(
-            session=session, box=box, beat=beat, now=now, keep=ctx.settings.heartbeat_history
-        )
-        if came_back:
-            logger.info("edge box %s is back online", device_id)
-            _raise(ctx, session, [device_id], AlertPhase.CLEARED, now)
+        for device_id, beat in items:
+            try:
+                box = inventory.box(session=session, box_id=device_id)
+            except ApiError as exc:
+                results.append(exc)
+                continue
+            results.append(record_heartbeat(session=session, box=box, beat=beat, now=now, keep=keep))
+        back = [device_id for (device_id, _), r in zip(items, results, strict=True) if r is True]
+        if back:
+            logger.info("edge boxes back online: %s", back)
+            _raise(ctx, session, back, AlertPhase.CLEARED, now)
         commit_and_publish(session, ctx.live)
-    return came_back
+    return results
 
 
 def run_fleet_sweep(ctx: ApiContext, now: datetime | None = None) -> list[str]:

@@ -117,9 +117,16 @@ async def _send(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, requ
 
 
 async def heartbeats(
-    port: int, tokens: dict[str, str], cameras: int, period: float, seconds: float, connections: int
+    port: int,
+    tokens: dict[str, str],
+    cameras: int,
+    period: float,
+    seconds: float,
+    connections: int,
+    stop: asyncio.Event | None = None,
 ) -> tuple[int, int, float]:
-    """Every box beats every `period` s (evenly spread) for `seconds`; (taken, refused, worst lag s)."""
+    """Every box beats every `period` s (evenly spread) for `seconds` or until `stop`; (taken,
+    refused, worst lag s). Requests in flight are answered before it returns."""
     queue: asyncio.Queue[tuple[float, str]] = asyncio.Queue()
     started = time.monotonic()
     boxes = list(tokens)
@@ -127,7 +134,7 @@ async def heartbeats(
 
     async def schedule() -> None:
         k = 0
-        while (due := started + k * period / len(boxes)) < started + seconds:
+        while (due := started + k * period / len(boxes)) < started + seconds and not (stop and stop.is_set()):
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             await queue.put((due, boxes[k % len(boxes)]))
             k += 1
@@ -165,13 +172,15 @@ async def alerts_with_heartbeats(
     port: int, tokens: dict[str, str], args: argparse.Namespace, requests: list[bytes]
 ) -> tuple[float, int]:
     """Alerts/s while every box beats (the beats start first and end after); heartbeats taken."""
-    flow = heartbeats(port, tokens, args.cameras, args.period, 3600, args.hb_connections)
+    stop = asyncio.Event()
+    flow = heartbeats(port, tokens, args.cameras, args.period, 3600, args.hb_connections, stop)
     beats = asyncio.create_task(flow)
     taken_before = _TAKEN[0]
     await asyncio.sleep(min(args.period, 2.0))  # the heartbeat load is under way
     seconds, statuses = await load(port, requests, args.concurrency)
     taken = _TAKEN[0] - taken_before
-    beats.cancel()
+    stop.set()
+    await beats
     bad = [s for s in statuses if s != 201]
     if bad:
         raise RuntimeError(f"{len(bad)} alerts refused under heartbeat load (e.g. {bad[0]})")

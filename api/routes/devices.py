@@ -7,7 +7,6 @@ edge box ask who the centre thinks it is (`gridwatch doctor` checks a config's U
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -16,7 +15,6 @@ from pydantic import BaseModel, Field
 
 from api.deps import CtxDep, DeviceDep, GlobalAdminDep, PrincipalDep, SessionDep
 from api.errors import ForbiddenError, NotFoundError, PayloadTooLargeError
-from api.fleet_jobs import store_heartbeat
 from api.routes.alerts import parse_body
 from api.schemas.devices import BoxOut, DeviceOut, DevicePatch, ImportResult, SourceIn, SourceRow
 from api.schemas.errors import AUTHENTICATED, BODY, CONFLICT, NOT_FOUND, ROLE_GATED, ErrorOut
@@ -88,7 +86,7 @@ async def post_heartbeat(request: Request) -> HeartbeatTaken:
     beat = parse_body(Heartbeat, body)
     if beat.device_id != device_id:
         raise ForbiddenError(f"token of {device_id!r} cannot post a heartbeat for {beat.device_id!r}")
-    came_back = await asyncio.to_thread(store_heartbeat, ctx, device_id, beat)
+    came_back = await request.app.state.heartbeats.submit((device_id, beat))  # one commit per batch
     return HeartbeatTaken(received_at=_now(), came_back=came_back)
 
 
