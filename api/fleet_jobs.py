@@ -11,10 +11,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from api.context import ApiContext
-from api.errors import ApiError
+from api.errors import ApiError, NotFoundError
 from api.live import commit_and_publish
-from api.services import inventory
-from api.services.heartbeats import box_fault_alert, mark_silent, record_heartbeat, where_box_is
+from api.services.heartbeats import box_fault_alert, mark_silent, record_heartbeat, trim_history, where_box_is
 from api.services.ingest import IngestItem, ingest_batch
 from gridwatch.contracts.alert import AlertPhase
 from gridwatch.contracts.heartbeat import Heartbeat
@@ -26,16 +25,11 @@ def store_heartbeats(ctx: ApiContext, items: Sequence[tuple[str, Heartbeat]]) ->
     """Keep each box's heartbeat, all in one commit (`GroupCommitter`); per item, True when the box
     came back from offline (its fault is then resolved), or the error for that item."""
     now = datetime.now(UTC)
-    keep = ctx.settings.heartbeat_history
     results: list[bool | ApiError] = []
     with ctx.sessions() as session:
         for device_id, beat in items:
-            try:
-                box = inventory.box(session=session, box_id=device_id)
-            except ApiError as exc:
-                results.append(exc)
-                continue
-            results.append(record_heartbeat(session=session, box=box, beat=beat, now=now, keep=keep))
+            came_back = record_heartbeat(session=session, box_id=device_id, beat=beat, now=now)
+            results.append(NotFoundError(f"no edge box {device_id!r}") if came_back is None else came_back)
         back = [device_id for (device_id, _), r in zip(items, results, strict=True) if r is True]
         if back:
             logger.info("edge boxes back online: %s", back)
@@ -50,6 +44,7 @@ def run_fleet_sweep(ctx: ApiContext, now: datetime | None = None) -> list[str]:
     timeout = timedelta(seconds=ctx.settings.heartbeat_timeout_s)
     with ctx.sessions() as session:
         silent = mark_silent(session=session, now=now, timeout=timeout)
+        trim_history(session=session, keep=ctx.settings.heartbeat_history)
         _raise(ctx, session, silent, AlertPhase.RAISED, now)
         commit_and_publish(session, ctx.live)
     if silent:

@@ -38,6 +38,7 @@ def test_the_latest_heartbeat_is_kept_with_a_bounded_history(world: World) -> No
     world.ctx.settings.heartbeat_history = 3
     for uptime in range(5):
         _post(world, uptime_s=uptime)
+    assert run_fleet_sweep(world.ctx) == []  # the sweep trims the history; the box stays online
     box = world.client.get("/v1/devices/edge-01", headers=world.as_user("operator")).json()
     assert (box["state"], box["status"]["uptime_s"], box["status"]["parked"]) == ("online", 4, 1)
     assert box["sources"][0]["state"] == "online"  # cam-1 streams, says the heartbeat
