@@ -143,6 +143,8 @@
     else if (event.key === "a" && selected) { acknowledge(selected); event.preventDefault(); }
   }
   function onClick(event) {
+    const cell = event.target.closest("svg [data-cell]");
+    if (cell) { location.href = "/map/cell/" + encodeURIComponent(cell.dataset.cell); return; }
     const row = event.target.closest("tr[data-code]");
     if (!row || event.target.closest("a, button, input, select")) return;
     location.href = "/events/" + encodeURIComponent(row.dataset.code);

@@ -1,0 +1,116 @@
+"""Grid polygons as SVG path data for one zoom level: coordinates stay WGS84/CGCS2000 lon/lat as
+imported (no GCJ-02 offset is ever applied); they are only scaled into a pixel frame.
+
+The frame fits the shown node into `WIDTH` pixels (longitude scaled by cos(latitude) so shapes keep
+their proportions). Each polygon is simplified with a tolerance of half a pixel of that frame and
+written in whole pixels with relative moves, so a county of 42,700 cells costs a few dozen bytes a
+cell; a cell smaller than a pixel still gets a 1×1 square, so every cell stays on the map.
+
+Example:
+    >>> frame = Frame.fit((118.7, 32.0, 118.708, 32.008))
+    >>> square = {"type": "Polygon", "coordinates": [[[118.7, 32.0], [118.704, 32.0], [118.704, 32.004],
+    ...           [118.7, 32.004], [118.7, 32.0]]]}
+    >>> frame.path(square)
+    'M23 1149h477v-563h-477z'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from shapely import Polygon
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+WIDTH = 1000
+MARGIN = 0.02
+
+Bounds = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Pixels of one view: x = (lon - west) * scale * kx, y = (north - lat) * scale."""
+
+    west: float
+    north: float
+    scale: float
+    kx: float
+    width: int
+    height: int
+
+    @classmethod
+    def fit(cls, bounds: Bounds, width: int = WIDTH) -> Frame:
+        """A frame showing `bounds` (west, south, east, north) `width` pixels wide, with a small margin."""
+        west, south, east, north = bounds
+        kx = math.cos(math.radians((south + north) / 2))
+        span_x, span_y = max((east - west) * kx, 1e-9), max(north - south, 1e-9)
+        pad = max(span_x, span_y) * MARGIN
+        scale = width / (span_x + 2 * pad)
+        frame = cls(west - pad / kx, north + pad, scale, kx, width, 0)
+        return cls(frame.west, frame.north, scale, kx, width, math.ceil((span_y + 2 * pad) * scale))
+
+    def xy(self, lon: float, lat: float) -> tuple[int, int]:
+        """Whole pixels of a point."""
+        return round((lon - self.west) * self.kx * self.scale), round((self.north - lat) * self.scale)
+
+    @property
+    def tolerance(self) -> float:
+        """Half a pixel, in degrees of latitude (simplification tolerance of this zoom level)."""
+        return 0.5 / self.scale
+
+    def path(self, geometry: dict[str, Any] | BaseGeometry) -> str:
+        """SVG path data of a (Multi)Polygon, simplified for this frame; never empty."""
+        geom = geometry if isinstance(geometry, BaseGeometry) else shape(geometry)
+        simple = geom.simplify(self.tolerance, preserve_topology=False)
+        parts = [self._ring(p.exterior.coords) for p in _polygons(simple if not simple.is_empty else geom)]
+        drawn = "".join(p for p in parts if p)
+        if drawn:
+            return drawn
+        x, y = self.xy(geom.centroid.x, geom.centroid.y)
+        return f"M{x} {y}h1v1h-1z"
+
+    def _ring(self, coords: Sequence[tuple[float, ...]] | Any) -> str:
+        points: list[tuple[int, int]] = []
+        for lon, lat, *_ in coords:
+            p = self.xy(lon, lat)
+            if not points or p != points[-1]:
+                points.append(p)
+        if len(points) > 1 and points[0] == points[-1]:
+            points.pop()
+        if len(points) < 3:
+            return ""
+        moves = [_move(x - px, y - py) for (px, py), (x, y) in pairwise(points)]
+        return f"M{points[0][0]} {points[0][1]}" + "".join(moves) + "z"
+
+
+def _move(dx: int, dy: int) -> str:
+    """The shortest relative SVG move: `h5`, `v-3` or `l5-3`."""
+    if dy == 0:
+        return f"h{dx}"
+    if dx == 0:
+        return f"v{dy}"
+    return f"l{dx} {dy}".replace(" -", "-")
+
+
+def _polygons(geom: BaseGeometry) -> Iterable[Polygon]:
+    if isinstance(geom, Polygon):
+        return [geom]
+    return [g for g in getattr(geom, "geoms", []) if isinstance(g, Polygon)]
+
+
+def union_bounds(boxes: Iterable[Bounds]) -> Bounds | None:
+    """The box around all `boxes` (None for none)."""
+    found = list(boxes)
+    if not found:
+        return None
+    return (
+        min(b[0] for b in found),
+        min(b[1] for b in found),
+        max(b[2] for b in found),
+        max(b[3] for b in found),
+    )
