@@ -1,17 +1,18 @@
 """Grid polygons as SVG path data for one zoom level: coordinates stay WGS84/CGCS2000 lon/lat as
 imported (no GCJ-02 offset is ever applied); they are only scaled into a pixel frame.
 
-The frame fits the shown node into `WIDTH` pixels (longitude scaled by cos(latitude) so shapes keep
-their proportions). Each polygon is simplified with a tolerance of half a pixel of that frame and
-written in whole pixels with relative moves, so a county of 42,700 cells costs a few dozen bytes a
-cell; a cell smaller than a pixel still gets a 1×1 square, so every cell stays on the map.
+The frame fits the shown node's longer side into `WIDTH` pixels (longitude scaled by cos(latitude)
+so shapes keep their proportions). Each polygon is simplified with a tolerance of half a pixel of
+that frame and written in whole pixels with relative moves (`h`, `v`, `l`), so a county of 42,700
+cells costs a few dozen bytes a cell; a cell smaller than a pixel still gets a 1×1 square, so every
+cell stays on the map.
 
 Example:
     >>> frame = Frame.fit((118.7, 32.0, 118.708, 32.008))
     >>> square = {"type": "Polygon", "coordinates": [[[118.7, 32.0], [118.704, 32.0], [118.704, 32.004],
     ...           [118.7, 32.004], [118.7, 32.0]]]}
     >>> frame.path(square)
-    'M23 1149h477v-563h-477z'
+    'M19 981h408v-481h-408z'
 """
 
 from __future__ import annotations
@@ -45,14 +46,14 @@ class Frame:
 
     @classmethod
     def fit(cls, bounds: Bounds, width: int = WIDTH) -> Frame:
-        """A frame showing `bounds` (west, south, east, north) `width` pixels wide, with a small margin."""
+        """A frame showing `bounds` (west, south, east, north), its longer side `width` pixels."""
         west, south, east, north = bounds
         kx = math.cos(math.radians((south + north) / 2))
         span_x, span_y = max((east - west) * kx, 1e-9), max(north - south, 1e-9)
         pad = max(span_x, span_y) * MARGIN
-        scale = width / (span_x + 2 * pad)
-        frame = cls(west - pad / kx, north + pad, scale, kx, width, 0)
-        return cls(frame.west, frame.north, scale, kx, width, math.ceil((span_y + 2 * pad) * scale))
+        scale = width / (max(span_x, span_y) + 2 * pad)
+        size_x, size_y = math.ceil((span_x + 2 * pad) * scale), math.ceil((span_y + 2 * pad) * scale)
+        return cls(west - pad / kx, north + pad, scale, kx, size_x, size_y)
 
     def xy(self, lon: float, lat: float) -> tuple[int, int]:
         """Whole pixels of a point."""
