@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
 from api.console.deps import PageDep, mark_console, redirect
+from api.console.map_view import cells_svg
 from api.console.nav import NAV, NavItem
 from api.deps import CtxDep
 from api.errors import NotFoundError
@@ -28,7 +29,7 @@ def map_page(request: Request, ctx: CtxDep, page: PageDep, grid: str | None = No
     assert page.login is not None
     with ctx.sessions() as session:
         view = grid_map(session=session, principal=page.login.principal, code=grid, now=datetime.now(UTC))
-    response = page.render("map.html", view=view)
+    response = page.render("map.html", view=view, cells=cells_svg(view, page.t))
     if len(response.body) > GZIP_OVER and "gzip" in request.headers.get("accept-encoding", ""):
         response.body = gzip.compress(bytes(response.body), compresslevel=5)
         response.headers["Content-Encoding"] = "gzip"

@@ -7,15 +7,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import shapely
+from markupsafe import escape
 from shapely import unary_union
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from api.logic.mapgeom import Frame, union_bounds
+from api.logic.mapgeom import Frame
 from api.orm import Grid
 
 CELL_LEVEL = 4
@@ -44,16 +45,26 @@ class Layer:
     cells: list[Shape]
     children: list[Shape]
     child_of: dict[str, str]
+    plain: list[str] = field(default_factory=list)
+    """Each cell's SVG element without events, rendered once (the page patches the cells with events)."""
+
+    def __post_init__(self) -> None:
+        self.plain.extend(f'<path d="{c.d}" data-cell="{escape(c.code)}"/>' for c in self.cells)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Node:
     id: int
     code: str
     name: str
     level: int
     parent_id: int | None
-    geom: BaseGeometry | None
+    text: str | None
+    """The GeoJSON geometry as stored (cells are parsed in bulk, other nodes on demand)."""
+
+    @property
+    def geom(self) -> BaseGeometry | None:
+        return None if self.text is None else shapely.from_geojson(self.text)
 
 
 _cache: OrderedDict[tuple[int, str], Layer] = OrderedDict()
@@ -76,30 +87,31 @@ def layer_for(*, session: Session, revision: int, path: str, node_id: int | None
 
 
 def _load(session: Session, path: str) -> list[_Node]:
-    query = select(Grid.id, Grid.code, Grid.name, Grid.level, Grid.parent_id, Grid.geometry).where(
+    text = cast(Grid.geometry, Text)
+    query = select(Grid.id, Grid.code, Grid.name, Grid.level, Grid.parent_id, text).where(
         Grid.path.startswith(path, autoescape=True)
     )
     return [
-        _Node(i, code, name, level, parent, shape(geometry) if geometry else None)
+        _Node(i, code, name, level, parent, geometry if geometry and geometry != "null" else None)
         for i, code, name, level, parent, geometry in session.execute(query.order_by(Grid.code))
     ]
 
 
 def _outline(node: _Node, by_parent: dict[int | None, list[_Node]]) -> BaseGeometry | None:
     """The node's polygon, else the union of its nearest descendants that have one."""
-    if node.geom is not None:
+    if node.text is not None:
         return node.geom
-    found: list[BaseGeometry] = []
+    found: list[_Node] = []
     level = by_parent.get(node.id, [])
     while level and not found:
-        found = [n.geom for n in level if n.geom is not None]
-        level = [c for n in level if n.geom is None for c in by_parent.get(n.id, [])]
-    return unary_union(found) if found else None
+        found = [n for n in level if n.text is not None]
+        level = [c for n in level if n.text is None for c in by_parent.get(n.id, [])]
+    return unary_union(shapely.from_geojson([n.text for n in found])) if found else None
 
 
-def _shape(frame: Frame, node: _Node, geom: BaseGeometry, up: tuple[str, ...] = ()) -> Shape:
+def _shape(frame: Frame, node: _Node, geom: BaseGeometry) -> Shape:
     point = geom.representative_point()
-    return Shape(node.code, node.name, node.level, frame.path(geom), frame.xy(point.x, point.y), up)
+    return Shape(node.code, node.name, node.level, frame.path(geom), frame.xy(point.x, point.y))
 
 
 def _up(node: _Node, by_id: dict[int, _Node]) -> tuple[str, ...]:
@@ -119,9 +131,10 @@ def _build(session: Session, path: str, node_id: int | None) -> Layer:
     by_parent: dict[int | None, list[_Node]] = {}
     for n in nodes:
         by_parent.setdefault(n.parent_id if n.parent_id in by_id else None, []).append(n)
-    cells = [n for n in nodes if n.level == CELL_LEVEL and n.geom is not None]
-    bounds = union_bounds(c.geom.bounds for c in cells if c.geom is not None) or (-180.0, -90.0, 180.0, 90.0)
-    frame = Frame.fit(bounds)
+    cells = [n for n in nodes if n.level == CELL_LEVEL and n.text is not None]
+    geoms = shapely.from_geojson([c.text or "" for c in cells])
+    bounds = shapely.total_bounds(geoms) if cells else (-180.0, -90.0, 180.0, 90.0)
+    frame = Frame.fit(tuple(float(b) for b in bounds))  # type: ignore[arg-type]
     kids = [n for n in by_parent.get(node_id, []) if n.id != node_id] if node_id else by_parent.get(None, [])
     children = [
         _shape(frame, kid, outline)
@@ -130,7 +143,10 @@ def _build(session: Session, path: str, node_id: int | None) -> Layer:
     ]
     return Layer(
         frame=frame,
-        cells=[_shape(frame, c, c.geom, _up(c, by_id)) for c in cells if c.geom is not None],
+        cells=[
+            Shape(c.code, c.name, c.level, d, (0, 0), _up(c, by_id))
+            for c, d in zip(cells, frame.paths(geoms), strict=True)
+        ],
         children=children,
         child_of=_child_of(cells, kids, by_id),
     )
