@@ -33,11 +33,13 @@ def seconds_between(start: Column, end: Column, dialect: str) -> ColumnElement[f
     return epoch_seconds(end, dialect) - epoch_seconds(start, dialect)
 
 
-def median(session: Session, query: Select[Any]) -> float | None:
-    """The median of the single column that `query` selects (None when it selects no row)."""
+def median(session: Session, query: Select[Any], n: int | None = None) -> float | None:
+    """The median of the single column that `query` selects (None when it selects no row); `n`, the
+    number of rows, when the caller has counted them already."""
     sub = query.subquery()
     value = sub.c[0]
-    n = int(session.scalar(select(func.count()).select_from(sub)) or 0)
+    if n is None:
+        n = int(session.scalar(select(func.count()).select_from(sub)) or 0)
     if n == 0:
         return None
     middle = select(value).order_by(value).offset((n - 1) // 2).limit(2 - n % 2)

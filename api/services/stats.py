@@ -5,6 +5,7 @@ times to acknowledge and resolve, daily trends, satisfaction from closing rating
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from api.orm import Event
 from api.services.events import overdue_clause, scoped
 from api.services.principals import Principal
 from api.services.sqltime import day_bucket, day_starts, median, seconds_between
-from api.services.stats_parts import township_loads, worker_loads
+from api.services.stats_parts import place_loads, worker_loads
 from api.services.stats_schema import (
     DayCount,
     Overdue,
@@ -31,6 +32,8 @@ from api.services.stats_schema import (
 __all__ = ["DayCount", "Overdue", "Satisfaction", "SlaCompliance", "Stats", "TownshipLoad", "WorkerLoad"]
 
 TREND_DAYS = 30
+RATINGS = range(1, 6)
+"""Closing ratings are 1–5 (the close action refuses others)."""
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -59,7 +62,11 @@ def _totals(session: Session, scope: Select[Any], now: datetime) -> dict[str, in
         "overdue_resolution": _count(and_(is_open, Event.resolution_due <= now, Event.resolved_at.is_(None))),
         "rated": _count(Event.rating.is_not(None)),
         "rating_sum": func.coalesce(func.sum(Event.rating), 0),
+        "acked": _count(Event.acknowledged_at.is_not(None)),
+        "resolved": _count(Event.resolved_at.is_not(None)),
     }
+    for rating in RATINGS:
+        columns[f"rating_{rating}"] = _count(Event.rating == rating)
     for name, due, reached in (
         ("ack", Event.ack_due, Event.acknowledged_at),
         ("feedback", Event.feedback_due, Event.in_progress_at),
@@ -70,11 +77,21 @@ def _totals(session: Session, scope: Select[Any], now: datetime) -> dict[str, in
     return {name: int(value or 0) for name, value in zip(columns, row, strict=True)}
 
 
-def _group(session: Session, scope: Select[Any], column: Any, where: Any = None) -> dict[str, int]:
-    query = scope.with_only_columns(column, func.count()).group_by(column)
-    if where is not None:
-        query = query.where(where)
-    return {str(value if value is not None else "-"): int(n) for value, n in session.execute(query)}
+def _status_type(
+    session: Session, scope: Select[Any]
+) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """(by status, by type, open by type) from one GROUP BY status, type."""
+    query = scope.with_only_columns(Event.status, Event.type_code, func.count())
+    by_status: Counter[str] = Counter()
+    by_type: Counter[str] = Counter()
+    open_by_type: Counter[str] = Counter()
+    open_values = {s.value for s in OPEN_STATUSES}
+    for status, type_code, n in session.execute(query.group_by(Event.status, Event.type_code)):
+        by_status[status] += n
+        by_type[type_code] += n
+        if status in open_values:
+            open_by_type[type_code] += n
+    return dict(by_status), dict(by_type), dict(open_by_type)
 
 
 def _trend(session: Session, scope: Select[Any], now: datetime, zone: ZoneInfo) -> list[DayCount]:
@@ -96,12 +113,14 @@ def _trend(session: Session, scope: Select[Any], now: datetime, zone: ZoneInfo) 
     ]
 
 
-def _medians(session: Session, scope: Select[Any]) -> tuple[float | None, float | None]:
+def _medians(
+    session: Session, scope: Select[Any], totals: dict[str, int]
+) -> tuple[float | None, float | None]:
     dialect = session.get_bind().dialect.name
     found = []
-    for reached in (Event.acknowledged_at, Event.resolved_at):
+    for reached, n in ((Event.acknowledged_at, totals["acked"]), (Event.resolved_at, totals["resolved"])):
         seconds = seconds_between(Event.created_at, reached, dialect)
-        found.append(median(session, scope.with_only_columns(seconds).where(reached.is_not(None))))
+        found.append(median(session, scope.with_only_columns(seconds).where(reached.is_not(None)), n))
     return found[0], found[1]
 
 
@@ -111,14 +130,15 @@ def compute_stats(
     """Dashboard numbers over every event in the principal's scope; days are local days of `zone`."""
     scope = scoped(principal)
     totals = _totals(session, scope, now)
-    is_open = Event.status.in_(OPEN_STATUSES)
-    median_ack, median_resolve = _medians(session, scope)
+    by_status, by_type, open_by_type = _status_type(session, scope)
+    townships, by_grid = place_loads(session=session, scope=scope, now=now)
+    median_ack, median_resolve = _medians(session, scope, totals)
     trend = _trend(session, scope, now, zone)
     return Stats(
         total=totals["total"],
-        by_status=_group(session, scope, Event.status),
-        by_type=_group(session, scope, Event.type_code),
-        by_grid=_group(session, scope, Event.cell_code),
+        by_status=by_status,
+        by_type=by_type,
+        by_grid=by_grid,
         sla=SlaCompliance(
             ack_met=_share(totals["ack_met"], totals["ack_known"]),
             feedback_met=_share(totals["feedback_met"], totals["feedback_known"]),
@@ -127,20 +147,20 @@ def compute_stats(
         median_ack_seconds=median_ack,
         median_resolve_seconds=median_resolve,
         open=totals["open"],
-        open_by_type=_group(session, scope, Event.type_code, is_open),
+        open_by_type=open_by_type,
         overdue=Overdue(
             total=totals["overdue"],
             ack=totals["overdue_ack"],
             feedback=totals["overdue_feedback"],
             resolution=totals["overdue_resolution"],
         ),
-        townships=township_loads(session=session, scope=scope, now=now),
+        townships=townships,
         trend_7d=trend[-7:],
         trend_30d=trend,
         satisfaction=Satisfaction(
             rated=totals["rated"],
             mean=round(totals["rating_sum"] / totals["rated"], 3) if totals["rated"] else None,
-            by_rating=_group(session, scope, Event.rating, Event.rating.is_not(None)),
+            by_rating={str(r): totals[f"rating_{r}"] for r in RATINGS if totals[f"rating_{r}"]},
         ),
         workers=worker_loads(session=session, scope=scope, now=now),
         as_of=now,
