@@ -122,9 +122,9 @@ def _trail(session: Session, node: Grid | None, scope_path: str) -> list[tuple[s
     if node is None:
         return []
     codes = [c for c in node.path.split("/") if c]
-    names = dict(session.execute(select(Grid.code, Grid.name).where(Grid.code.in_(codes))).tuples().all())
-    paths = dict(session.execute(select(Grid.code, Grid.path).where(Grid.code.in_(codes))).tuples().all())
-    return [(c, names[c]) for c in codes if c in names and paths[c].startswith(scope_path)]
+    rows = session.execute(select(Grid.code, Grid.name, Grid.path).where(Grid.code.in_(codes))).all()
+    found = {code: name for code, name, path in rows if path.startswith(scope_path)}
+    return [(c, found[c]) for c in codes if c in found]
 
 
 def grid_map(*, session: Session, principal: Principal, code: str | None, now: datetime) -> GridMap:
