@@ -6,6 +6,7 @@ times to acknowledge and resolve, daily trends, satisfaction from closing rating
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,16 +51,14 @@ def _met(due: Any, reached: Any, now: datetime) -> tuple[ColumnElement[int], Col
     return _count(known), _count(and_(reached.is_not(None), reached <= due))
 
 
-def _totals(session: Session, scope: Select[Any], now: datetime) -> dict[str, int]:
-    """Every single-number count in one pass over the scope."""
-    is_open = Event.status.in_(OPEN_STATUSES)
+def _columns(now: datetime) -> dict[str, ColumnElement[int]]:
+    """The per-row counts summed in the one aggregate pass (open-only ones are kept for open groups)."""
     columns: dict[str, ColumnElement[int]] = {
         "total": func.count(),
-        "open": _count(is_open),
         "overdue": _count(overdue_clause(now)),
-        "overdue_ack": _count(and_(is_open, Event.ack_due <= now, Event.acknowledged_at.is_(None))),
-        "overdue_feedback": _count(and_(is_open, Event.feedback_due <= now, Event.in_progress_at.is_(None))),
-        "overdue_resolution": _count(and_(is_open, Event.resolution_due <= now, Event.resolved_at.is_(None))),
+        "overdue_ack": _count(and_(Event.ack_due <= now, Event.acknowledged_at.is_(None))),
+        "overdue_feedback": _count(and_(Event.feedback_due <= now, Event.in_progress_at.is_(None))),
+        "overdue_resolution": _count(and_(Event.resolution_due <= now, Event.resolved_at.is_(None))),
         "rated": _count(Event.rating.is_not(None)),
         "rating_sum": func.coalesce(func.sum(Event.rating), 0),
         "acked": _count(Event.acknowledged_at.is_not(None)),
@@ -73,33 +72,49 @@ def _totals(session: Session, scope: Select[Any], now: datetime) -> dict[str, in
         ("resolution", Event.resolution_due, Event.resolved_at),
     ):
         columns[f"{name}_known"], columns[f"{name}_met"] = _met(due, reached, now)
-    row = session.execute(scope.with_only_columns(*columns.values())).one()
-    return {name: int(value or 0) for name, value in zip(columns, row, strict=True)}
+    return columns
 
 
-def _status_type(
-    session: Session, scope: Select[Any]
-) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
-    """(by status, by type, open by type) from one GROUP BY status, type."""
-    query = scope.with_only_columns(Event.status, Event.type_code, func.count())
-    by_status: Counter[str] = Counter()
-    by_type: Counter[str] = Counter()
-    open_by_type: Counter[str] = Counter()
+OPEN_ONLY = ("overdue_ack", "overdue_feedback", "overdue_resolution")
+
+
+@dataclass
+class _Pass:
+    """What the one aggregate pass (GROUP BY status, type: a few dozen rows) adds up to."""
+
+    totals: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_type: Counter[str] = field(default_factory=Counter)
+    open_by_type: Counter[str] = field(default_factory=Counter)
+
+
+def _aggregate(session: Session, scope: Select[Any], now: datetime) -> _Pass:
+    """Every single-number count and the counts by status and type, in one pass over the scope."""
+    columns = _columns(now)
+    query = scope.with_only_columns(Event.status, Event.type_code, *columns.values())
+    found = _Pass()
     open_values = {s.value for s in OPEN_STATUSES}
-    for status, type_code, n in session.execute(query.group_by(Event.status, Event.type_code)):
-        by_status[status] += n
-        by_type[type_code] += n
-        if status in open_values:
-            open_by_type[type_code] += n
-    return dict(by_status), dict(by_type), dict(open_by_type)
+    for status, type_code, *values in session.execute(query.group_by(Event.status, Event.type_code)):
+        is_open = status in open_values
+        for name, value in zip(columns, values, strict=True):
+            if is_open or name not in OPEN_ONLY:
+                found.totals[name] += int(value or 0)
+        n = int(values[0])
+        found.by_status[status] += n
+        found.by_type[type_code] += n
+        if is_open:
+            found.open_by_type[type_code] += n
+            found.totals["open"] += n
+    return found
 
 
 def _trend(session: Session, scope: Select[Any], now: datetime, zone: ZoneInfo) -> list[DayCount]:
     """Events created and resolved per local day over the last TREND_DAYS days, oldest first."""
     starts = day_starts(now, zone, TREND_DAYS)
+    dialect = session.get_bind().dialect.name
     per_day: dict[str, dict[int, int]] = {}
     for name, column in (("created", Event.created_at), ("resolved", Event.resolved_at)):
-        bucket = day_bucket(column, starts)
+        bucket = day_bucket(column, starts, dialect)
         query = (
             scope.with_only_columns(bucket, func.count())
             .where(column >= starts[0].astimezone(UTC), column < starts[-1].astimezone(UTC))
@@ -129,15 +144,15 @@ def compute_stats(
 ) -> Stats:
     """Dashboard numbers over every event in the principal's scope; days are local days of `zone`."""
     scope = scoped(principal)
-    totals = _totals(session, scope, now)
-    by_status, by_type, open_by_type = _status_type(session, scope)
+    found = _aggregate(session, scope, now)
+    totals = found.totals
     townships, by_grid = place_loads(session=session, scope=scope, now=now)
     median_ack, median_resolve = _medians(session, scope, totals)
     trend = _trend(session, scope, now, zone)
     return Stats(
         total=totals["total"],
-        by_status=by_status,
-        by_type=by_type,
+        by_status=dict(found.by_status),
+        by_type=dict(found.by_type),
         by_grid=by_grid,
         sla=SlaCompliance(
             ack_met=_share(totals["ack_met"], totals["ack_known"]),
@@ -147,7 +162,7 @@ def compute_stats(
         median_ack_seconds=median_ack,
         median_resolve_seconds=median_resolve,
         open=totals["open"],
-        open_by_type=open_by_type,
+        open_by_type=dict(found.open_by_type),
         overdue=Overdue(
             total=totals["overdue"],
             ack=totals["overdue_ack"],
