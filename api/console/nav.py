@@ -2,7 +2,7 @@
 
 Example:
     >>> [item.key for item in visible(Role.OPERATOR)]
-    ['queue', 'devices']
+    ['queue']
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("queue", "/", prefixes=("/events/",)),
-    NavItem("devices", "/devices", prefixes=("/devices/",)),
 ]
 """In display order; a page module appends its item when it is written (e.g. `NavItem("map", "/map")`)."""
 

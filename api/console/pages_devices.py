@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from api.console.deps import PageDep, mark_console
+from api.console.nav import NAV, NavItem
 from api.console.templating import duration
 from api.deps import CtxDep
 from api.errors import BadInputError
@@ -18,6 +19,7 @@ from api.services import inventory
 from api.services.fleet_view import box_out, listing
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_console)])
+NAV.append(NavItem("devices", "/devices", prefixes=("/devices/",)))
 
 KINDS = ("edge", "camera", "sensor")
 STATES = ("offline", "online", "unknown")
