@@ -24,10 +24,12 @@ from api.db import make_engine
 from api.logic.roles import Role
 from api.migrate import upgrade
 from api.orm import Base
+from api.schemas.devices import SourceRow
 from api.services.grids import import_grids
+from api.services.inventory import import_sources
 from api.services.principals import create_device, create_user
 from api.settings import ApiSettings
-from tests.api.builders import DEFAULT_SOURCE, DEMO_GRIDS, REPO, make_alert, register_source
+from tests.api.builders import DEFAULT_SOURCE, DEMO_GRIDS, REPO, demo_source_rows, register_source
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
@@ -145,7 +147,10 @@ def seed(ctx: ApiContext) -> tuple[str, dict[str, str]]:
         }
         session.commit()
     assert device_token is not None
-    register_source(ctx, make_alert("seed"))  # the default source of make_alert
+    with ctx.sessions() as session:  # a camera at every demo cell's centre: make_alert(at=cell_center(...))
+        rows = [SourceRow.model_validate(row) for row in demo_source_rows("edge-01")]
+        import_sources(session=session, grids=ctx.grids, rows=rows, now=datetime.now(UTC))
+        session.commit()
     return device_token, tokens
 
 

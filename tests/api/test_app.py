@@ -38,6 +38,8 @@ def test_fresh_sqlite_is_migrated_on_start_in_wal_mode(tmp_path: Path) -> None:
             "webhooks": "running",
             "grid refresh": "running",
             "retention": "running",
+            "fleet": "running",
+            "heartbeat-writer": "running",
         }
     engine = make_engine(url)
     assert is_current(engine)
