@@ -22,6 +22,7 @@ import yaml
 from typer.testing import CliRunner
 
 from api.cli import app as api_cli
+from tests.api.builders import demo_source_rows
 
 REPO = Path(__file__).resolve().parents[2]
 CENTRE = REPO / "configs" / "centre.example.yaml"
@@ -62,6 +63,13 @@ def api_admin(*args: str, database: Path) -> str:
     return result.stdout.strip()
 
 
+def register_sources(rows: list[dict[str, object]], *, database: Path) -> None:
+    """`gridwatch api import-sources` of these rows into `database` (a box's cameras and sensors)."""
+    sources = database.with_name(f"{database.stem}-sources-{len(rows)}.yaml")
+    sources.write_text(yaml.safe_dump(rows, allow_unicode=True), encoding="utf-8")
+    api_admin("import-sources", str(sources), database=database)
+
+
 @dataclass(frozen=True)
 class Seeded:
     """A prepared database file and the tokens in it."""
@@ -78,9 +86,10 @@ def seed(database: Path) -> Seeded:
     rows = [
         {"box_id": DEVICE, "source_id": s, "kind": k, "lon": 118.702, "lat": 32.002} for s, k in TEST_SOURCES
     ]
-    sources = database.with_suffix(".sources.yaml")
-    sources.write_text(yaml.safe_dump(rows), encoding="utf-8")
-    api_admin("import-sources", str(sources), database=database)
+    named = {s for s, _ in TEST_SOURCES}
+    register_sources(
+        rows + [r for r in demo_source_rows(DEVICE) if r["source_id"] not in named], database=database
+    )
     user_token = api_admin("add-user", "sup", "--role", "supervisor", database=database)
     return Seeded(database, device_token, user_token)
 
