@@ -120,14 +120,19 @@ class ConsoleCentre:
         return str(reply.json()["event_code"])
 
     def source(self, township: int, village: int, cell: int) -> str:
-        """The camera of edge-01 standing in that cell, registered at the centre on first use."""
+        """The camera of edge-01 in that cell (a little off its centre, where the map's cell is
+        clicked), registered at the centre on first use."""
         source = f"cam-room-{township}-{village}-{cell}"
+        lon, lat = cell_center(township, village, cell)
+        self.register(source, lon + 0.0012, lat + 0.0012)
+        return source
+
+    def register(self, source: str, lon: float, lat: float) -> None:
+        """Register camera `source` of edge-01 at (lon, lat) unless it is registered already."""
         if source not in self._sources:
-            lon, lat = cell_center(township, village, cell)
             _cli(self.database_url, "add-source", "edge-01", source, "--kind", "camera",
                  "--lon", str(lon), "--lat", str(lat))  # fmt: skip
             self._sources.add(source)
-        return source
 
     @staticmethod
     def _bearer(token: str) -> dict[str, str]:
