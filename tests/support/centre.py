@@ -31,8 +31,9 @@ DEVICE = "edge-test"
 TEST_SOURCES = (
     ("cam-1", "camera"), ("cam-room", "camera"), ("cam-lot", "camera"), ("cam-rtsp", "camera"),
     ("room", "camera"), ("gate", "camera"), ("clip", "camera"), ("presence", "camera"), ("p", "camera"),
-    ("t", "camera"),
-    ("wl-1", "sensor"), ("smoke-1", "sensor"), ("door", "sensor"), ("door-1", "sensor"),
+    ("t", "camera"), ("32010200001320000001", "camera"),
+    ("wl-1", "sensor"), ("smoke-school-01", "sensor"), ("gas-kitchen-01", "sensor"), ("smoke-1", "sensor"),
+    ("door", "sensor"), ("door-1", "sensor"),
 )  # fmt: skip
 """The cameras and sensors of the test box `DEVICE` that the seed registers in the demo cell DX-T01-V01-C001
 (where the edge tests' configs put them); a test that places a source elsewhere registers it itself."""
