@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from api import cli_access
+from api import cli_access, cli_config
 from api.app import build_context, create_app
 from api.cli_access import cli_actor
 from api.context import ApiContext
@@ -238,3 +238,4 @@ def set_password_command(
 
 
 cli_access.register(app, _context)
+cli_config.register(app, _context)
