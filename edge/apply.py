@@ -54,6 +54,8 @@ def apply_config(worker: EdgeWorker, config: EdgeConfig) -> None:
 def start_camera(worker: EdgeWorker, camera: CameraConfig) -> None:
     """Build and start one camera (its clip recorder too, when clips are on)."""
     worker.build_camera(camera)
+    if worker.snapshots is not None:
+        worker.snapshots.restart(camera.id)
     if worker.clips is not None:
         worker.clips.add_camera(camera_spec(camera))
     worker.supervisor.spawn(camera_thread(camera.id), functools.partial(worker.camera_loop, camera.id))

@@ -45,6 +45,8 @@ class BoxSettings:
     data_dir: Path
     http: HttpConfig
     poll_s: float = 30.0
+    snapshot_s: float = 300.0
+    """Seconds between two pictures of a camera sent for the zone editor (one at each camera start)."""
     base: Path = Path()
     """Folder that relative file URLs of the centre's configuration are read from."""
 

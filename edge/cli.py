@@ -52,6 +52,9 @@ def run(
         9108, "--http-port", min=0, max=65535, help="With --centre: /healthz port."
     ),
     poll_s: float = typer.Option(30.0, "--poll-s", min=0.2, help="With --centre: seconds between polls."),
+    snapshot_s: float = typer.Option(
+        300.0, "--snapshot-s", min=1.0, help="With --centre: seconds between camera pictures sent to it."
+    ),
     once: bool = typer.Option(False, "--once", help="Read file sources to their end, send everything, exit."),
 ) -> None:
     """Run the edge worker until stopped (SIGINT/SIGTERM drain the outbox first).
@@ -69,7 +72,8 @@ def run(
     if centre is not None:
         box = BoxSettings(
             api=ApiConfig(url=centre, token=_token(token, token_file)), data_dir=data_dir.resolve(),
-            http=HttpConfig(host=http_host, port=http_port), poll_s=poll_s, base=Path.cwd(),
+            http=HttpConfig(host=http_host, port=http_port), poll_s=poll_s, snapshot_s=snapshot_s,
+            base=Path.cwd(),
         )  # fmt: skip
         source = CentreConfig(box, prepare=ensure_models)
     try:

@@ -33,6 +33,7 @@ from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
 from edge.sensors.worker import SensorWorker
+from edge.snapshots import SnapshotSender
 from edge.supervisor import Supervisor
 from ingest import IngestError, SourceState, StreamLocator, VideoSource, VideoSourceConfig
 from ingest.wvp import WvpClient, WvpLocator, resolve_credentials
@@ -82,6 +83,9 @@ class EdgeWorker:
         )  # fmt: skip
         self.registry.register(self.collector)
         self.http = None if config.http.port == 0 else HealthServer(config.http, self.registry, self.health)
+        self.snapshots = (
+            None if centre is None else SnapshotSender(config.api, every_s=centre.settings.snapshot_s)
+        )
         self._stop = threading.Event()
         self._pending: EdgeConfig | None = None
         self._pending_lock = threading.Lock()
@@ -230,6 +234,8 @@ class EdgeWorker:
                 if now_reconnects != reconnects:  # a new stream: old tracks mean nothing
                     reconnects = now_reconnects
                     pipeline.reset()
+                if self.snapshots is not None:
+                    self.snapshots.offer(camera_id, frame.image)
                 try:
                     alerts = pipeline.process(frame)
                     if alerts:

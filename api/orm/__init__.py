@@ -3,7 +3,7 @@
 from api.orm.alert import AlertRow, EvidenceRow
 from api.orm.audit import AuditEntry
 from api.orm.base import Base
-from api.orm.box_config import BoxConfigVersion
+from api.orm.box_config import BoxConfigVersion, CameraSnapshot
 from api.orm.clip import ClipRow, EvidenceDeletion
 from api.orm.console import ConsoleAccount, ConsoleSession, EventView, LoginThrottle
 from api.orm.device import Device
@@ -20,6 +20,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BoxConfigVersion",
+    "CameraSnapshot",
     "ClipRow",
     "CodeCounter",
     "ConsoleAccount",

@@ -20,14 +20,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.deps import DeviceDep, GlobalAdminDep, SessionDep
-from api.errors import BadInputError
+from api.errors import BadInputError, PayloadTooLargeError
 from api.orm import BoxConfigVersion
 from api.routes.admin import actor_of
 from api.schemas.errors import BODY, INVALID, NOT_FOUND, ROLE_GATED, UNAUTHENTICATED
 from api.services.box_config import get_config, list_versions, save_config
+from api.services.camera_snapshots import store_snapshot
+from gridwatch.contracts.alert import MAX_SNAPSHOT_BYTES
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 
+CameraPath = Annotated[str, Path(min_length=1, max_length=64, description="A camera id of the box")]
 BoxPath = Annotated[str, Path(min_length=1, max_length=64, description="The edge box's device id")]
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 CONFIG_BODY: dict[str, Any] = {
@@ -91,6 +94,28 @@ def get_my_config(
         return Response(status_code=304, headers={"ETag": tag})
     body = ConfigVersionOut(**_info(row), config=row.document)
     return Response(body.model_dump_json(), media_type="application/json", headers={"ETag": tag})
+
+
+@router.put(
+    "/me/cameras/{camera}/snapshot",
+    status_code=204,
+    responses={**UNAUTHENTICATED, **NOT_FOUND, **INVALID, 413: BODY[413]},
+    openapi_extra={"requestBody": {"required": True, "content": {"image/jpeg": {}}}},
+)
+async def put_snapshot(
+    camera: CameraPath, request: Request, device: DeviceDep, session: SessionDep
+) -> Response:
+    """The calling box's newest picture of one of its cameras (a JPEG body), for the zone editor."""
+    jpeg = await request.body()
+    if len(jpeg) > MAX_SNAPSHOT_BYTES:
+        raise PayloadTooLargeError(f"the snapshot is {len(jpeg)} bytes; the limit is {MAX_SNAPSHOT_BYTES}")
+    await asyncio.to_thread(_store_snapshot, session, device.device_id, camera, jpeg)
+    return Response(status_code=204)
+
+
+def _store_snapshot(session: Session, box: str, camera: str, jpeg: bytes) -> None:
+    store_snapshot(session=session, device_id=box, camera_id=camera, jpeg=jpeg, now=datetime.now(UTC))
+    session.commit()
 
 
 @router.put(

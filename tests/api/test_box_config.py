@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 import yaml
 from sqlalchemy import func, select
 
-from api.orm import BoxConfigVersion
+from api.orm import BoxConfigVersion, CameraSnapshot
 from tests.api.conftest import World
 
 CLIP = "/work/shared/clips/one-by-one-person-detection.mp4"
@@ -164,3 +166,29 @@ def test_a_password_in_a_camera_url_is_accepted_with_a_warning(world: World) -> 
         world.client.put("/v1/devices/edge-01/config", json=placeholder, headers=admin).json()["warnings"]
         == []
     )
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    ok, data = cv2.imencode(".jpg", np.full((height, width, 3), 128, np.uint8))
+    assert ok
+    return bytes(data.tobytes())
+
+
+def test_the_box_sends_pictures_of_its_configured_cameras_only(world: World) -> None:
+    url = "/v1/devices/me/cameras/cam-room/snapshot"
+    jpeg = {**world.device, "Content-Type": "image/jpeg"}
+    assert world.client.put(url, content=_jpeg(64, 36), headers=jpeg).status_code == 404  # no config yet
+    world.client.put("/v1/devices/edge-01/config", json=box_document(), headers=world.as_user("admin"))
+    assert world.client.put(url, content=_jpeg(64, 36), headers=jpeg).status_code == 204
+    assert world.client.put(url, content=_jpeg(80, 40), headers=jpeg).status_code == 204
+    other = world.client.put("/v1/devices/me/cameras/cam-other/snapshot", content=_jpeg(8, 8), headers=jpeg)
+    assert other.status_code == 404
+    assert "cam-other" in other.json()["detail"]
+    for body in (b"not a picture", b"\xff\xd8broken"):
+        bad = world.client.put(url, content=body, headers=jpeg)
+        assert bad.status_code == 422
+        assert "JPEG" in bad.json()["detail"][0]["msg"]
+    assert world.client.put(url, content=_jpeg(8, 8), headers=world.as_user("admin")).status_code == 401
+    with world.ctx.sessions() as session:
+        rows = session.scalars(select(CameraSnapshot)).all()
+        assert [(r.camera_id, r.width, r.height) for r in rows] == [("cam-room", 80, 40)]

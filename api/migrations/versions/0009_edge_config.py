@@ -5,7 +5,8 @@ Revises: 0008
 Create Date: 2026-11-28 12:50:00.000000
 
 Each edge box's configuration (cameras, detector settings, zones, lines, rules, sensors) saved at the
-centre as numbered versions with who saved them and when; the box runs the newest.
+centre as numbered versions with who saved them and when; the box runs the newest. The newest
+snapshot of each camera, uploaded by its box, for the console's zone editor.
 """
 
 from __future__ import annotations
@@ -40,8 +41,24 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_box_config_versions_device_id"), "box_config_versions", ["device_id"], unique=False
     )
+    op.create_table(
+        "camera_snapshots",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("camera_id", sa.String(length=64), nullable=False),
+        sa.Column("jpeg", sa.LargeBinary(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["device_id"], ["devices.device_id"], name=op.f("fk_camera_snapshots_device_id_devices")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_camera_snapshots")),
+        sa.UniqueConstraint("device_id", "camera_id", name=op.f("uq_camera_snapshots_device_id")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("camera_snapshots")
     op.drop_index(op.f("ix_box_config_versions_device_id"), table_name="box_config_versions")
     op.drop_table("box_config_versions")
