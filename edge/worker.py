@@ -139,6 +139,8 @@ class EdgeWorker:
             self.supervisor.spawn(
                 "centre-config", functools.partial(self.centre.run, self._stop, self.submit)
             )
+        if self.snapshots is not None:
+            self.supervisor.spawn("snapshots", functools.partial(self.snapshots.run, self._stop))
         while not self._stop.is_set() and (
             not once or self.supervisor.active(list(map(camera_thread, self.sources)))
         ):

@@ -108,6 +108,10 @@
     return prefix + "-" + n;
   }
 
+  function freeName(name, taken) {
+    return taken.has(name) ? uniqueName(name, taken) : name;
+  }
+
   function setMode(next) {
     mode = next;
     draft = [];
@@ -151,7 +155,7 @@
   function ruleFor(shape, rule, taken) {
     const key = shape.kind;
     const classes = shape.classes.split(",").map((c) => c.trim()).filter(Boolean);
-    const base = rule && rule.type === shape.type ? { ...rule } : { id: uniqueName(shape.name + "-" + shape.type, taken), type: shape.type };
+    const base = rule && rule.type === shape.type ? { ...rule } : { id: freeName(shape.name + "-" + shape.type, taken), type: shape.type };
     base[key] = shape.name;
     if (classes.length) base.classes = classes;
     else delete base.classes;
