@@ -1,14 +1,16 @@
 """The zone editor in Chromium against a real centre and a real box run with `--centre`: the box's
-picture of the camera is shown, an admin draws a zone on it, names it, attaches an intrusion rule and
-saves; the stored configuration gets a new version with that zone, and the running box applies it."""
+picture of the camera is shown, an admin draws a zone (intrusion rule) and a line (crossing rule) on
+it, names them and saves; the stored configuration gets a new version with them in the camera's
+pixels, and the running box applies it in place."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 from typer.testing import CliRunner
 
 from api.cli import app as api_cli
@@ -69,15 +71,7 @@ def test_an_admin_draws_a_zone_and_the_box_applies_it(
         assert page.locator("svg#overlay polygon.zone").count() == 1  # the zone yard, drawn over the picture
         page.screenshot(path=str(screens / "camera-before.png"))
 
-        page.click("[data-action=draw-zone]")
-        stage = page.locator("svg#overlay").bounding_box()
-        assert stage is not None
-        corners = [(0.10, 0.20), (0.45, 0.20), (0.45, 0.80), (0.10, 0.80)]
-        for fx, fy in [*corners, corners[0]]:  # the first corner again closes the polygon
-            page.mouse.click(stage["x"] + fx * stage["width"], stage["y"] + fy * stage["height"])
-        assert page.locator("svg#overlay polygon.zone").count() == 2
-        page.fill("[data-shape-name='1']", "door")
-        page.select_option("[data-shape-rule='1']", "intrusion")
+        draw(page)
         page.screenshot(path=str(screens / "camera-drawn.png"))
         page.click("[data-action=save-rules]")
         page.wait_for_selector("[data-saved='2']")
@@ -85,14 +79,7 @@ def test_an_admin_draws_a_zone_and_the_box_applies_it(
 
         stored = httpx.get(f"{centre.url}/v1/devices/edge-test/config", headers=headers).json()
         assert (stored["version"], stored["created_by"]) == (2, "console:root")
-        rules = stored["config"]["cameras"][0]["rules"]
-        assert [zone["name"] for zone in rules["zones"]] == ["yard", "door"]
-        door = rules["zones"][1]["points"]
-        assert door[0] == pytest.approx([0.10 * 768, 0.20 * 432], abs=4)  # the camera's pixels
-        assert door[2] == pytest.approx([0.45 * 768, 0.80 * 432], abs=4)
-        door_rule = {"type": "intrusion", "id": "door-intrusion", "zone": "door", "classes": ["person"]}
-        assert door_rule in rules["rules"]
-        assert {r["id"] for r in rules["rules"]} == {"yard-in", "door-intrusion"}
+        check_rules(stored["config"]["cameras"][0]["rules"])
         box.wait_version(2, {"cam-a"})
         wait_for(
             lambda: "updated in place cam-a" in box.log.read_text(), "the box to apply version 2 in place"
@@ -101,3 +88,42 @@ def test_an_admin_draws_a_zone_and_the_box_applies_it(
         page.close()
         box.stop(kill=True)
         centre.stop()
+
+
+def draw(page: Page) -> None:
+    """Draw the zone door (intrusion) and the line gate (crossing) on the picture."""
+    page.click("[data-action=draw-zone]")
+    stage = page.locator("svg#overlay").bounding_box()
+    assert stage is not None
+    corners = [(0.10, 0.20), (0.45, 0.20), (0.45, 0.80), (0.10, 0.80)]
+    for fx, fy in [*corners, corners[0]]:  # the first corner again closes the polygon
+        page.mouse.click(stage["x"] + fx * stage["width"], stage["y"] + fy * stage["height"])
+    assert page.locator("svg#overlay polygon.zone").count() == 2
+    page.fill("[data-shape-name='1']", "door")
+    page.select_option("[data-shape-rule='1']", "intrusion")
+    page.click("[data-action=draw-line]")
+    for fx, fy in ((0.60, 0.90), (0.90, 0.60)):
+        page.mouse.click(stage["x"] + fx * stage["width"], stage["y"] + fy * stage["height"])
+    assert page.locator("svg#overlay line.line").count() == 1
+    page.fill("[data-shape-name='2']", "gate")
+
+
+def check_rules(rules: dict[str, Any]) -> None:
+    """The stored rules hold yard as it was, and door and gate as drawn, in the camera's pixels."""
+    assert [zone["name"] for zone in rules["zones"]] == ["yard", "door"]
+    door = rules["zones"][1]["points"]
+    assert door[0] == pytest.approx([0.10 * 768, 0.20 * 432], abs=4)  # the camera's pixels
+    assert door[2] == pytest.approx([0.45 * 768, 0.80 * 432], abs=4)
+    door_rule = {"type": "intrusion", "id": "door-intrusion", "zone": "door", "classes": ["person"]}
+    assert door_rule in rules["rules"]
+    assert [(ln["name"], ln["start"]) for ln in rules["lines"]] == [
+        ("gate", pytest.approx([461, 389], abs=4))
+    ]
+    gate_rule = {
+        "type": "line_crossing",
+        "id": "gate-line_crossing",
+        "line": "gate",
+        "classes": ["person"],
+    }
+    assert gate_rule in rules["rules"]
+    assert {r["id"] for r in rules["rules"]} == {"yard-in", "door-intrusion", "gate-line_crossing"}
