@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import BrowserContext, Page
 from typer.testing import CliRunner
 
 from api.cli import app as api_cli
 from tests.edge.test_centre_config import camera
 from tests.support.box import CentreBox
-from tests.support.browser import DESK, IMAGES_LOADED, log_in, poll
+from tests.support.browser import IMAGES_LOADED, log_in, poll
 from tests.support.centre import CENTRE, CentreApi, Seeded, seed, wait_for
 from tests.support.models import default_model
 
@@ -42,14 +42,14 @@ def seeded_with_admin(tmp_path: Path) -> tuple[Seeded, str]:
 
 
 def test_an_admin_draws_a_zone_and_the_box_applies_it(
-    browser: Browser, seeded_with_admin: tuple[Seeded, str], tmp_path: Path, screens: Path
+    desk: BrowserContext, seeded_with_admin: tuple[Seeded, str], tmp_path: Path, screens: Path
 ) -> None:
     default_model()
     seeded, admin = seeded_with_admin
     centre = CentreApi(seeded, tmp_path)
     headers = {"Authorization": f"Bearer {admin}"}
     box = CentreBox("", seeded.device_token, tmp_path, poll_s=1)
-    page = browser.new_page(viewport=DESK)
+    page = desk.new_page()
     try:
         centre.start()
         box.centre_url = centre.url
