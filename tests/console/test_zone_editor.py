@@ -53,20 +53,24 @@ def test_an_admin_draws_a_zone_and_the_box_applies_it(
     try:
         centre.start()
         box.centre_url = centre.url
-        document = {"cameras": [camera("cam-a", 1, "yard")]}
+        document = {"cameras": [camera("cam-1", "yard")]}
         assert httpx.put(
             f"{centre.url}/v1/devices/edge-test/config", json=document, headers=headers
         ).is_success
-        box.start()
-        box.wait_version(1, {"cam-a"})
-        url = f"{centre.url}/devices/edge-test/cameras/cam-a"
+        url = f"{centre.url}/devices/edge-test/cameras/cam-1"
         log_in(page, centre.url, "root", PASSWORD)
+        page.goto(url)  # before the box has sent a picture: the zones on a blank area of 1920x1080
+        assert page.locator("[data-blank]").is_visible()
+        assert page.locator("svg#overlay").get_attribute("viewBox") == "0 0 1920 1080"
+        page.screenshot(path=str(screens / "camera-no-picture.png"))
+        box.start()
+        box.wait_version(1, {"cam-1"})
 
         def picture_shown() -> bool:
             page.goto(url)
             return page.locator("img[data-snapshot]").count() == 1
 
-        wait_for(picture_shown, "the box's picture of cam-a on the camera page")
+        wait_for(picture_shown, "the box's picture of cam-1 on the camera page")
         poll(page, IMAGES_LOADED)
         assert page.locator("svg#overlay polygon.zone").count() == 1  # the zone yard, drawn over the picture
         page.screenshot(path=str(screens / "camera-before.png"))
@@ -80,9 +84,9 @@ def test_an_admin_draws_a_zone_and_the_box_applies_it(
         stored = httpx.get(f"{centre.url}/v1/devices/edge-test/config", headers=headers).json()
         assert (stored["version"], stored["created_by"]) == (2, "console:root")
         check_rules(stored["config"]["cameras"][0]["rules"])
-        box.wait_version(2, {"cam-a"})
+        box.wait_version(2, {"cam-1"})
         wait_for(
-            lambda: "updated in place cam-a" in box.log.read_text(), "the box to apply version 2 in place"
+            lambda: "updated in place cam-1" in box.log.read_text(), "the box to apply version 2 in place"
         )
     finally:
         page.close()

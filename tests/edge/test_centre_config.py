@@ -28,8 +28,9 @@ def zone_rules(name: str) -> dict[str, Any]:
     }
 
 
-def camera(camera_id: str, cell: int, zone: str) -> dict[str, Any]:
-    lon, lat = cell_center(1, 1, cell)
+def camera(camera_id: str, zone: str) -> dict[str, Any]:
+    """A camera on the person clip in demo cell DX-T01-V01-C001 (where the test box's sources stand)."""
+    lon, lat = cell_center(1, 1, 1)
     return {
         "id": camera_id, "url": str(PERSON_CLIP), "realtime": True, "detect_fps": 2,
         "location": {"lon": lon, "lat": lat}, "rules": zone_rules(zone),
@@ -52,7 +53,7 @@ def test_the_box_runs_the_centres_configuration_and_applies_a_zone_in_place(
     admin = api_admin("add-user", "root", "--role", "admin", database=seeded.database)
     centre = CentreApi(seeded, tmp_path)
     headers = {"Authorization": f"Bearer {admin}"}
-    document = {"cameras": [camera("cam-a", 1, "yard"), camera("cam-b", 2, "gate")]}
+    document = {"cameras": [camera("cam-1", "yard"), camera("cam-room", "gate")]}
     box = CentreBox("", seeded.device_token, tmp_path)
     try:
         centre.start()
@@ -60,39 +61,39 @@ def test_the_box_runs_the_centres_configuration_and_applies_a_zone_in_place(
         stored = httpx.put(f"{centre.url}/v1/devices/edge-test/config", json=document, headers=headers)
         assert stored.json()["version"] == 1, stored.text
         box.start()
-        box.wait_version(1, {"cam-a", "cam-b"})
-        wait_for(lambda: "yard-in" in rules_seen(centre, "cam-a"), "an alert of cam-a in zone yard")
+        box.wait_version(1, {"cam-1", "cam-room"})
+        wait_for(lambda: "yard-in" in rules_seen(centre, "cam-1"), "an alert of cam-1 in zone yard")
         before = box.health()["cameras"]
 
         document["cameras"][0]["rules"] = zone_rules("door")
         edited = httpx.put(f"{centre.url}/v1/devices/edge-test/config", json=document, headers=headers)
         assert edited.json()["version"] == 2
-        after = box.wait_version(2, {"cam-a", "cam-b"})["cameras"]
+        after = box.wait_version(2, {"cam-1", "cam-room"})["cameras"]
         wait_for(
-            lambda: "door-in" in rules_seen(centre, "cam-a"), "an alert of cam-a in the edited zone door"
+            lambda: "door-in" in rules_seen(centre, "cam-1"), "an alert of cam-1 in the edited zone door"
         )
         later = box.health()["cameras"]
-        for camera_id in ("cam-a", "cam-b"):  # neither stream was reopened: same start, counters went on
+        for camera_id in ("cam-1", "cam-room"):  # neither stream was reopened: same start, counters went on
             assert before[camera_id]["since"] == after[camera_id]["since"] == later[camera_id]["since"]
             assert before[camera_id]["frames"] < after[camera_id]["frames"] < later[camera_id]["frames"]
-        assert "updated in place cam-a" in box.log.read_text()
-        assert set(rules_seen(centre, "cam-b")) <= {"gate-in"}
+        assert "updated in place cam-1" in box.log.read_text()
+        assert set(rules_seen(centre, "cam-room")) <= {"gate-in"}
 
-        document["cameras"][0]["detect_fps"] = 3  # restarts cam-a alone; cam-c is new
-        document["cameras"].append(camera("cam-c", 3, "lane"))
+        document["cameras"][0]["detect_fps"] = 3  # restarts cam-1 alone; cam-lot is new
+        document["cameras"].append(camera("cam-lot", "lane"))
         assert httpx.put(
             f"{centre.url}/v1/devices/edge-test/config", json=document, headers=headers
         ).is_success
-        third = box.wait_version(3, {"cam-a", "cam-b", "cam-c"})["cameras"]
-        assert third["cam-a"]["since"] != later["cam-a"]["since"]
-        assert third["cam-b"]["since"] == later["cam-b"]["since"]
-        assert third["cam-b"]["frames"] > later["cam-b"]["frames"]
-        assert "added cam-c; restarted cam-a" in box.log.read_text()
+        third = box.wait_version(3, {"cam-1", "cam-room", "cam-lot"})["cameras"]
+        assert third["cam-1"]["since"] != later["cam-1"]["since"]
+        assert third["cam-room"]["since"] == later["cam-room"]["since"]
+        assert third["cam-room"]["frames"] > later["cam-room"]["frames"]
+        assert "added cam-lot; restarted cam-1" in box.log.read_text()
 
         assert box.stop() is not None
         centre.stop()
         box.start()
-        body = box.wait_version(3, {"cam-a", "cam-b", "cam-c"})
+        body = box.wait_version(3, {"cam-1", "cam-room", "cam-lot"})
         assert body["config"]["started_on_cache"] is True
         assert "starting on the cached configuration version 3" in box.log.read_text()
     finally:

@@ -38,20 +38,22 @@
 
   function drawOverlay() {
     svg.replaceChildren();
+    const unit = svg.viewBox.baseVal.width / 768; // text and handles look alike on any camera's size
     shapes.forEach((shape, k) => {
       const cls = (shape.kind === "zone" ? "zone" : "line") + (k === selected ? " selected" : "");
       if (shape.kind === "zone") el("polygon", { points: pointsText(shape.points), class: cls, "data-shape": shape.name }, svg);
       else {
         const [a, b] = shape.points;
         el("line", { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: cls, "data-shape": shape.name }, svg);
-        el("circle", { cx: a[0], cy: a[1], r: 6, class: "vertex" }, svg);
+        el("circle", { cx: a[0], cy: a[1], r: 6 * unit, class: "vertex" }, svg);
       }
-      const text = el("text", { x: shape.points[0][0] + 8, y: shape.points[0][1] + 30, class: "label" }, svg);
+      const at = { x: shape.points[0][0] + 8 * unit, y: shape.points[0][1] + 26 * unit };
+      const text = el("text", { ...at, class: "label", "font-size": 22 * unit }, svg);
       text.textContent = shape.name;
     });
     if (draft.length) {
       el(mode === "zone" ? "polygon" : "polyline", { points: pointsText(draft), class: "draft" }, svg);
-      for (const p of draft) el("circle", { cx: p[0], cy: p[1], r: 6, class: "vertex" }, svg);
+      for (const p of draft) el("circle", { cx: p[0], cy: p[1], r: 6 * unit, class: "vertex" }, svg);
     }
   }
 
