@@ -9,11 +9,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.console import live_route, pages_auth, pages_camera, pages_event, pages_queue
+from api.console import live_route, pages_auth, pages_box_config, pages_camera, pages_event, pages_queue
 from api.console.i18n import load_catalogue
 from api.console.templating import STATIC
 
-ROUTERS = (pages_auth.router, pages_queue.router, pages_event.router, pages_camera.router, live_route.router)
+ROUTERS = (
+    pages_auth.router,
+    pages_queue.router,
+    pages_event.router,
+    pages_camera.router,
+    pages_box_config.router,
+    live_route.router,
+)
 
 
 def install_console(app: FastAPI) -> None:

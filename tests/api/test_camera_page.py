@@ -119,3 +119,23 @@ def test_operators_and_forms_without_csrf_cannot_save(configured: World) -> None
     assert csrf_of(admin.get(PAGE).text)
     listed = configured.client.get("/v1/devices/edge-01/config/versions", headers=configured.as_user("admin"))
     assert len(listed.json()) == 1
+
+
+def test_the_box_configuration_page_lists_versions_and_cameras(configured: World) -> None:
+    document = box_document(url="rtsp://admin:secret@127.0.0.1:8554/cam")
+    assert configured.client.put(
+        "/v1/devices/edge-01/config", json=document, headers=configured.as_user("admin")
+    ).is_success
+    admin, _ = _as(configured, "admin")
+    page = admin.get("/devices/edge-01/config")
+    assert page.status_code == 200
+    assert 'data-version-row="2"' in page.text
+    assert 'data-version-row="1"' in page.text
+    assert f'href="{PAGE}"' in page.text
+    assert "rtsp://admin:***@127.0.0.1:8554/cam" in page.text
+    assert "secret" not in page.text
+    for user in ("operator", "admin_t2"):
+        give_passwords(configured.ctx, user)
+        client, _ = _as(configured, user)
+        assert client.get("/devices/edge-01/config").status_code == 403
+    assert admin.get("/devices/edge-99/config").status_code == 404

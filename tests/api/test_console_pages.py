@@ -87,6 +87,7 @@ CONSOLE_CHECKS: dict[str, Callable[..., None]] = {
         camera_tests.test_admins_get_the_editor_and_operators_read_only
     ),
     "/devices/{box}/cameras/{camera}/rules": camera_tests.test_operators_and_forms_without_csrf_cannot_save,
+    "/devices/{box}/config": camera_tests.test_the_box_configuration_page_lists_versions_and_cameras,
 }
 """Console routes that show or change events, each with the test that proves its scoping."""
 NOT_EVENTS = {"/login", "/logout", "/account", "/account/language", "/account/password", "/live"}

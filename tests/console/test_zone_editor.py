@@ -84,6 +84,9 @@ def test_an_admin_draws_a_zone_and_the_box_applies_it(
         stored = httpx.get(f"{centre.url}/v1/devices/edge-test/config", headers=headers).json()
         assert (stored["version"], stored["created_by"]) == (2, "console:root")
         check_rules(stored["config"]["cameras"][0]["rules"])
+        page.click("[data-link=box-config]")  # the box's versions: 2 by the editor, 1 through the API
+        assert page.locator("[data-version-row]").count() == 2
+        page.screenshot(path=str(screens / "box-config.png"))
         box.wait_version(2, {"cam-1"})
         wait_for(
             lambda: "updated in place cam-1" in box.log.read_text(), "the box to apply version 2 in place"
