@@ -9,7 +9,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.console import live_route, pages_auth, pages_box_config, pages_camera, pages_event, pages_queue
+from api.console import (
+    live_route,
+    pages_auth,
+    pages_box_config,
+    pages_camera,
+    pages_dashboard,
+    pages_event,
+    pages_map,
+    pages_quality,
+    pages_queue,
+)
 from api.console.i18n import load_catalogue
 from api.console.templating import STATIC
 
@@ -17,6 +27,9 @@ ROUTERS = (
     pages_auth.router,
     pages_queue.router,
     pages_event.router,
+    pages_dashboard.router,
+    pages_map.router,
+    pages_quality.router,
     pages_camera.router,
     pages_box_config.router,
     live_route.router,

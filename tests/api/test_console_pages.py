@@ -17,6 +17,9 @@ from tests.api import test_camera_page as camera_tests
 from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert
 from tests.api.conftest import World
 from tests.api.console_helpers import give_passwords, log_in
+from tests.api.test_console_situation import (
+    test_dashboard_map_and_quality_show_only_the_users_subtree as situation,
+)
 from tests.console import test_console_clip as clip_tests
 
 
@@ -88,6 +91,10 @@ CONSOLE_CHECKS: dict[str, Callable[..., None]] = {
     ),
     "/devices/{box}/cameras/{camera}/rules": camera_tests.test_operators_and_forms_without_csrf_cannot_save,
     "/devices/{box}/config": camera_tests.test_the_box_configuration_page_lists_versions_and_cameras,
+    "/dashboard": situation,
+    "/map": situation,
+    "/map/cell/{code}": situation,
+    "/quality": situation,
 }
 """Console routes that show or change events, each with the test that proves its scoping."""
 NOT_EVENTS = {"/login", "/logout", "/account", "/account/language", "/account/password", "/live"}
