@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -69,3 +70,37 @@ class DetectorConfig(BaseModel):
         if group is not None and group in self.class_thresholds:
             return self.class_thresholds[group]
         return self.score_threshold
+
+
+class SchedulerConfig(BaseModel):
+    """The inference scheduler of an edge box: one per model, shared by every camera on that model.
+
+    Example:
+        >>> SchedulerConfig(max_concurrent=2).concurrency
+        2
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(
+        default=True, description="Run every camera's inference through the scheduler (off: each camera runs"
+        " the model on its own thread, as before)",
+    )  # fmt: skip
+    max_concurrent: int | None = Field(
+        default=None, ge=1, le=64, description="Model runs at once per model; None: half the CPU cores (≥ 1)"
+    )
+    max_batch: int = Field(default=8, ge=1, le=256, description="Images per model run, across cameras")
+    batch_wait_ms: float = Field(
+        default=10.0, ge=0, le=1000,
+        description="How long a free runner waits for more requests to fill a batch before it runs",
+    )  # fmt: skip
+    slot: int = Field(
+        default=1, ge=1, le=64,
+        description="Requests a camera may have waiting (per input shape); a newer one drops the oldest, "
+        "counted",
+    )  # fmt: skip
+
+    @property
+    def concurrency(self) -> int:
+        """Model runs allowed at once."""
+        return self.max_concurrent or max(1, (os.cpu_count() or 1) // 2)

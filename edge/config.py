@@ -26,7 +26,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from detectors.config import DetectorConfig
+from detectors.config import DetectorConfig, SchedulerConfig
 from detectors.tracking import TrackerConfig
 from edge.clips.config import ClipsConfig
 from edge.filters import ObjectFilter
@@ -143,9 +143,20 @@ class EdgeConfig(BaseModel):
     cameras: list[CameraConfig] = Field(
         default_factory=list, description="Cameras handled by this box (may be empty when sensors are given)"
     )
+    scheduler: SchedulerConfig = Field(
+        default_factory=SchedulerConfig,
+        description="One inference scheduler per model for all cameras (`scheduler: off`: each camera runs "
+        "the model on its own thread)",
+    )
     mqtt: MqttConfig | None = Field(default=None, description="MQTT broker of the sensors (edge.sensors)")
     sensors: list[SensorConfig] = Field(default_factory=list, description="Sensors read over MQTT")
     wvp: WvpConfig | None = Field(default=None, description="wvp-GB28181-pro of the cameras with a wvp block")
+
+    @field_validator("scheduler", mode="before")
+    @classmethod
+    def _scheduler_off(cls, value: Any) -> Any:
+        """`scheduler: off` (YAML reads it as false) or `on` are short for `{enabled: false|true}`."""
+        return {"enabled": value} if isinstance(value, bool) else value
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Self:
