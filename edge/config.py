@@ -82,6 +82,11 @@ class CameraConfig(BaseModel):
     realtime: bool = Field(default=False, description="Files only: replay at the clip's own rate")
     open_timeout_s: float = Field(default=10.0, gt=0, description="Longest wait to open the stream")
     read_timeout_s: float = Field(default=5.0, gt=0, description="Longest wait for a frame")
+    decoder_threads: int = Field(
+        default=1, ge=0, le=32,
+        description="FFmpeg decoder threads for this camera (1: on its reader thread; 0: FFmpeg's default, "
+        "about one per core)",
+    )  # fmt: skip
     offline_after_s: float = Field(
         default=60.0, gt=0, description="A live camera with no frame for this long raises device_offline"
     )

@@ -242,5 +242,6 @@ def _video_source(camera: CameraConfig, wvp: WvpClient | None) -> VideoSource:
     source_config = VideoSourceConfig(
         id=camera.id, url=url, located=locator is not None, detect_fps=camera.detect_fps,
         realtime=camera.realtime, open_timeout_s=camera.open_timeout_s, read_timeout_s=camera.read_timeout_s,
+        decoder_threads=camera.decoder_threads,
     )  # fmt: skip
     return VideoSource(source_config, locator)
