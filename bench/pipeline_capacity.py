@@ -27,6 +27,10 @@ TRIAL_KEYS = (
     "streams", "kept_up", "fps_per_stream", "rss_mb", "threads", "latency_p50_s", "latency_p99_s",
     "cpu_ms_per_frame", "dropped",
 )  # fmt: skip
+TRIAL_KEYS = (
+    "streams", "kept_up", "fps_per_stream", "rss_mb", "threads", "latency_p50_s", "latency_p99_s",
+    "cpu_ms_per_frame", "dropped",
+)  # fmt: skip
 
 
 def run_trial(streams: int, mode: str, window_s: float) -> dict[str, Any]:
@@ -95,22 +99,7 @@ def summary(search: Search) -> dict[str, Any]:
         "mb_per_camera": None if per_mb is None else round(per_mb, 2),
         "threads_per_camera": None if per_thread is None else round(per_thread, 2),
         "cpu_ms_per_frame_at_max": best.get("cpu_ms_per_frame"),
-        "trials": [
-            {
-                k: t[k]
-                for k in (
-                    "streams",
-                    "kept_up",
-                    "rss_mb",
-                    "threads",
-                    "latency_p50_s",
-                    "latency_p99_s",
-                    "cpu_ms_per_frame",
-                    "fps_per_stream",
-                )
-            }
-            for t in search.trials
-        ],  # fmt: skip
+        "trials": [{k: t[k] for k in TRIAL_KEYS} for t in search.trials],
     }
 
 
