@@ -7,11 +7,12 @@ are printed. Then the capacity (`bench/pipeline_capacity.py`): N cameras replayi
 their real rate in parallel (5 detect-fps each, one thread per camera, one shared onnxruntime
 session), each N in a clean subprocess, N raised until the pipeline falls behind (processed rate
 < 95 % of 5 fps, or a lag behind real time that is over 2 s and still growing between the middle and
-the end of the window); the inference scheduler off (the behaviour before it) and on, trials
-interleaved, with marginal MB and threads per camera, frame → outbox latency p50/p99 and CPU per
-processed frame. Prints one JSON line at the end.
+the end of the window); the behaviour before issue 20 and today's defaults (the MODES of
+bench/pipeline_capacity.py), trials interleaved, with marginal MB and threads per camera,
+frame → outbox latency p50/p99 and CPU per processed frame. Prints one JSON line at the end.
 
-    python -m bench.pipeline [--window 20] [--max-streams 40] [--modes off,on,on+trim] [--skip-offline]
+    python -m bench.pipeline [--window 20] [--max-streams 40] [--modes before,off,on,on+trim] \
+        [--memory-counts 1,8,16] [--skip-offline]
 """
 
 from __future__ import annotations
@@ -64,7 +65,13 @@ def camera(clip: str, index: int, *, gate: bool, realtime: bool = False) -> Came
 def source(cam: CameraConfig) -> VideoSource:
     """The camera's video source at its detect rate."""
     return VideoSource(
-        VideoSourceConfig(id=cam.id, url=cam.url, detect_fps=cam.detect_fps, realtime=cam.realtime)
+        VideoSourceConfig(
+            id=cam.id,
+            url=cam.url,
+            detect_fps=cam.detect_fps,
+            realtime=cam.realtime,
+            decoder_threads=cam.decoder_threads,
+        )
     )
 
 
@@ -121,7 +128,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--window", type=float, default=20.0, help="seconds per capacity trial")
     parser.add_argument("--max-streams", type=int, default=40)
-    parser.add_argument("--modes", default="off,on", help=f"capacity modes, of {', '.join(MODES)}")
+    parser.add_argument("--modes", default="before,on", help=f"capacity modes, of {', '.join(MODES)}")
+    parser.add_argument(
+        "--memory-counts", default="", help="camera counts to run besides the search, e.g. 1,8,16 (slopes)"
+    )
     parser.add_argument("--skip-offline", action="store_true", help="only the capacity trials")
     args = parser.parse_args()
     modes = args.modes.split(",")
@@ -129,13 +139,15 @@ def main() -> None:
         parser.error(f"unknown modes {unknown}; known: {sorted(MODES)}")
     pull(find_model(DEFAULT_MODEL))
     result: dict[str, object] = {} if args.skip_offline else offline_figures()
-    modes_result = capacity(modes, args.window, args.max_streams)
+    extra = [int(n) for n in args.memory_counts.split(",") if n]
+    modes_result = capacity(modes, args.window, args.max_streams, extra)
     result["capacity"] = modes_result
-    if "off" in modes_result:
-        result["max_streams_5fps"] = modes_result["off"]["max_streams_5fps"]  # the key of earlier runs
     for mode, figures in modes_result.items():
-        if mode != "off":
-            result[f"max_streams_5fps_{mode}"] = figures["max_streams_5fps"]
+        result[f"max_streams_5fps_{mode}"] = figures["max_streams_5fps"]
+        result[f"mb_per_camera_{mode}"] = figures["mb_per_camera"]
+        result[f"latency_p99_s_at_max_{mode}"] = figures["latency_p99_s_at_max"]
+    if "on" in modes_result:
+        result["max_streams_5fps"] = modes_result["on"]["max_streams_5fps"]  # the key of earlier runs
     result["window_s"] = args.window
     print(json.dumps(result))
 

@@ -1,11 +1,10 @@
 """Capacity of the edge pipeline, each trial in a clean subprocess (`bench.pipeline_live`).
 
 Modes are compared in the same run, their trials interleaved so that the load of this shared
-machine falls on both alike: `off` (every camera runs the model itself: the behaviour before the
-inference scheduler), `on` (the scheduler) and optionally `on+trim` (the scheduler and a periodic
-`malloc_trim`). Per mode the camera count goes 1, 4, 8, 12, ... until a trial falls behind, then one
-by one from the last count that kept up. Marginal memory and threads per camera are the slopes of a
-least-squares line through every trial of the mode (RSS and threads against the camera count).
+machine falls on all alike (see `MODES`). Per mode the camera count goes 1, 4, 8, 12, ... until a
+trial falls behind, then one by one from the last count that kept up. Marginal memory and threads
+per camera are the slopes of a least-squares line through every trial of the mode (RSS and threads
+against the camera count).
 """
 
 from __future__ import annotations
@@ -21,8 +20,15 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES: dict[str, tuple[str, float]] = {"off": ("off", 0.0), "on": ("on", 0.0), "on+trim": ("on", 1.0)}
-"""Mode name → (scheduler, malloc_trim interval in s)."""
+MODES: dict[str, list[str]] = {
+    "before": ["--scheduler", "off", "--decoder-threads", "0", "--cpu-arena", "on"],
+    "off": ["--scheduler", "off"],
+    "on": ["--scheduler", "on"],
+    "on+trim": ["--scheduler", "on", "--trim-s", "1"],
+}
+"""Mode name → options of `bench.pipeline_live`: `before` is the behaviour before issue 20 (each camera
+runs the model, FFmpeg's own decoder threads, onnxruntime's CPU arena); `on` today's defaults;
+`off` today's defaults with the scheduler off; `on+trim` with a `malloc_trim` every second."""
 TRIAL_KEYS = (
     "streams", "kept_up", "fps_per_stream", "rss_mb", "threads", "latency_p50_s", "latency_p99_s",
     "cpu_ms_per_frame", "dropped",
@@ -35,10 +41,9 @@ TRIAL_KEYS = (
 
 def run_trial(streams: int, mode: str, window_s: float) -> dict[str, Any]:
     """One trial in a fresh interpreter; its JSON line."""
-    scheduler, trim_s = MODES[mode]
     command = [
-        sys.executable, "-m", "bench.pipeline_live", "--streams", str(streams), "--scheduler", scheduler,
-        "--window", str(window_s), "--trim-s", str(trim_s),
+        sys.executable, "-m", "bench.pipeline_live", "--streams", str(streams), "--window", str(window_s),
+        *MODES[mode],
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
@@ -103,11 +108,18 @@ def summary(search: Search) -> dict[str, Any]:
     }
 
 
-def capacity(modes: list[str], window_s: float, most: int) -> dict[str, dict[str, Any]]:
-    """Every mode's search, trials interleaved; the summary of each."""
+def capacity(
+    modes: list[str], window_s: float, most: int, extra_counts: list[int]
+) -> dict[str, dict[str, Any]]:
+    """Every mode's search, trials interleaved, then trials at `extra_counts` not tried yet (for the
+    memory and thread slopes over a wider range, whether they keep up or not); the summary of each."""
     searches = [Search(mode, most) for mode in modes]
     while any(s.next_n is not None for s in searches):
         for search in searches:
             if search.next_n is not None:
                 search.record(run_trial(search.next_n, search.mode, window_s))
+    for n in extra_counts:
+        for search in searches:
+            if n not in {t["streams"] for t in search.trials}:
+                search.trials.append(run_trial(n, search.mode, window_s))
     return {search.mode: summary(search) for search in searches}

@@ -8,7 +8,8 @@ cameras kept up, processed fps per camera, RSS and threads at the end of the win
 latency percentiles (from the moment the camera delivered the frame to the moment its alerts would
 be in the outbox: the end of `process`), process CPU per processed frame, scheduler drops.
 
-    python -m bench.pipeline_live --streams 8 --scheduler on [--window 20] [--trim-s 0]
+    python -m bench.pipeline_live --streams 8 --scheduler on [--window 20] [--trim-s 0] \
+        [--decoder-threads 1] [--cpu-arena off]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench.pipeline import CAMERAS as CLIPS_RULES
 from bench.pipeline import camera, rss_mb, source
 from detectors import Detector
 from detectors.config import SchedulerConfig
+from edge.config import CameraConfig
 from edge.memory import MemoryTrimmer
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline
@@ -57,14 +59,32 @@ def threads_now() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
-def trial(
-    streams: int, window_s: float, *, scheduler: bool, trim_s: float, outdir: Path
-) -> dict[str, object]:
-    """Run N cameras for `window_s` and measure them."""
+@dataclass(frozen=True)
+class Mode:
+    """What a trial runs with."""
+
+    scheduler: bool
+    decoder_threads: int
+    cpu_arena: bool
+    trim_s: float
+
+
+def cameras(streams: int, mode: Mode) -> list[CameraConfig]:
+    """N cameras on the two clips, alternately, with the mode's decoder threads and arena setting."""
     clips = list(CLIPS_RULES)
-    cams = [camera(clips[k % 2], k, gate=True, realtime=True) for k in range(streams)]
+    out = []
+    for k in range(streams):
+        cam = camera(clips[k % 2], k, gate=True, realtime=True)
+        detector = cam.detector.model_copy(update={"cpu_arena": mode.cpu_arena})
+        out.append(cam.model_copy(update={"decoder_threads": mode.decoder_threads, "detector": detector}))
+    return out
+
+
+def trial(streams: int, window_s: float, mode: Mode, outdir: Path) -> dict[str, object]:
+    """Run N cameras for `window_s` and measure them."""
+    cams = cameras(streams, mode)
     outbox = Outbox(outdir / "outbox.db")
-    schedulers = Schedulers(SchedulerConfig(enabled=scheduler))
+    schedulers = Schedulers(SchedulerConfig(enabled=mode.scheduler))
     pipelines = []
     for cam in cams:
         detector = Detector.from_config(cam.detector)
@@ -72,7 +92,7 @@ def trial(
         pipelines.append(CameraPipeline(cam, detector, device_id="bench", outbox=outbox, lane=lane))
     results = [StreamResult() for _ in cams]
     stop = threading.Event()
-    trimmer = MemoryTrimmer(trim_s)
+    trimmer = MemoryTrimmer(mode.trim_s)
 
     def run(k: int) -> None:
         with source(cams[k]) as video:
@@ -108,7 +128,7 @@ def trial(
     latencies = np.asarray([s for r in results for s in r.latencies[5:]])  # past each camera's start-up
     drops = sum(p.stats.dropped for p in pipelines)
     return {
-        "streams": streams, "scheduler": scheduler, "trim_s": trim_s, "kept_up": rate_ok and lag_ok,
+        "streams": streams, **vars(mode), "kept_up": rate_ok and lag_ok,
         "fps_per_stream": round(sum(fps) / len(fps), 2), "rss_mb": round(rss, 1), "threads": threads_used,
         "latency_p50_s": round(float(np.percentile(latencies, 50)), 3),
         "latency_p99_s": round(float(np.percentile(latencies, 99)), 3),
@@ -122,11 +142,12 @@ def main() -> None:
     parser.add_argument("--scheduler", choices=["on", "off"], required=True)
     parser.add_argument("--window", type=float, default=20.0, help="seconds of the trial")
     parser.add_argument("--trim-s", type=float, default=0.0, help="malloc_trim every this many s (0: never)")
+    parser.add_argument("--decoder-threads", type=int, default=1, help="FFmpeg threads per capture (0: auto)")
+    parser.add_argument("--cpu-arena", choices=["on", "off"], default="off", help="onnxruntime's CPU arena")
     args = parser.parse_args()
+    mode = Mode(args.scheduler == "on", args.decoder_threads, args.cpu_arena == "on", args.trim_s)
     with tempfile.TemporaryDirectory() as tmp:
-        result = trial(
-            args.streams, args.window, scheduler=args.scheduler == "on", trim_s=args.trim_s, outdir=Path(tmp)
-        )
+        result = trial(args.streams, args.window, mode, Path(tmp))
     print(json.dumps(result))
 
 

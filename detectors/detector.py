@@ -52,8 +52,9 @@ class Detector:
         if onnx_path is None:
             check_file_digest(entry)
         self.session = open_session(
-            onnx_path or entry.onnx_path, providers=config.providers, threads=config.intra_op_threads
-        )
+            onnx_path or entry.onnx_path, providers=config.providers, threads=config.intra_op_threads,
+            cpu_arena=config.cpu_arena,
+        )  # fmt: skip
         self.decoder = make_decoder(self.manifest)
         self.input = self._input_spec()
         self._check_io()
