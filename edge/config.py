@@ -148,6 +148,10 @@ class EdgeConfig(BaseModel):
     cameras: list[CameraConfig] = Field(
         default_factory=list, description="Cameras handled by this box (may be empty when sensors are given)"
     )
+    malloc_trim_s: float = Field(
+        default=5.0, ge=0, le=3600,
+        description="Return freed heap to the system (glibc malloc_trim) every this many seconds; 0: never",
+    )  # fmt: skip
     scheduler: SchedulerConfig = Field(
         default_factory=SchedulerConfig,
         description="One inference scheduler per model for all cameras (`scheduler: off`: each camera runs "

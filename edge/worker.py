@@ -26,6 +26,7 @@ from edge.clips import CameraSpec, EdgeClips
 from edge.clips.metrics import ClipsCollector
 from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
+from edge.memory import MemoryTrimmer
 from edge.monitor import OfflineMonitor
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
@@ -122,8 +123,10 @@ class EdgeWorker:
             self.supervisor.spawn(name, functools.partial(self._camera_loop, camera_id))
         if self.sensors is not None:
             self.sensors.start()
+        trimmer = MemoryTrimmer(self.config.malloc_trim_s)
         while not self._stop.is_set() and (not once or self.supervisor.active(list(cameras.values()))):
             self._check_offline()
+            trimmer.maybe_trim()
             self._stop.wait(0.5)
         self._stop.set()
         self._stop_cameras(list(cameras.values()))
