@@ -11,7 +11,7 @@ the end of the window); the behaviour before issue 20 and today's defaults (the 
 bench/pipeline_capacity.py), trials interleaved, with marginal MB and threads per camera,
 frame → outbox latency p50/p99 and CPU per processed frame. Prints one JSON line at the end.
 
-    python -m bench.pipeline [--window 20] [--max-streams 40] [--modes before,off,on,on+trim] \
+    python -m bench.pipeline [--window 20] [--max-streams 40] [--modes before,on,off,on-notrim] \
         [--memory-counts 1,8,16] [--skip-offline]
 """
 

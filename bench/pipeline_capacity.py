@@ -22,13 +22,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 MODES: dict[str, list[str]] = {
     "before": ["--scheduler", "off", "--decoder-threads", "0", "--cpu-arena", "on"],
-    "off": ["--scheduler", "off"],
-    "on": ["--scheduler", "on"],
-    "on+trim": ["--scheduler", "on", "--trim-s", "1"],
+    "on": ["--scheduler", "on", "--trim-s", "5"],
+    "off": ["--scheduler", "off", "--trim-s", "5"],
+    "on-notrim": ["--scheduler", "on"],
 }
 """Mode name → options of `bench.pipeline_live`: `before` is the behaviour before issue 20 (each camera
-runs the model, FFmpeg's own decoder threads, onnxruntime's CPU arena); `on` today's defaults;
-`off` today's defaults with the scheduler off; `on+trim` with a `malloc_trim` every second."""
+runs the model, FFmpeg's own decoder threads, onnxruntime's CPU arena, no trimming); `on` today's
+defaults (scheduler, one decoder thread, no arena, malloc_trim every 5 s); `off` today's defaults with
+the scheduler off; `on-notrim` today's defaults without trimming."""
 TRIAL_KEYS = (
     "streams", "kept_up", "fps_per_stream", "rss_mb", "threads", "latency_p50_s", "latency_p99_s",
     "cpu_ms_per_frame", "dropped",

@@ -77,6 +77,10 @@ class DetectorConfig(BaseModel):
         return self.score_threshold
 
 
+GPU_BATCH_WAIT_S = 0.01
+"""The default batch wait with a GPU provider, where one run of eight images costs little more than one."""
+
+
 class SchedulerConfig(BaseModel):
     """The inference scheduler of an edge box: one per model, shared by every camera on that model.
 
@@ -92,12 +96,15 @@ class SchedulerConfig(BaseModel):
         " the model on its own thread, as before)",
     )  # fmt: skip
     max_concurrent: int | None = Field(
-        default=None, ge=1, le=64, description="Model runs at once per model; None: half the CPU cores (≥ 1)"
-    )
+        default=None, ge=1, le=64,
+        description="Model runs at once per model; None: half the CPU cores, at least 2",
+    )  # fmt: skip
     max_batch: int = Field(default=8, ge=1, le=256, description="Images per model run, across cameras")
-    batch_wait_ms: float = Field(
-        default=10.0, ge=0, le=1000,
-        description="How long a free runner waits for more requests to fill a batch before it runs",
+    batch_wait_ms: float | None = Field(
+        default=None, ge=0, le=1000,
+        description="How long a free runner waits for more requests to fill a batch; None: 0 on CPU (a batch "
+        "costs the same per image there, so waiting only adds latency; batches still form from what waits "
+        "while the runners are busy), 10 ms with a GPU provider",
     )  # fmt: skip
     slot: int = Field(
         default=1, ge=1, le=64,
@@ -108,4 +115,10 @@ class SchedulerConfig(BaseModel):
     @property
     def concurrency(self) -> int:
         """Model runs allowed at once."""
-        return self.max_concurrent or max(1, (os.cpu_count() or 1) // 2)
+        return self.max_concurrent or max(2, len(os.sched_getaffinity(0)) // 2)
+
+    def wait_s(self, providers: list[str]) -> float:
+        """The batch wait in seconds for a session on these onnxruntime providers."""
+        if self.batch_wait_ms is not None:
+            return self.batch_wait_ms / 1000
+        return 0.0 if providers == ["CPUExecutionProvider"] else GPU_BATCH_WAIT_S

@@ -56,6 +56,10 @@ class Session(Protocol):
         """The model's inputs (name, shape)."""
         ...
 
+    def get_providers(self) -> list[str]:
+        """The execution providers the session uses."""
+        ...
+
 
 @dataclass
 class LaneStats:
@@ -110,6 +114,8 @@ class InferenceScheduler:
         batch = model_input.shape[0]
         self.max_batch = batch if isinstance(batch, int) and batch > 0 else config.max_batch
         """Images per run: the config's, or the model's fixed batch size."""
+        self.wait_s = config.wait_s(list(session.get_providers()))
+        """How long a free runner waits to fill a batch."""
         self._queues: dict[Key, deque[_Request]] = {}
         self._turns: deque[Key] = deque()
         """Queues with requests, in the order they get served (served ones go to the back)."""
@@ -206,7 +212,7 @@ class InferenceScheduler:
                 self._changed.wait_for(lambda: self._closed or bool(self._turns))
                 if self._closed:
                     return None
-                deadline = time.monotonic() + self.config.batch_wait_ms / 1000
+                deadline = time.monotonic() + self.wait_s
                 while self._turns and self._fill(self._turns[0][1]) < self.max_batch:
                     left = deadline - time.monotonic()
                     if left <= 0 or not self._changed.wait(left) or self._closed:

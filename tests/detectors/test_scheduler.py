@@ -165,3 +165,22 @@ def test_a_lane_finds_what_the_detector_finds_in_the_frame_and_its_tiles(
             np.testing.assert_array_equal(mine.xyxy, theirs.xyxy)
             np.testing.assert_array_equal(mine.confidence, theirs.confidence)
     assert [len(d) for d in lane.detect_tiles(frames[0], [])] == [len(detector.detect(frames[0]))]
+
+
+@pytest.mark.parametrize(
+    ("batch_wait_ms", "providers", "wait_s"),
+    [
+        (None, ["CPUExecutionProvider"], 0.0),  # batches cost the same per image on CPU: do not wait
+        (None, ["CUDAExecutionProvider", "CPUExecutionProvider"], 0.01),
+        (20.0, ["CPUExecutionProvider"], 0.02),
+    ],
+)
+def test_the_batch_wait_follows_the_provider_unless_set(
+    batch_wait_ms: float | None, providers: list[str], wait_s: float
+) -> None:
+    assert SchedulerConfig(batch_wait_ms=batch_wait_ms).wait_s(providers) == wait_s
+
+
+def test_concurrency_is_at_least_two_unless_set() -> None:
+    assert SchedulerConfig().concurrency >= 2
+    assert SchedulerConfig(max_concurrent=1).concurrency == 1
