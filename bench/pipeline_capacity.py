@@ -25,6 +25,7 @@ MODES: dict[str, list[str]] = {
     "on": ["--scheduler", "on", "--trim-s", "5"],
     "off": ["--scheduler", "off", "--trim-s", "5"],
     "on-notrim": ["--scheduler", "on"],
+    "on-batch1": ["--scheduler", "on", "--trim-s", "5", "--max-batch", "1"],
 }
 """Mode name → options of `bench.pipeline_live`: `before` is the behaviour before issue 20 (each camera
 runs the model, FFmpeg's own decoder threads, onnxruntime's CPU arena, no trimming); `on` today's
@@ -32,11 +33,7 @@ defaults (scheduler, one decoder thread, no arena, malloc_trim every 5 s); `off`
 the scheduler off; `on-notrim` today's defaults without trimming."""
 TRIAL_KEYS = (
     "streams", "kept_up", "fps_per_stream", "rss_mb", "threads", "latency_p50_s", "latency_p99_s",
-    "cpu_ms_per_frame", "dropped",
-)  # fmt: skip
-TRIAL_KEYS = (
-    "streams", "kept_up", "fps_per_stream", "rss_mb", "threads", "latency_p50_s", "latency_p99_s",
-    "cpu_ms_per_frame", "dropped",
+    "cpu_ms_per_frame", "cpu_cores", "dropped",
 )  # fmt: skip
 
 

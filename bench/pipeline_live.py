@@ -67,6 +67,8 @@ class Mode:
     decoder_threads: int
     cpu_arena: bool
     trim_s: float
+    max_batch: int = 8
+    max_concurrent: int | None = None
 
 
 def cameras(streams: int, mode: Mode) -> list[CameraConfig]:
@@ -84,7 +86,9 @@ def trial(streams: int, window_s: float, mode: Mode, outdir: Path) -> dict[str, 
     """Run N cameras for `window_s` and measure them."""
     cams = cameras(streams, mode)
     outbox = Outbox(outdir / "outbox.db")
-    schedulers = Schedulers(SchedulerConfig(enabled=mode.scheduler))
+    schedulers = Schedulers(
+        SchedulerConfig(enabled=mode.scheduler, max_batch=mode.max_batch, max_concurrent=mode.max_concurrent)
+    )
     pipelines = []
     for cam in cams:
         detector = Detector.from_config(cam.detector)
@@ -132,7 +136,8 @@ def trial(streams: int, window_s: float, mode: Mode, outdir: Path) -> dict[str, 
         "fps_per_stream": round(sum(fps) / len(fps), 2), "rss_mb": round(rss, 1), "threads": threads_used,
         "latency_p50_s": round(float(np.percentile(latencies, 50)), 3),
         "latency_p99_s": round(float(np.percentile(latencies, 99)), 3),
-        "cpu_ms_per_frame": round(1000 * cpu / max(1, processed), 2), "dropped": drops,
+        "cpu_ms_per_frame": round(1000 * cpu / max(1, processed), 2), "cpu_cores": round(cpu / window_s, 2),
+        "dropped": drops,
     }  # fmt: skip
 
 
@@ -144,8 +149,13 @@ def main() -> None:
     parser.add_argument("--trim-s", type=float, default=0.0, help="malloc_trim every this many s (0: never)")
     parser.add_argument("--decoder-threads", type=int, default=1, help="FFmpeg threads per capture (0: auto)")
     parser.add_argument("--cpu-arena", choices=["on", "off"], default="off", help="onnxruntime's CPU arena")
+    parser.add_argument("--max-batch", type=int, default=8, help="scheduler: images per run")
+    parser.add_argument("--max-concurrent", type=int, default=None, help="scheduler: runs at once")
     args = parser.parse_args()
-    mode = Mode(args.scheduler == "on", args.decoder_threads, args.cpu_arena == "on", args.trim_s)
+    mode = Mode(
+        args.scheduler == "on", args.decoder_threads, args.cpu_arena == "on", args.trim_s, args.max_batch,
+        args.max_concurrent,
+    )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         result = trial(args.streams, args.window, mode, Path(tmp))
     print(json.dumps(result))
