@@ -25,7 +25,7 @@ MODES: dict[str, list[str]] = {
     "on": ["--scheduler", "on", "--trim-s", "5"],
     "off": ["--scheduler", "off", "--trim-s", "5"],
     "on-notrim": ["--scheduler", "on"],
-    "on-batch1": ["--scheduler", "on", "--trim-s", "5", "--max-batch", "1"],
+    "on-batch8": ["--scheduler", "on", "--trim-s", "5", "--max-batch", "8"],
 }
 """Mode name → options of `bench.pipeline_live`: `before` is the behaviour before issue 20 (each camera
 runs the model, FFmpeg's own decoder threads, onnxruntime's CPU arena, no trimming); `on` today's

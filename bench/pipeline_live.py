@@ -67,7 +67,7 @@ class Mode:
     decoder_threads: int
     cpu_arena: bool
     trim_s: float
-    max_batch: int = 8
+    max_batch: int | None = None
     max_concurrent: int | None = None
 
 
@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--trim-s", type=float, default=0.0, help="malloc_trim every this many s (0: never)")
     parser.add_argument("--decoder-threads", type=int, default=1, help="FFmpeg threads per capture (0: auto)")
     parser.add_argument("--cpu-arena", choices=["on", "off"], default="off", help="onnxruntime's CPU arena")
-    parser.add_argument("--max-batch", type=int, default=8, help="scheduler: images per run")
+    parser.add_argument("--max-batch", type=int, default=None, help="scheduler: images per run")
     parser.add_argument("--max-concurrent", type=int, default=None, help="scheduler: runs at once")
     args = parser.parse_args()
     mode = Mode(

@@ -79,6 +79,8 @@ class DetectorConfig(BaseModel):
 
 GPU_BATCH_WAIT_S = 0.01
 """The default batch wait with a GPU provider, where one run of eight images costs little more than one."""
+GPU_MAX_BATCH = 8
+"""The default images per run with a GPU provider."""
 
 
 class SchedulerConfig(BaseModel):
@@ -99,7 +101,11 @@ class SchedulerConfig(BaseModel):
         default=None, ge=1, le=64,
         description="Model runs at once per model; None: half the CPU cores, at least 2",
     )  # fmt: skip
-    max_batch: int = Field(default=8, ge=1, le=256, description="Images per model run, across cameras")
+    max_batch: int | None = Field(
+        default=None, ge=1, le=256,
+        description="Images per model run, across cameras; None: 1 on CPU (a batch of N costs N runs' CPU "
+        "there, and its activations N times the memory), 8 with a GPU provider",
+    )  # fmt: skip
     batch_wait_ms: float | None = Field(
         default=None, ge=0, le=1000,
         description="How long a free runner waits for more requests to fill a batch; None: 0 on CPU (a batch "
@@ -121,4 +127,14 @@ class SchedulerConfig(BaseModel):
         """The batch wait in seconds for a session on these onnxruntime providers."""
         if self.batch_wait_ms is not None:
             return self.batch_wait_ms / 1000
-        return 0.0 if providers == ["CPUExecutionProvider"] else GPU_BATCH_WAIT_S
+        return 0.0 if _cpu_only(providers) else GPU_BATCH_WAIT_S
+
+    def batch(self, providers: list[str]) -> int:
+        """Images per run for a session on these onnxruntime providers."""
+        if self.max_batch is not None:
+            return self.max_batch
+        return 1 if _cpu_only(providers) else GPU_MAX_BATCH
+
+
+def _cpu_only(providers: list[str]) -> bool:
+    return providers == ["CPUExecutionProvider"]

@@ -112,9 +112,10 @@ class InferenceScheduler:
         model_input = session.get_inputs()[0]
         self._input_name = str(model_input.name)
         batch = model_input.shape[0]
-        self.max_batch = batch if isinstance(batch, int) and batch > 0 else config.max_batch
-        """Images per run: the config's, or the model's fixed batch size."""
-        self.wait_s = config.wait_s(list(session.get_providers()))
+        providers = list(session.get_providers())
+        self.max_batch = batch if isinstance(batch, int) and batch > 0 else config.batch(providers)
+        """Images per run: the config's (by provider), or the model's fixed batch size."""
+        self.wait_s = config.wait_s(providers)
         """How long a free runner waits to fill a batch."""
         self._queues: dict[Key, deque[_Request]] = {}
         self._turns: deque[Key] = deque()

@@ -167,18 +167,33 @@ def test_a_lane_finds_what_the_detector_finds_in_the_frame_and_its_tiles(
     assert [len(d) for d in lane.detect_tiles(frames[0], [])] == [len(detector.detect(frames[0]))]
 
 
+CPU, GPU = ["CPUExecutionProvider"], ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+
 @pytest.mark.parametrize(
-    ("batch_wait_ms", "providers", "wait_s"),
+    ("setting", "providers", "wait_s", "batch"),
     [
-        (None, ["CPUExecutionProvider"], 0.0),  # batches cost the same per image on CPU: do not wait
-        (None, ["CUDAExecutionProvider", "CPUExecutionProvider"], 0.01),
-        (20.0, ["CPUExecutionProvider"], 0.02),
+        ({}, CPU, 0.0, 1),  # a batch costs the same per image on CPU: neither wait nor batch
+        ({}, GPU, 0.01, 8),
+        ({"batch_wait_ms": 20.0, "max_batch": 4}, CPU, 0.02, 4),
     ],
 )
-def test_the_batch_wait_follows_the_provider_unless_set(
-    batch_wait_ms: float | None, providers: list[str], wait_s: float
+def test_batching_follows_the_provider_unless_set(
+    setting: dict[str, float], providers: list[str], wait_s: float, batch: int
 ) -> None:
-    assert SchedulerConfig(batch_wait_ms=batch_wait_ms).wait_s(providers) == wait_s
+    config = SchedulerConfig.model_validate(setting)
+    assert (config.wait_s(providers), config.batch(providers)) == (wait_s, batch)
+
+
+def test_a_cpu_session_runs_one_image_at_a_time_by_default(
+    detector: Detector, frames: list[NDArray[np.uint8]], make_scheduler: MakeScheduler
+) -> None:
+    scheduler = make_scheduler(SchedulerConfig())
+    tensors = [prepared(detector, image).tensor for image in frames]
+    futures = [scheduler.submit(f"cam-{k}", tensor) for k, tensor in enumerate(tensors)]
+    scheduler.start()
+    assert [f.result().batch_images for f in futures] == [1, 1, 1]
+    assert scheduler.stats.runs == 3
 
 
 def test_concurrency_is_at_least_two_unless_set() -> None:

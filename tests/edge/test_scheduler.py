@@ -75,7 +75,7 @@ def test_alerts_are_the_same_with_the_scheduler_on_and_off(tmp_path: Path) -> No
     default_model()
     cameras = [clip_camera(PERSON_CLIP), clip_camera(CAR_CLIP)]
     off = {c.id: run_camera(c, Outbox(tmp_path / f"off-{c.id}.db"), None) for c in cameras}
-    schedulers = Schedulers(SchedulerConfig(batch_wait_ms=20))
+    schedulers = Schedulers(SchedulerConfig(batch_wait_ms=20, max_batch=8))  # batches as on a GPU
     on: dict[str, tuple[Signature, int]] = {}
 
     def run(camera: CameraConfig) -> None:
