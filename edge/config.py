@@ -26,7 +26,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from detectors.config import DetectorConfig
+from detectors.config import DetectorConfig, SchedulerConfig
 from detectors.tracking import TrackerConfig
 from edge.clips.config import ClipsConfig
 from edge.filters import ObjectFilter
@@ -82,6 +82,11 @@ class CameraConfig(BaseModel):
     realtime: bool = Field(default=False, description="Files only: replay at the clip's own rate")
     open_timeout_s: float = Field(default=10.0, gt=0, description="Longest wait to open the stream")
     read_timeout_s: float = Field(default=5.0, gt=0, description="Longest wait for a frame")
+    decoder_threads: int = Field(
+        default=1, ge=0, le=32,
+        description="FFmpeg decoder threads for this camera (1: on its reader thread; 0: FFmpeg's default, "
+        "about one per core)",
+    )  # fmt: skip
     offline_after_s: float = Field(
         default=60.0, gt=0, description="A live camera with no frame for this long raises device_offline"
     )
@@ -143,9 +148,24 @@ class EdgeConfig(BaseModel):
     cameras: list[CameraConfig] = Field(
         default_factory=list, description="Cameras handled by this box (may be empty when sensors are given)"
     )
+    malloc_trim_s: float = Field(
+        default=5.0, ge=0, le=3600,
+        description="Return freed heap to the system (glibc malloc_trim) every this many seconds; 0: never",
+    )  # fmt: skip
+    scheduler: SchedulerConfig = Field(
+        default_factory=SchedulerConfig,
+        description="One inference scheduler per model for all cameras (`scheduler: off`: each camera runs "
+        "the model on its own thread)",
+    )
     mqtt: MqttConfig | None = Field(default=None, description="MQTT broker of the sensors (edge.sensors)")
     sensors: list[SensorConfig] = Field(default_factory=list, description="Sensors read over MQTT")
     wvp: WvpConfig | None = Field(default=None, description="wvp-GB28181-pro of the cameras with a wvp block")
+
+    @field_validator("scheduler", mode="before")
+    @classmethod
+    def _scheduler_off(cls, value: Any) -> Any:
+        """`scheduler: off` (YAML reads it as false) or `on` are short for `{enabled: false|true}`."""
+        return {"enabled": value} if isinstance(value, bool) else value
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Self:

@@ -19,17 +19,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Histogram
 
 from detectors import Detector
 from edge.clips import CameraSpec, EdgeClips
 from edge.clips.metrics import ClipsCollector
 from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
+from edge.memory import MemoryTrimmer
 from edge.monitor import OfflineMonitor
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
+from edge.scheduling import SchedulerCollector, Schedulers
 from edge.sensors.worker import SensorWorker
 from edge.supervisor import Supervisor
 from ingest import IngestError, SourceState, StreamLocator, VideoSource, VideoSourceConfig
@@ -63,13 +65,9 @@ class EdgeWorker:
         self.sources = {camera.id: _video_source(camera, self.wvp) for camera in config.cameras}
         self.registry = CollectorRegistry()
         latency = detector_latency(self.registry)
-        self.pipelines = {
-            camera.id: CameraPipeline(
-                camera, Detector.from_config(camera.detector), device_id=config.device_id, outbox=self.outbox,
-                observe_latency=latency.labels(camera.id).observe,
-            )
-            for camera in config.cameras
-        }  # fmt: skip
+        self.schedulers = Schedulers(config.scheduler)
+        self.pipelines = {camera.id: self._pipeline(camera, latency) for camera in config.cameras}
+        self.registry.register(SchedulerCollector(self.schedulers))
         self.clips = _edge_clips(config, self.supervisor)
         if self.clips is not None:
             self.registry.register(ClipsCollector(self.clips))
@@ -89,11 +87,20 @@ class EdgeWorker:
         }
         self._stop = threading.Event()
 
+    def _pipeline(self, camera: CameraConfig, latency: Histogram) -> CameraPipeline:
+        """The camera's pipeline, its model runs going through its model's scheduler (when on)."""
+        detector = Detector.from_config(camera.detector)
+        return CameraPipeline(
+            camera, detector, device_id=self.config.device_id, outbox=self.outbox,
+            observe_latency=latency.labels(camera.id).observe, lane=self.schedulers.lane(camera.id, detector),
+        )  # fmt: skip
+
     def health(self) -> tuple[bool, dict[str, Any]]:
         """Whether every camera streams (or finished) and every thread runs, and the /healthz body."""
         healthy, body = health_report(self.sources, self.outbox, self.publisher, self.supervisor)
         if self.clips is not None:
             body["clips"] = self.clips.health()
+        body["scheduler"] = self.schedulers.health()
         return healthy, body
 
     @property
@@ -116,11 +123,14 @@ class EdgeWorker:
             self.supervisor.spawn(name, functools.partial(self._camera_loop, camera_id))
         if self.sensors is not None:
             self.sensors.start()
+        trimmer = MemoryTrimmer(self.config.malloc_trim_s)
         while not self._stop.is_set() and (not once or self.supervisor.active(list(cameras.values()))):
             self._check_offline()
+            trimmer.maybe_trim()
             self._stop.wait(0.5)
         self._stop.set()
         self._stop_cameras(list(cameras.values()))
+        self.schedulers.close()
         if self.sensors is not None:
             self.sensors.stop()
         started_drain = time.monotonic()
@@ -235,5 +245,6 @@ def _video_source(camera: CameraConfig, wvp: WvpClient | None) -> VideoSource:
     source_config = VideoSourceConfig(
         id=camera.id, url=url, located=locator is not None, detect_fps=camera.detect_fps,
         realtime=camera.realtime, open_timeout_s=camera.open_timeout_s, read_timeout_s=camera.read_timeout_s,
+        decoder_threads=camera.decoder_threads,
     )  # fmt: skip
     return VideoSource(source_config, locator)
