@@ -171,7 +171,7 @@ class Publisher:
 
     def _send(self, item: Pending) -> Verdict:
         try:
-            response = self._client.post("/v1/alerts", content=item.alert.model_dump_json(),
+            response = self._client.post("/v1/alerts", content=item.body,
                                          headers={"Content-Type": "application/json"})  # fmt: skip
         except httpx.HTTPError as exc:
             self._box_waits(item, f"{type(exc).__name__}: {exc}")
@@ -181,7 +181,7 @@ class Publisher:
         if outcome is Verdict.DELIVERED:
             self.outbox.delivered(item.seq)
             self.stats.sent += 1
-            self.stats.sent_by_source[item.alert.source_id] += 1
+            self.stats.sent_by_source[item.source_id] += 1
             self._pause.reset()
         elif outcome is Verdict.BOX_WAITS:
             self.stats.failed += 400 <= response.status_code < 500
@@ -199,7 +199,7 @@ class Publisher:
         self.outbox.failed(item.seq, error)
         delay = self._pause.next_delay()
         self._paused_until = time.monotonic() + delay
-        logger.warning("alert %s not delivered (%s); pausing %.1f s", item.alert.alert_id, error, delay)
+        logger.warning("alert %s not delivered (%s); pausing %.1f s", item.alert_id, error, delay)
 
     def _alert_waits(self, item: Pending, error: str) -> None:
         """Retry this alert alone, later; the others go on."""
@@ -210,13 +210,11 @@ class Publisher:
         )
         delay *= random.uniform(0.8, 1.2)  # jitter, not crypto
         self.outbox.failed(item.seq, error, retry_in_s=delay)
-        logger.warning(
-            "alert %s not delivered (%s); retrying it in %.1f s", item.alert.alert_id, error, delay
-        )
+        logger.warning("alert %s not delivered (%s); retrying it in %.1f s", item.alert_id, error, delay)
 
     def _park(self, item: Pending, error: str) -> None:
         self.stats.failed += 1
         self.stats.parked += 1
         self._pause.reset()
         self.outbox.park(item.seq, f"centre refused it: {error}")
-        logger.error("centre refused alert %s for good (%s); parked", item.alert.alert_id, error)
+        logger.error("centre refused alert %s for good (%s); parked", item.alert_id, error)
