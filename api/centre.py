@@ -10,11 +10,11 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from api.errors import ConfigError
 from gridwatch.contracts.alert import AlertKind, Severity
+from gridwatch.yamlfile import load_yaml_mapping, problems
 
 
 class SlaClass(StrEnum):
@@ -121,24 +121,14 @@ class CentreConfig(_Config):
         return self.default_window_minutes if override is None else override
 
 
-def _read_yaml(path: Path) -> dict[str, object]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return data
-
-
 def load_centre_config(path: Path) -> CentreConfig:
     """Parse the centre YAML; `calendar_file` and `event_types_file` are read relative to it."""
-    data = _read_yaml(path)
+    data = load_yaml_mapping(path, what="centre config", error=ConfigError)
     for key, target in (("calendar_file", "calendar"), ("event_types_file", "event_types")):
         if key in data:
-            included = _read_yaml(path.parent / str(data.pop(key)))
+            included = load_yaml_mapping(path.parent / str(data.pop(key)), what=key, error=ConfigError)
             data[target] = included.get(target, included)
     try:
         return CentreConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raise ConfigError(f"centre config {path} is invalid: {problems(exc)}") from exc

@@ -19,14 +19,13 @@ from rich.table import Table
 from edge.clips.cli import list_clips, retry_clips
 from edge.config import EdgeConfigError, load_edge_config
 from edge.outbox import AlertState, Entry, Outbox
-from models.cli import fail
+from gridwatch.clitools import err, fail
 
 app = typer.Typer(
     help="The edge box's outbox: alerts (and clips) not delivered yet; send parked ones again; drop alerts.",
     no_args_is_help=True,
 )
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
 
 CONFIG = typer.Option(..., "--config", "-c", help="Edge YAML: its data_dir holds the outbox.")
 IDS = typer.Argument(None, help="Alert ids, as `gridwatch edge outbox list` shows them.")

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ingest", ("ingest",)),
     ("models", ("models",)),
     ("detectors", ("detectors",)),
-    ("acquisition", ("models.pull", "models.ultralytics_import")),
+    ("acquisition", ("models.pull", "models.ultralytics_import", "models.ensure")),
     ("edge", ("edge",)),
     ("api", ("api",)),
     ("commands", ("gridwatch.cli", "gridwatch.demo", "gridwatch.demo_console", "gridwatch.doctor",

@@ -14,10 +14,9 @@ from rich.table import Table
 
 from edge.clips.queue import ClipQueue, ClipRecord
 from edge.config import EdgeConfigError, load_edge_config
-from models.cli import fail
+from gridwatch.clitools import err, fail
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
 
 CONFIG = typer.Option(..., "--config", "-c", help="Edge YAML: its data_dir holds the outbox.")
 

@@ -27,6 +27,7 @@ from pydantic import (
 from edge.rules.base import RuleConfigBase
 from edge.rules.geometry import LineConfig, ZoneConfig
 from edge.rules.registry import RULE_TYPES
+from gridwatch.yamlfile import problems
 
 
 class RulesConfig(BaseModel):
@@ -70,13 +71,7 @@ def _parse_rule(index: int, raw: Any) -> Any:
     try:
         return RULE_TYPES[kind][0].model_validate(raw)
     except ValidationError as error:
-        problems = "; ".join(_describe(problem) for problem in error.errors())
-        raise ValueError(f"rule {name} ({kind}): {problems}") from None
-
-
-def _describe(problem: Any) -> str:
-    where = ".".join(str(part) for part in problem["loc"]) or "rule"
-    return f"{where}: {problem['msg']} (got {problem.get('input')!r})"
+        raise ValueError(f"rule {name} ({kind}): {problems(error, top='rule')}") from None
 
 
 def _unique(what: str, names: list[str]) -> None:
