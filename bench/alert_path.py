@@ -9,7 +9,7 @@ its threads), `/proc/<pid>/stat` of the server for the centre. A second figure i
 
 Each checkout runs in its own child process (its own code on `PYTHONPATH`), twice, interleaved.
 
-    python bench/alert_path.py --baseline /path/to/old/checkout [--alerts 200]
+    python bench/alert_path.py --baseline /path/to/old/checkout [--alerts 200] [--noise 12]
 
 Prints one JSON line at the end: per-alert CPU milliseconds of both and the ratios (current/baseline).
 """
@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import cv2
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = Path(os.environ.get("GRIDWATCH_CLIPS", REPO.parent / "shared" / "clips")) / "car-detection.mp4"
@@ -40,8 +41,10 @@ SIZE = (1920, 1080)
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def snapshots(count: int) -> list[bytes]:
-    """`count` JPEGs of consecutive frames of the clip (cycling), at 1920×1080."""
+def snapshots(count: int, noise: float) -> list[bytes]:
+    """`count` JPEGs of consecutive frames of the clip (cycling), at 1920×1080; `noise` (grey levels of
+    Gaussian sensor noise) makes them as large as a night frame of a real camera."""
+    rng = np.random.default_rng(7)
     capture = cv2.VideoCapture(str(CLIP))
     frames: list[bytes] = []
     while len(frames) < min(count, 50):
@@ -49,6 +52,8 @@ def snapshots(count: int) -> list[bytes]:
         if not ok:
             break
         big = cv2.resize(frame, SIZE)
+        if noise:
+            big = np.clip(big + rng.normal(0, noise, big.shape), 0, 255).astype(np.uint8)
         frames.append(cv2.imencode(".jpg", big, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes())
     capture.release()
     if not frames:
@@ -62,14 +67,14 @@ def server_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def child(count: int) -> dict[str, float]:
+def child(count: int, noise: float) -> dict[str, float]:
     """Run the hot path of the code on sys.path; CPU per alert in ms."""
     from bench.api import prepare_gridwatch_db, start_server
     from edge.outbox import Outbox
     from edge.publisher import ApiConfig, Publisher
     from gridwatch.contracts.alert import Alert, Evidence, EvidenceBox, Location
 
-    jpegs = snapshots(count)
+    jpegs = snapshots(count, noise)
     with tempfile.TemporaryDirectory(prefix="gw-alert-path-") as folder:
         url = f"sqlite:///{folder}/centre.db"
         token = prepare_gridwatch_db(url)
@@ -119,9 +124,10 @@ def child(count: int) -> dict[str, float]:
     }
 
 
-def run_child(checkout: Path, count: int) -> dict[str, float]:
+def run_child(checkout: Path, count: int, noise: float) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(checkout), "GRIDWATCH_CLIPS": str(CLIP.parent)}
-    command = [sys.executable, str(checkout / "bench" / "alert_path.py"), "--child", "--alerts", str(count)]
+    script = checkout / "bench" / "alert_path.py"
+    command = [sys.executable, str(script), "--child", "--alerts", str(count), "--noise", str(noise)]
     out = subprocess.run(command, cwd=checkout, env=env, check=True, capture_output=True, text=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
@@ -131,19 +137,20 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="checkout of the code to compare against")
     parser.add_argument("--alerts", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--noise", type=float, default=0.0, help="sensor noise, grey levels (0: none)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.alerts)))
+        print(json.dumps(child(args.alerts, args.noise)))
         return
     if args.baseline is None:
         parser.error("--baseline is required")
     runs: dict[str, list[dict[str, float]]] = {"baseline": [], "current": []}
     for _ in range(args.rounds):
         for name, checkout in (("baseline", args.baseline), ("current", REPO)):
-            runs[name].append(run_child(checkout.resolve(), args.alerts))
+            runs[name].append(run_child(checkout.resolve(), args.alerts, args.noise))
             print(name, json.dumps(runs[name][-1]), flush=True)
-    result: dict[str, Any] = {"alerts": args.alerts}
+    result: dict[str, Any] = {"alerts": args.alerts, "noise": args.noise}
     for key in runs["current"][0]:
         old = statistics.median(r[key] for r in runs["baseline"])
         new = statistics.median(r[key] for r in runs["current"])
