@@ -25,14 +25,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from edge.rules.errors import RulesError
 from edge.rules.geometry import Anchor, Line, Name, Point, Zone, anchor_points
 from edge.rules.handover import IdSwitchGuard
-from edge.rules.hit import DetailValue, RuleHit
+from edge.rules.hit import RuleHit
 from edge.rules.tracks import Cooldown, TrackStates
 from gridwatch.contracts import AlertKind, Severity
+from gridwatch.contracts.alert import Details
 
 S = TypeVar("S")
 C = TypeVar("C", bound="RuleConfigBase")
 T = TypeVar("T", bound="TrackRuleConfig")
-Details = dict[str, DetailValue]
 logger = logging.getLogger(__name__)
 
 

@@ -13,12 +13,13 @@ import numpy as np
 import supervision as sv
 from pydantic import Field
 
-from edge.rules.base import Details, Rule, Shapes, candidates, pick
+from edge.rules.base import Rule, Shapes, candidates, pick
 from edge.rules.geometry import Name, anchor_points
 from edge.rules.hit import RuleHit
 from edge.rules.presence import CountRuleConfig, Presence
 from edge.rules.tracks import Cooldown
 from gridwatch.contracts import AlertKind
+from gridwatch.contracts.alert import Details
 
 
 class CrowdConfig(CountRuleConfig):

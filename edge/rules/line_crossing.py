@@ -6,9 +6,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from edge.rules.base import Details, Shapes, TrackRule, TrackRuleConfig
+from edge.rules.base import Shapes, TrackRule, TrackRuleConfig
 from edge.rules.geometry import Direction, Name, Point
 from gridwatch.contracts import AlertKind
+from gridwatch.contracts.alert import Details
 
 
 class LineCrossingConfig(TrackRuleConfig):

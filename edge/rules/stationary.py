@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from edge.rules.base import Details, TrackRule, TrackRuleConfig
+from edge.rules.base import TrackRule, TrackRuleConfig
 from edge.rules.geometry import Name, Point
 from gridwatch.contracts import AlertKind
+from gridwatch.contracts.alert import Details
 
 
 class VehicleStationaryConfig(TrackRuleConfig):

@@ -59,6 +59,11 @@ MAX_ALERT_JSON_BYTES = MAX_SNAPSHOT_B64_CHARS + 1024 * 1024
 (500 boxes, 100 readings and 32 details at their longest escaped lengths take about 0.6 MiB)."""
 
 
+DetailValue = int | float | bool | str
+"""The value of one extra fact of an alert (`Alert.details`)."""
+Details = dict[str, DetailValue]
+"""Extra facts of an alert, as rules (video and sensor) produce them."""
+
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
 Label = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
 Text = Annotated[str, Field(max_length=MAX_TEXT, pattern=NO_NUL)]
