@@ -26,10 +26,11 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from edge.outbox_schema import migrate
 from gridwatch.contracts import Alert
+from gridwatch.strict import Strict
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +38,8 @@ EVICTABLE = ("low", "medium")
 """Severities that may be dropped when the outbox is full; high and critical never are."""
 
 
-class OutboxConfig(BaseModel):
+class OutboxConfig(Strict):
     """How big the outbox may grow and how long delivered alerts are remembered."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_pending: int = Field(
         default=50_000,

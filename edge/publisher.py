@@ -31,10 +31,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from edge.outbox import Outbox, Pending
 from edge.supervisor import Supervisor
+from gridwatch.strict import Strict
 from ingest.backoff import Backoff
 from ingest.config import BackoffConfig
 
@@ -45,10 +46,8 @@ BOX_WAITS = frozenset({401, 404, 405, 408, 425, 429, 502, 503, 504})
 ALERT_WAITS = frozenset({403})
 
 
-class ApiConfig(BaseModel):
+class ApiConfig(Strict):
     """Where and how the edge box reaches the centre."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     url: str = Field(description="Base URL of the central API, e.g. http://centre:8000")
     token: str = Field(min_length=8, description="This edge box's device token")

@@ -20,7 +20,7 @@ from typing import ClassVar, Generic, TypeVar
 import numpy as np
 import supervision as sv
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from edge.rules.errors import RulesError
 from edge.rules.geometry import Anchor, Line, Name, Point, Zone, anchor_points
@@ -29,6 +29,7 @@ from edge.rules.hit import RuleHit
 from edge.rules.tracks import Cooldown, TrackStates
 from gridwatch.contracts import AlertKind, Severity
 from gridwatch.contracts.alert import Details
+from gridwatch.strict import Strict
 
 S = TypeVar("S")
 C = TypeVar("C", bound="RuleConfigBase")
@@ -36,10 +37,8 @@ T = TypeVar("T", bound="TrackRuleConfig")
 logger = logging.getLogger(__name__)
 
 
-class RuleConfigBase(BaseModel):
+class RuleConfigBase(Strict):
     """Fields every rule has. Subclasses add `type` (a literal) and their own fields."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Name = Field(description="Unique rule name within the camera; alerts carry it")
     enabled: bool = Field(default=True, description="A disabled rule is validated but not run")

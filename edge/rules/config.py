@@ -15,8 +15,6 @@ from collections import Counter
 from typing import Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -27,13 +25,12 @@ from pydantic import (
 from edge.rules.base import RuleConfigBase
 from edge.rules.geometry import LineConfig, ZoneConfig
 from edge.rules.registry import RULE_TYPES, RuleConfig
+from gridwatch.strict import Strict
 from gridwatch.yamlfile import problem, problems
 
 
-class RulesConfig(BaseModel):
+class RulesConfig(Strict):
     """Zones, lines and rules of one camera; rules refer to zones and lines by name."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     zones: list[ZoneConfig] = Field(default_factory=list, description="Named polygons in image pixels")
     lines: list[LineConfig] = Field(default_factory=list, description="Named segments in image pixels")

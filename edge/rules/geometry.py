@@ -21,9 +21,10 @@ import numpy as np
 import shapely
 import supervision as sv
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from gridwatch.contracts.alert import Identifier
+from gridwatch.strict import Strict
 
 Name = Identifier
 """A zone or line name: an identifier, as the alert contract defines it."""
@@ -54,10 +55,8 @@ def anchor_points(detections: sv.Detections, anchor: Anchor) -> Points:
     return np.column_stack([(x1 + x2) / 2, y])
 
 
-class ZoneConfig(BaseModel):
+class ZoneConfig(Strict):
     """A named polygon in image pixels: at least 3 points, not self-intersecting."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Name = Field(description="Zone name that rules refer to")
     points: list[Point] = Field(
@@ -77,10 +76,8 @@ class ZoneConfig(BaseModel):
         return self
 
 
-class LineConfig(BaseModel):
+class LineConfig(Strict):
     """A named segment in image pixels; side A is on the left when walking from start to end."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Name = Field(description="Line name that rules refer to")
     start: Point = Field(description="First end (x, y) in pixels of the original frame")

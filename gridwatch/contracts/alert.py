@@ -25,7 +25,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -33,6 +32,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from gridwatch.strict import Strict
 
 MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024
 """Largest evidence snapshot (decoded JPEG bytes) an alert may carry."""
@@ -123,8 +124,8 @@ def to_utc(value: datetime) -> datetime:
         raise ValueError(f"{value.isoformat()} lies outside the years 1-9999 in UTC") from None
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+class _Strict(Strict):
+    model_config = ConfigDict(allow_inf_nan=False)
 
 
 class Location(_Strict):
