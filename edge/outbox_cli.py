@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from edge.cli_common import existing_outbox
 from edge.clips.cli import list_clips, retry_clips
-from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
 from edge.outbox import AlertState, Entry, Outbox
 from gridwatch.clitools import err, fail
 
@@ -92,18 +92,6 @@ app.command("clips-retry")(retry_clips)
 def _open(config: Path) -> Outbox:
     settings, path = existing_outbox(config)
     return Outbox(path, settings.outbox)
-
-
-def existing_outbox(config: Path) -> tuple[EdgeConfig, Path]:
-    """The edge config at `config` and the outbox file its worker wrote; `fail` naming what is missing."""
-    try:
-        settings = load_edge_config(config)
-    except EdgeConfigError as exc:
-        raise fail(str(exc)) from exc
-    path = settings.data_dir / "outbox.db"
-    if not path.is_file():
-        raise fail(f"no outbox at {path} (data_dir of {config}): the worker has not run there yet")
-    return settings, path
 
 
 def _choose(outbox: Outbox, alert_ids: list[str], *, all_parked: bool) -> list[str]:

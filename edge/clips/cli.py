@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from edge.cli_common import existing_outbox
 from edge.clips.queue import ClipQueue, ClipRecord
-from edge.outbox_cli import existing_outbox
 from gridwatch.clitools import err, fail
 
 out = Console(soft_wrap=True)
