@@ -45,13 +45,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from api.app import build_context, create_app
 from api.db import make_engine, make_sessionmaker
+from api.gridgen import generate_grid
 from api.logic.gridindex import GridIndex
 from api.migrate import upgrade
 from api.services.grids import import_grids
 from api.services.principals import create_device
 from api.settings import ApiSettings
 from gridwatch.contracts.alert import Alert
-from tests.support.gridgen import generate_grid
 
 REPO = Path(__file__).resolve().parents[1]
 CENTRE = REPO / "configs" / "centre.example.yaml"

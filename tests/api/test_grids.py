@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from api.cli import app as cli
+from api.gridgen import generate_grid
 from api.jobs import refresh_grids
 from api.orm import Grid
 from api.services.grids import grid_revision, import_grids
 from api.settings import ApiSettings
 from tests.api.builders import DEMO_GRIDS, REPO, make_alert
 from tests.api.conftest import World
-from tests.support.gridgen import generate_grid
 
 runner = CliRunner()
 

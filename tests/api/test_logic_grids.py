@@ -12,11 +12,11 @@ from shapely.geometry import box, shape
 
 from api.centre import CentreConfig, EventType, load_centre_config
 from api.errors import BadInputError, ConfigError
+from api.gridgen import generate_grid
 from api.logic.geojson import parse_feature_collection
 from api.logic.gridindex import GridIndex
 from gridwatch.contracts.alert import AlertKind, Severity
 from tests.api.builders import DEMO_GRIDS, REPO, cell_center, cell_code
-from tests.support.gridgen import generate_grid
 
 
 def test_demo_county_parses_with_about_fifty_cells_with_workers() -> None:

@@ -1,4 +1,4 @@
-"""Generate a rectangular grid hierarchy as GeoJSON (the demo county, benchmarks, tests; not shipped).
+"""Generate a rectangular grid hierarchy as GeoJSON (demo county, benchmarks, tests).
 
 Example:
     >>> fc = generate_grid(townships=2, villages=2, cells=3)
