@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.centre import CentreConfig
 from api.leader import Leadership
 from api.live import ChangeFeed, LocalFeed
-from api.logic.gridstate import GridState
+from api.logic.gridstate import GridState as GridState  # noqa: PLC0414 (re-exported: its old home)
 from api.metrics import ApiMetrics
 from api.services.device_tokens import DeviceTokens
 from api.services.webhook_net import Resolver, system_resolver

@@ -22,8 +22,7 @@ from models.verify import check_file_digest
 
 logger = logging.getLogger(__name__)
 
-Image = NDArray[np.uint8]
-"""A BGR image as a detector takes it (`ingest.Frame` is the message that carries one)."""
+Frame = NDArray[np.uint8]
 
 
 class Detector:
@@ -81,12 +80,12 @@ class Detector:
         """Score threshold of each class, by class id (a detection at or above it counts)."""
         return self._thresholds.copy()
 
-    def detect(self, frame: Image, *, low_ratio: float = 1.0) -> sv.Detections:
+    def detect(self, frame: Frame, *, low_ratio: float = 1.0) -> sv.Detections:
         """Detections in one frame (see `detect_batch` for `low_ratio`)."""
         return self.detect_batch([frame], low_ratio=low_ratio)[0]
 
     def detect_batch(
-        self, frames: list[Image], *, low_ratio: float = 1.0, square: bool = False
+        self, frames: list[Frame], *, low_ratio: float = 1.0, square: bool = False
     ) -> list[sv.Detections]:
         """Detections in several frames with one model run (the batch dimension must be dynamic).
 
@@ -108,7 +107,7 @@ class Detector:
             for k, (_, placement) in enumerate(fitted)
         ]
 
-    def detect_tiles(self, frame: Image, tiles: list[Tile], *, low_ratio: float = 1.0) -> list[sv.Detections]:
+    def detect_tiles(self, frame: Frame, tiles: list[Tile], *, low_ratio: float = 1.0) -> list[sv.Detections]:
         """Detections in the whole frame (first) and in each tile of it (then, in order), in frame pixels.
 
         Each tile is cropped at native resolution and letterboxed to the model's input size; all tiles

@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from edge.config import HttpConfig
+from edge.config import HttpConfig as HttpConfig  # noqa: PLC0414 (re-exported: its old home)
 from edge.outbox import AlertState, Outbox
 from edge.supervisor import Supervisor, ThreadHealth, ThreadState
 from ingest import SourceState

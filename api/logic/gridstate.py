@@ -23,10 +23,14 @@ class GridState:
         with self.lock:
             self.index, self.paths, self.revision = index, paths, revision
 
+    def locate(self, lon: float, lat: float) -> tuple[str | None, str | None]:
+        """(cell code, grid path) of the cell holding the point, or (None, None)."""
+        return self.locate_many([lon], [lat])[0]
+
     def locate_many(
         self, lons: Sequence[float], lats: Sequence[float]
     ) -> list[tuple[str | None, str | None]]:
-        """(cell code, grid path) of the cell holding each point, or (None, None); one vectorised query."""
+        """`locate` for many points in one vectorised index query."""
         with self.lock:
             index, paths = self.index, self.paths
         found = index.lookup_many(lons, lats)
