@@ -42,6 +42,7 @@ from api.routes import (
     evidence,
     grids,
     health,
+    quality,
     stats,
     verdicts,
     webhooks,
@@ -226,6 +227,7 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     for module in routers:  # the busiest route first
         app.include_router(module.router)
     app.include_router(verdicts.router)
+    app.include_router(quality.router)
     install_console(app)
     app.openapi = _openapi_with_alert_body(app)  # type: ignore[method-assign]
     return app

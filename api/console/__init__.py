@@ -9,11 +9,27 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.console import live_route, pages_auth, pages_event, pages_queue
+from api.console import (
+    live_route,
+    pages_auth,
+    pages_dashboard,
+    pages_event,
+    pages_map,
+    pages_quality,
+    pages_queue,
+)
 from api.console.i18n import load_catalogue
 from api.console.templating import STATIC
 
-ROUTERS = (pages_auth.router, pages_queue.router, pages_event.router, live_route.router)
+ROUTERS = (
+    pages_auth.router,
+    pages_queue.router,
+    pages_event.router,
+    pages_dashboard.router,
+    pages_map.router,
+    pages_quality.router,
+    live_route.router,
+)
 
 
 def install_console(app: FastAPI) -> None:

@@ -44,7 +44,7 @@ class Event(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     in_progress_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     responsible_grid: Mapped[str | None] = mapped_column(String(64))

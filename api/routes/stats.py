@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
-from api.deps import PrincipalDep, SessionDep
+from api.deps import CtxDep, PrincipalDep, SessionDep
 from api.schemas.errors import AUTHENTICATED
 from api.services.stats import Stats, compute_stats
 
@@ -14,6 +14,7 @@ router = APIRouter(tags=["stats"], responses=AUTHENTICATED)
 
 
 @router.get("/v1/stats")
-def get_stats(session: SessionDep, principal: PrincipalDep) -> Stats:
-    """Counts by status, type and cell; SLA compliance; median time to acknowledge."""
-    return compute_stats(session=session, principal=principal, now=datetime.now(UTC))
+def get_stats(session: SessionDep, principal: PrincipalDep, ctx: CtxDep) -> Stats:
+    """Counts by status, type, cell, township and worker; overdue; SLA met shares; median times to
+    acknowledge and resolve; 7- and 30-day trends (local days); satisfaction from closing ratings."""
+    return compute_stats(session=session, principal=principal, now=datetime.now(UTC), zone=ctx.centre.zone)

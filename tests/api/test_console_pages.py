@@ -16,6 +16,9 @@ from api.jobs import run_escalation
 from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert
 from tests.api.conftest import World
 from tests.api.console_helpers import give_passwords, log_in
+from tests.api.test_console_situation import (
+    test_dashboard_map_and_quality_show_only_the_users_subtree as situation,
+)
 from tests.console import test_console_clip as clip_tests
 
 
@@ -81,6 +84,10 @@ CONSOLE_CHECKS: dict[str, Callable[..., None]] = {
     "/events/{code}/actions": test_actions_outside_the_subtree_are_404_and_change_nothing,
     "/events/{code}/comments": test_actions_outside_the_subtree_are_404_and_change_nothing,
     "/events/{code}/alerts/{alert_id}/clip": clip_tests.test_a_clip_outside_the_operators_subtree_is_404,
+    "/dashboard": situation,
+    "/map": situation,
+    "/map/cell/{code}": situation,
+    "/quality": situation,
 }
 """Console routes that show or change events, each with the test that proves its scoping."""
 NOT_EVENTS = {"/login", "/logout", "/account", "/account/language", "/account/password", "/live"}

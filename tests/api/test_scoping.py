@@ -72,6 +72,14 @@ def test_stats_count_only_the_subtree(scene: Scene) -> None:
     assert _get(scene, "/v1/stats", "operator").json()["total"] == 2
 
 
+def test_quality_counts_only_the_subtree(scene: Scene) -> None:
+    def alerts(user: str) -> int:
+        return sum(c["last_30d"]["alerts"] for c in _get(scene, "/v1/quality", user).json()["cameras"])
+
+    assert alerts("op_t2") == 1
+    assert alerts("operator") == 2
+
+
 def test_grid_tree_shows_only_the_subtree(scene: Scene) -> None:
     tree = _get(scene, "/v1/grids", "op_t2").json()
     assert [n["code"] for n in tree] == ["DX-T02"]
@@ -175,6 +183,7 @@ CHECKS: dict[tuple[str, str], Callable[[Scene], None]] = {
     ("POST", "/v1/events/{code}/comments"): test_comments_outside_the_subtree_are_404,
     ("GET", "/v1/verdicts"): test_verdicts_list_only_the_subtree,
     ("GET", "/v1/stats"): test_stats_count_only_the_subtree,
+    ("GET", "/v1/quality"): test_quality_counts_only_the_subtree,
     ("GET", "/v1/grids"): test_grid_tree_shows_only_the_subtree,
     ("POST", "/v1/admin/users"): test_users_are_created_only_inside_the_admins_scope,
     ("POST", "/v1/webhooks"): test_webhook_subscriptions_inherit_the_owner_scope,

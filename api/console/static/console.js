@@ -74,6 +74,15 @@
   }
   let pending = null;
   function soon() { clearTimeout(pending); pending = setTimeout(refresh, 150); }
+  // Wall pages (dashboard, map) sum up many events: a burst of changes refreshes them at most every
+  // 5 s, and a timer refreshes them every minute (deadlines pass without any event changing).
+  const WALL = page === "dashboard" || page === "map";
+  let lastWall = 0;
+  function calm() {
+    if (pending) return;
+    pending = setTimeout(function () { pending = null; lastWall = Date.now(); refresh(); },
+      Math.max(150, lastWall + 5000 - Date.now()));
+  }
 
   function listen() {
     const state = document.getElementById("live-state");
@@ -83,7 +92,8 @@
     source.onerror = function () { state.dataset.state = "closed"; };
     source.addEventListener("change", function (message) {
       const change = JSON.parse(message.data);
-      if (page === "queue" || (page === "event" && change.code === main.dataset.code)) soon();
+      if (WALL) calm();
+      else if (page === "queue" || (page === "event" && change.code === main.dataset.code)) soon();
     });
     source.addEventListener("logout", function () { location.href = "/login"; });
   }
@@ -133,6 +143,8 @@
     else if (event.key === "a" && selected) { acknowledge(selected); event.preventDefault(); }
   }
   function onClick(event) {
+    const cell = event.target.closest("svg [data-cell]");
+    if (cell) { location.href = "/map/cell/" + encodeURIComponent(cell.dataset.cell); return; }
     const row = event.target.closest("tr[data-code]");
     if (!row || event.target.closest("a, button, input, select")) return;
     location.href = "/events/" + encodeURIComponent(row.dataset.code);
@@ -178,4 +190,5 @@
   setInterval(tick, 1000);
   badgeTitle();
   if (page) listen();
+  if (WALL) setInterval(calm, 60000);
 })();

@@ -4,12 +4,15 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-28 09:30:00.000000
 
-Reserved in the migration chain for this wave's work on dashboard and quality; a branch fills it in.
+Indexes for the dashboard and quality figures: alerts by time received (the 7/30-day quality
+windows) and events by time resolved (the resolved-per-day trend).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from alembic import op
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -18,8 +21,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_index("ix_alerts_received_at", "alerts", ["received_at"])
+    op.create_index("ix_events_resolved_at", "events", ["resolved_at"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_events_resolved_at", table_name="events")
+    op.drop_index("ix_alerts_received_at", table_name="alerts")

@@ -1,0 +1,153 @@
+"""The grid map of a scope: which node is shown, its cached shapes, open/overdue events per cell (SQL
+GROUP BY over the scope) and the camera/sensor markers.
+
+Markers come from one function, `map_markers`: today from device rows with a registered lon/lat and
+from the sources seen in alerts (placed where their alerts were located); the fleet inventory can
+feed it later without the page changing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import Session
+
+from api.errors import NotFoundError
+from api.logic.lifecycle import OPEN_STATUSES
+from api.logic.mapgeom import Frame
+from api.orm import AlertRow, Device, Event, Grid
+from api.services.events import overdue_clause, scoped
+from api.services.gridmap_layer import CELL_LEVEL, Layer, layer_for
+from api.services.grids import grid_revision
+from api.services.principals import Principal
+
+
+@dataclass(frozen=True)
+class Load:
+    """Open events and, of them, overdue ones."""
+
+    open: int = 0
+    overdue: int = 0
+
+    @property
+    def state(self) -> str:
+        """`overdue`, `open` or `none`: the colour of a cell."""
+        return "overdue" if self.overdue else "open" if self.open else "none"
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A camera or sensor on the map; `state` is `alerting` (open events), `quiet` or `revoked`."""
+
+    device_id: str
+    source_id: str
+    state: str
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class GridMap:
+    """One map view: the node, the way up to it, the shapes, the loads and the markers."""
+
+    code: str | None
+    name: str | None
+    level: int | None
+    trail: list[tuple[str, str]]
+    layer: Layer
+    cells: dict[str, Load]
+    children: dict[str, Load]
+    markers: list[Marker] = field(default_factory=list)
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def pick_node(*, session: Session, principal: Principal, code: str | None) -> Grid | None:
+    """The node to show: `code` (404 outside the scope) or, without one, the scope's node, descended
+    while it has a single child above the cells (the city of one county opens on that county)."""
+    if code:
+        node = session.scalar(select(Grid).where(Grid.code == code))
+        if node is None or not node.path.startswith(principal.scope_path):
+            raise NotFoundError(f"grid {code!r} is not in your area")
+        return node
+    node = session.scalar(select(Grid).where(Grid.path == principal.scope_path))
+    while True:
+        below = session.scalars(
+            select(Grid).where(Grid.parent_id == (node.id if node else None)).limit(2)
+        ).all()
+        if len(below) != 1 or below[0].level >= CELL_LEVEL:
+            return node
+        node = below[0]
+
+
+def cell_loads(*, session: Session, principal: Principal, path: str, now: datetime) -> dict[str, Load]:
+    """Open and overdue events per cell under `path`, within the scope (one GROUP BY)."""
+    query = (
+        scoped(principal)
+        .with_only_columns(Event.cell_code, func.count(), _count(overdue_clause(now)))
+        .where(Event.status.in_(OPEN_STATUSES), Event.grid_path.startswith(path, autoescape=True))
+        .where(Event.cell_code.is_not(None))
+        .group_by(Event.cell_code)
+    )
+    return {str(code): Load(int(n), int(late or 0)) for code, n, late in session.execute(query)}
+
+
+def map_markers(*, session: Session, principal: Principal, path: str, frame: Frame) -> list[Marker]:
+    """Cameras and sensors under `path`: registered devices with a location, and alert sources."""
+    events = scoped(principal).where(Event.grid_path.startswith(path, autoescape=True)).subquery()
+    is_open = events.c.status.in_(OPEN_STATUSES)
+    query = (
+        select(AlertRow.device_id, AlertRow.source_id, func.avg(AlertRow.lon), func.avg(AlertRow.lat),
+               _count(is_open))
+        .join(events, events.c.id == AlertRow.event_id)
+        .group_by(AlertRow.device_id, AlertRow.source_id)
+    )  # fmt: skip
+    found = {
+        (d, s): Marker(d, s, "alerting" if busy else "quiet", *frame.xy(float(lon), float(lat)))
+        for d, s, lon, lat, busy in session.execute(query)
+    }
+    for device in session.scalars(select(Device).where(Device.lon.is_not(None), Device.lat.is_not(None))):
+        x, y = frame.xy(float(device.lon or 0), float(device.lat or 0))
+        if (device.device_id, "") not in found and 0 <= x <= frame.width and 0 <= y <= frame.height:
+            state = "revoked" if device.revoked_at else "quiet"
+            found[(device.device_id, "")] = Marker(device.device_id, "", state, x, y)
+    return sorted(found.values(), key=lambda m: (m.device_id, m.source_id))
+
+
+def _trail(session: Session, node: Grid | None, scope_path: str) -> list[tuple[str, str]]:
+    if node is None:
+        return []
+    codes = [c for c in node.path.split("/") if c]
+    rows = session.execute(select(Grid.code, Grid.name, Grid.path).where(Grid.code.in_(codes))).all()
+    found = {code: name for code, name, path in rows if path.startswith(scope_path)}
+    return [(c, found[c]) for c in codes if c in found]
+
+
+def grid_map(*, session: Session, principal: Principal, code: str | None, now: datetime) -> GridMap:
+    """The map view of `code` (or the default node) for `principal`."""
+    node = pick_node(session=session, principal=principal, code=code)
+    path = node.path if node else principal.scope_path
+    layer = layer_for(
+        session=session, revision=grid_revision(session=session), path=path, node_id=node.id if node else None
+    )
+    cells = cell_loads(session=session, principal=principal, path=path, now=now)
+    children: dict[str, list[int]] = {}
+    for cell, load in cells.items():
+        kid = layer.child_of.get(cell)
+        if kid is not None:
+            acc = children.setdefault(kid, [0, 0])
+            acc[0], acc[1] = acc[0] + load.open, acc[1] + load.overdue
+    return GridMap(
+        code=node.code if node else None,
+        name=node.name if node else None,
+        level=node.level if node else None,
+        trail=_trail(session, node, principal.scope_path),
+        layer=layer,
+        cells=cells,
+        children={k: Load(o, d) for k, (o, d) in children.items()},
+        markers=map_markers(session=session, principal=principal, path=path, frame=layer.frame),
+    )

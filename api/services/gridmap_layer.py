@@ -1,0 +1,177 @@
+"""The drawn shapes of one map view (a grid node): every cell under it and its children's outlines,
+simplified for the view's zoom level, cached per grid revision (shapes change only on an import).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import shapely
+from markupsafe import escape
+from shapely import unary_union
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import Session
+
+from api.logic.mapgeom import Frame
+from api.orm import Grid
+
+CELL_LEVEL = 4
+CACHE_SIZE = 32
+UP_LEVELS = (2, 3)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One drawn node: its code, name, level, SVG path data and where its label goes."""
+
+    code: str
+    name: str
+    level: int
+    d: str
+    label: tuple[int, int]
+    up: tuple[str, ...] = ()
+    """Codes of the 乡 and 村 above a cell (for the queue link), outermost first."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Cells and child outlines of one node in one frame; `child_of` maps a cell to its child node."""
+
+    frame: Frame
+    cells: list[Shape]
+    children: list[Shape]
+    child_of: dict[str, str]
+    plain: list[str] = field(default_factory=list)
+    """Each cell's SVG element without events, rendered once (the page patches the cells with events)."""
+
+    def __post_init__(self) -> None:
+        self.plain.extend(f'<path d="{c.d}" data-cell="{escape(c.code)}"/>' for c in self.cells)
+
+
+@dataclass
+class _Node:
+    id: int
+    code: str
+    name: str
+    level: int
+    parent_id: int | None
+    text: str | None
+    """The GeoJSON geometry as stored (cells are parsed in bulk, other nodes on demand)."""
+
+    @property
+    def geom(self) -> BaseGeometry | None:
+        return None if self.text is None else shapely.from_geojson(self.text)
+
+
+_cache: OrderedDict[tuple[int, str], Layer] = OrderedDict()
+_lock = threading.Lock()
+
+
+def layer_for(*, session: Session, revision: int, path: str, node_id: int | None) -> Layer:
+    """The layer of the node at `path` (`node_id` None: the top of the hierarchy), from the cache."""
+    key = (revision, path)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    built = _build(session, path, node_id)
+    with _lock:
+        _cache[key] = built
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return built
+
+
+def _load(session: Session, path: str) -> list[_Node]:
+    text = cast(Grid.geometry, Text)
+    query = select(Grid.id, Grid.code, Grid.name, Grid.level, Grid.parent_id, text).where(
+        Grid.path.startswith(path, autoescape=True)
+    )
+    return [
+        _Node(i, code, name, level, parent, geometry if geometry and geometry != "null" else None)
+        for i, code, name, level, parent, geometry in session.execute(query.order_by(Grid.code))
+    ]
+
+
+def _outline(node: _Node, by_parent: dict[int | None, list[_Node]]) -> BaseGeometry | None:
+    """The node's polygon, else the union of its nearest descendants that have one."""
+    if node.text is not None:
+        return node.geom
+    found: list[_Node] = []
+    level = by_parent.get(node.id, [])
+    while level and not found:
+        found = [n for n in level if n.text is not None]
+        level = [c for n in level if n.text is None for c in by_parent.get(n.id, [])]
+    return unary_union(shapely.from_geojson([n.text for n in found])) if found else None
+
+
+def _shape(frame: Frame, node: _Node, geom: BaseGeometry) -> Shape:
+    point = geom.representative_point()
+    return Shape(node.code, node.name, node.level, frame.path(geom), frame.xy(point.x, point.y))
+
+
+def _up(node: _Node, by_id: dict[int, _Node]) -> tuple[str, ...]:
+    """Codes of the township and village above `node` that lie inside the loaded subtree."""
+    found: dict[int, str] = {}
+    parent = by_id.get(node.parent_id) if node.parent_id is not None else None
+    while parent is not None:
+        if parent.level in UP_LEVELS:
+            found[parent.level] = parent.code
+        parent = by_id.get(parent.parent_id) if parent.parent_id is not None else None
+    return tuple(found[level] for level in sorted(found))
+
+
+def _build(session: Session, path: str, node_id: int | None) -> Layer:
+    nodes = _load(session, path)
+    by_id = {n.id: n for n in nodes}
+    by_parent: dict[int | None, list[_Node]] = {}
+    for n in nodes:
+        by_parent.setdefault(n.parent_id if n.parent_id in by_id else None, []).append(n)
+    cells = [n for n in nodes if n.level == CELL_LEVEL and n.text is not None]
+    geoms = shapely.from_geojson([c.text or "" for c in cells])
+    bounds = shapely.total_bounds(geoms) if cells else (-180.0, -90.0, 180.0, 90.0)
+    frame = Frame.fit(tuple(float(b) for b in bounds))  # type: ignore[arg-type]
+    kids = [n for n in by_parent.get(node_id, []) if n.id != node_id] if node_id else by_parent.get(None, [])
+    children = [
+        _shape(frame, kid, outline)
+        for kid in kids
+        if kid.level < CELL_LEVEL and (outline := _outline(kid, by_parent)) is not None
+    ]
+    return Layer(
+        frame=frame,
+        cells=[
+            Shape(c.code, c.name, c.level, d, (0, 0), _up(c, by_id))
+            for c, d in zip(cells, frame.paths(geoms), strict=True)
+        ],
+        children=children,
+        child_of=_child_of(cells, kids, by_id),
+    )
+
+
+def _child_of(cells: Sequence[_Node], kids: Sequence[_Node], by_id: dict[int, _Node]) -> dict[str, str]:
+    """Cell code → code of the child (of the shown node) it lies under (itself for a cell child)."""
+    kid_ids = {k.id for k in kids}
+    found: dict[str, str] = {}
+    for cell in cells:
+        node: _Node | None = cell
+        while node is not None and node.id not in kid_ids:
+            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+        if node is not None:
+            found[cell.code] = node.code
+    return found
+
+
+def clear_cache() -> None:
+    """Forget every cached layer (benchmarks measure a cold start with it)."""
+    with _lock:
+        _cache.clear()
+
+
+def cached_layers() -> list[tuple[int, str]]:
+    """The cached (revision, path) keys, oldest first."""
+    with _lock:
+        return list(_cache)
