@@ -31,7 +31,6 @@ from detectors.tracking import TrackerConfig
 from edge.clips.config import ClipsConfig
 from edge.filters import ObjectFilter
 from edge.gate import GateConfig
-from edge.health import HttpConfig
 from edge.outbox import OutboxConfig
 from edge.publisher import ApiConfig
 from edge.regions import RegionsConfig
@@ -47,6 +46,15 @@ from ingest.wvp.config import WvpChannelRef, WvpConfig
 
 class EdgeConfigError(ValueError):
     """The edge configuration is missing, malformed or inconsistent; the message names the field."""
+
+
+class HttpConfig(BaseModel):
+    """Where the worker serves /healthz and /metrics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field(default="127.0.0.1", description="Address to listen on")
+    port: int = Field(default=9108, ge=0, le=65535, description="Port; 0 turns the endpoint off")
 
 
 class CameraOrigin(BaseModel):

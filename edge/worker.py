@@ -103,11 +103,6 @@ class EdgeWorker:
         body["scheduler"] = self.schedulers.health()
         return healthy, body
 
-    @property
-    def all_files(self) -> bool:
-        """True when every camera is a file (a `--once` run can end)."""
-        return not any(camera.is_live for camera in self.config.cameras)
-
     def run(self, *, once: bool) -> RunSummary:
         """Process until stopped (or, with `once`, until every file is read), then drain the outbox."""
         self.supervisor.start()
