@@ -12,16 +12,42 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from edge.clips import CameraSpec
+from edge.clips import CameraSpec, EdgeClips
 from edge.config import CameraConfig, EdgeConfig
+from edge.monitor import OfflineMonitor
+from edge.pipeline import CameraPipeline
 from edge.reconfigure import plan
-
-if TYPE_CHECKING:
-    from edge.worker import EdgeWorker
+from edge.snapshots import SnapshotSender
+from edge.supervisor import Supervisor
+from ingest import VideoSource
 
 logger = logging.getLogger(__name__)
+
+
+class RunningBox(Protocol):
+    """What applying a configuration needs of the edge worker (`edge.worker.EdgeWorker`)."""
+
+    config: EdgeConfig
+    supervisor: Supervisor
+    sources: dict[str, VideoSource]
+    pipelines: dict[str, CameraPipeline]
+    monitors: dict[str, OfflineMonitor]
+    clips: EdgeClips | None
+    snapshots: SnapshotSender | None
+
+    def build_camera(self, camera: CameraConfig) -> None:
+        """Build the camera's source, pipeline and monitor (not started)."""
+
+    def camera_loop(self, camera_id: str) -> None:
+        """The body of a camera's thread."""
+
+    def replace_wvp(self) -> None:
+        """A new wvp client for the current configuration."""
+
+    def replace_sensors(self) -> None:
+        """A new sensor worker for the current configuration, started."""
 
 
 def camera_thread(camera_id: str) -> str:
@@ -29,7 +55,7 @@ def camera_thread(camera_id: str) -> str:
     return f"camera-{camera_id}"
 
 
-def apply_config(worker: EdgeWorker, config: EdgeConfig) -> None:
+def apply_config(worker: RunningBox, config: EdgeConfig) -> None:
     """Bring `worker` from its configuration to `config`; see the module docstring."""
     change = plan(worker.config, config)
     for camera_id in [*change.removed, *(camera.id for camera in change.restarted)]:
@@ -51,7 +77,7 @@ def apply_config(worker: EdgeWorker, config: EdgeConfig) -> None:
     logger.info("new configuration applied: %s", change.describe())
 
 
-def start_camera(worker: EdgeWorker, camera: CameraConfig) -> None:
+def start_camera(worker: RunningBox, camera: CameraConfig) -> None:
     """Build and start one camera (its clip recorder too, when clips are on)."""
     worker.build_camera(camera)
     if worker.snapshots is not None:
@@ -69,7 +95,7 @@ def camera_spec(camera: CameraConfig) -> CameraSpec:
     )  # fmt: skip
 
 
-def stop_camera(worker: EdgeWorker, camera_id: str) -> None:
+def stop_camera(worker: RunningBox, camera_id: str) -> None:
     """Stop one camera's thread, close its source and forget it (and its clip recorder)."""
     name = camera_thread(camera_id)
     worker.supervisor.release(name)

@@ -7,7 +7,6 @@ from pathlib import Path
 from types import FrameType
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from edge.centre_config import BoxSettings, CentreConfig
@@ -16,8 +15,9 @@ from edge.health import HttpConfig
 from edge.outbox_cli import app as outbox_app
 from edge.publisher import ApiConfig
 from edge.worker import EdgeWorker, RunSummary
+from gridwatch.clitools import err, fail
 from ingest.wvp import WvpError, resolve_credentials
-from models.cli import ensure_model, fail
+from models.ensure import ensure_model
 from models.errors import ModelError
 from models.registry import find_model
 
@@ -25,7 +25,6 @@ app = typer.Typer(
     help="The edge worker: cameras → detections → rules → alerts to the centre.", no_args_is_help=True
 )
 app.add_typer(outbox_app, name="outbox")
-err = Console(stderr=True)
 
 
 @app.command("run")

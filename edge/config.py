@@ -29,12 +29,11 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from detectors.config import DetectorConfig
+from detectors.config import DetectorConfig, SchedulerConfig
 from detectors.tracking import TrackerConfig
 from edge.clips.config import ClipsConfig
 from edge.filters import ObjectFilter
 from edge.gate import GateConfig
-from edge.health import HttpConfig
 from edge.outbox import OutboxConfig
 from edge.publisher import ApiConfig
 from edge.regions import RegionsConfig
@@ -50,6 +49,15 @@ from ingest.wvp.config import WvpChannelRef, WvpConfig
 
 class EdgeConfigError(ValueError):
     """The edge configuration is missing, malformed or inconsistent; the message names the field."""
+
+
+class HttpConfig(BaseModel):
+    """Where the worker serves /healthz and /metrics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field(default="127.0.0.1", description="Address to listen on")
+    port: int = Field(default=9108, ge=0, le=65535, description="Port; 0 turns the endpoint off")
 
 
 class CameraOrigin(BaseModel):
@@ -85,6 +93,11 @@ class CameraConfig(BaseModel):
     realtime: bool = Field(default=False, description="Files only: replay at the clip's own rate")
     open_timeout_s: float = Field(default=10.0, gt=0, description="Longest wait to open the stream")
     read_timeout_s: float = Field(default=5.0, gt=0, description="Longest wait for a frame")
+    decoder_threads: int = Field(
+        default=1, ge=0, le=32,
+        description="FFmpeg decoder threads for this camera (1: on its reader thread; 0: FFmpeg's default, "
+        "about one per core)",
+    )  # fmt: skip
     offline_after_s: float = Field(
         default=60.0, gt=0, description="A live camera with no frame for this long raises device_offline"
     )
@@ -125,7 +138,10 @@ class CameraConfig(BaseModel):
         return self.wvp is not None or (self.url is not None and is_stream_url(self.url))
 
 
-BOX_FIELDS = ("device_id", "api", "data_dir", "drain_timeout_s", "http", "outbox", "clips")
+BOX_FIELDS = (
+    "device_id", "api", "data_dir", "drain_timeout_s", "http", "outbox", "clips", "malloc_trim_s",
+    "scheduler",
+)  # fmt: skip
 """The box's own settings: never part of a configuration kept at the centre (`BoxConfig`)."""
 
 
@@ -190,6 +206,21 @@ class EdgeConfig(BoxConfig):
     clips: ClipsConfig = Field(
         default_factory=ClipsConfig, description="Evidence clips before and after each camera alert"
     )
+    malloc_trim_s: float = Field(
+        default=5.0, ge=0, le=3600,
+        description="Return freed heap to the system (glibc malloc_trim) every this many seconds; 0: never",
+    )  # fmt: skip
+    scheduler: SchedulerConfig = Field(
+        default_factory=SchedulerConfig,
+        description="One inference scheduler per model for all cameras (`scheduler: off`: each camera runs "
+        "the model on its own thread)",
+    )
+
+    @field_validator("scheduler", mode="before")
+    @classmethod
+    def _scheduler_off(cls, value: Any) -> Any:
+        """`scheduler: off` (YAML reads it as false) or `on` are short for `{enabled: false|true}`."""
+        return {"enabled": value} if isinstance(value, bool) else value
 
 
 def load_edge_config(path: Path) -> EdgeConfig:

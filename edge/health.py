@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from pydantic import BaseModel, ConfigDict, Field
 
+from edge.config import HttpConfig as HttpConfig  # noqa: PLC0414 (re-exported: its old home)
 from edge.outbox import AlertState, Outbox
 from edge.supervisor import Supervisor, ThreadHealth, ThreadState
 from ingest import SourceState
 
-if TYPE_CHECKING:  # edge.config imports HttpConfig from here; the pipeline imports edge.config
+if TYPE_CHECKING:
     from edge.pipeline import CameraPipeline
     from edge.publisher import Publisher
     from edge.sensors.worker import SensorWorker
@@ -39,15 +39,6 @@ HEALTHY = {SourceState.STREAMING, SourceState.FINISHED}
 LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5)
 PARKED_SHOWN = 20
 """Parked alerts listed in /healthz (all of them: `gridwatch edge outbox list`)."""
-
-
-class HttpConfig(BaseModel):
-    """Where the worker serves /healthz and /metrics."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    host: str = Field(default="127.0.0.1", description="Address to listen on")
-    port: int = Field(default=9108, ge=0, le=65535, description="Port; 0 turns the endpoint off")
 
 
 def detector_latency(registry: CollectorRegistry) -> Histogram:

@@ -28,10 +28,12 @@ from edge.clips import EdgeClips
 from edge.clips.metrics import ClipsCollector
 from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
+from edge.memory import MemoryTrimmer
 from edge.monitor import OfflineMonitor
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
+from edge.scheduling import SchedulerCollector, Schedulers
 from edge.sensors.worker import SensorWorker
 from edge.snapshots import SnapshotSender
 from edge.supervisor import Supervisor
@@ -68,6 +70,8 @@ class EdgeWorker:
         self.wvp = _wvp_client(config)
         self.registry = CollectorRegistry()
         self._latency = detector_latency(self.registry)
+        self.schedulers = Schedulers(config.scheduler)
+        self.registry.register(SchedulerCollector(self.schedulers))
         self.sources: dict[str, VideoSource] = {}
         self.pipelines: dict[str, CameraPipeline] = {}
         self.monitors: dict[str, OfflineMonitor] = {}
@@ -97,6 +101,7 @@ class EdgeWorker:
         self.pipelines[camera.id] = CameraPipeline(
             camera, detector, device_id=self.config.device_id, outbox=self.outbox,
             observe_latency=self._latency.labels(camera.id).observe,
+            lane=self.schedulers.lane(camera.id, detector),
         )  # fmt: skip
         if camera.is_live:
             self.monitors[camera.id] = OfflineMonitor(
@@ -114,12 +119,8 @@ class EdgeWorker:
                 "source": "centre", "version": None if current is None else current.version,
                 "started_on_cache": self.centre.cached_start,
             }  # fmt: skip
+        body["scheduler"] = self.schedulers.health()
         return healthy, body
-
-    @property
-    def all_files(self) -> bool:
-        """True when every camera is a file (a `--once` run can end)."""
-        return not any(camera.is_live for camera in self.config.cameras)
 
     def run(self, *, once: bool) -> RunSummary:
         """Process until stopped (or, with `once`, until every file is read), then drain the outbox."""
@@ -141,14 +142,17 @@ class EdgeWorker:
             )
         if self.snapshots is not None:
             self.supervisor.spawn("snapshots", functools.partial(self.snapshots.run, self._stop))
+        trimmer = MemoryTrimmer(self.config.malloc_trim_s)
         while not self._stop.is_set() and (
             not once or self.supervisor.active(list(map(camera_thread, self.sources)))
         ):
             self._check_offline()
             self._apply_pending()
+            trimmer.maybe_trim()
             self._stop.wait(0.5)
         self._stop.set()
         self._stop_cameras([camera_thread(camera_id) for camera_id in self.sources])
+        self.schedulers.close()
         if self.sensors is not None:
             self.sensors.stop()
         started_drain = time.monotonic()
@@ -292,5 +296,6 @@ def _video_source(camera: CameraConfig, wvp: WvpClient | None) -> VideoSource:
     source_config = VideoSourceConfig(
         id=camera.id, url=url, located=locator is not None, detect_fps=camera.detect_fps,
         realtime=camera.realtime, open_timeout_s=camera.open_timeout_s, read_timeout_s=camera.read_timeout_s,
+        decoder_threads=camera.decoder_threads,
     )  # fmt: skip
     return VideoSource(source_config, locator)

@@ -80,7 +80,8 @@ def _save(ctx: ApiContext, box: str, camera: str, rules: object, base: int, *, a
         document = json.loads(json.dumps(row.document))  # a deep copy: the stored row stays as it was
         document["cameras"][index]["rules"] = rules
         saved = save_config(
-            session=session, device_id=box, document=document, actor=actor, now=datetime.now(UTC)
-        )
+            session=session, device_id=box, document=document, actor=actor, now=datetime.now(UTC),
+            check=ctx.box_check,
+        )  # fmt: skip
         session.commit()
         return saved.row.version

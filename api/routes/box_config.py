@@ -19,7 +19,8 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from api.deps import DeviceDep, GlobalAdminDep, SessionDep
+from api.context import ApiContext
+from api.deps import CtxDep, DeviceDep, GlobalAdminDep, SessionDep
 from api.errors import BadInputError, PayloadTooLargeError
 from api.orm import BoxConfigVersion
 from api.routes.admin import actor_of
@@ -124,15 +125,18 @@ def _store_snapshot(session: Session, box: str, camera: str, jpeg: bytes) -> Non
     openapi_extra=CONFIG_BODY,
 )
 async def put_config(
-    box: BoxPath, request: Request, session: SessionDep, admin: GlobalAdminDep
+    box: BoxPath, request: Request, ctx: CtxDep, session: SessionDep, admin: GlobalAdminDep
 ) -> ConfigSaved:
     """Save a new version of the box's configuration; 422 names every field that is wrong."""
     document = parse_document(await request.body(), request.headers.get("content-type", ""))
-    return await asyncio.to_thread(_save, session, box, document, actor_of(admin))
+    return await asyncio.to_thread(_save, ctx, session, box, document, actor_of(admin))
 
 
-def _save(session: Session, box: str, document: object, actor: str) -> ConfigSaved:
-    saved = save_config(session=session, device_id=box, document=document, actor=actor, now=datetime.now(UTC))
+def _save(ctx: ApiContext, session: Session, box: str, document: object, actor: str) -> ConfigSaved:
+    saved = save_config(
+        session=session, device_id=box, document=document, actor=actor, now=datetime.now(UTC),
+        check=ctx.box_check,
+    )  # fmt: skip
     session.commit()
     row = saved.row
     return ConfigSaved(**_info(row), config=row.document, created=saved.created, warnings=saved.warnings)

@@ -1,27 +1,28 @@
 """An edge box's configuration kept at the centre: validated with the edge's own model, saved as
 numbered versions (who, when, the document), read back by admins and by the box itself.
 
-A document that does not validate as `edge.config.BoxConfig` raises `ConfigRejectedError` with every
-problem's field path and is never stored, so it never reaches a box. Saving a document equal to the
-newest version stores nothing and answers that version.
+A document that does not validate raises `ConfigRejectedError` with every problem's field path and is
+never stored, so it never reaches a box. The check itself is the edge's model (`edge.config.BoxConfig`),
+handed in by the command that starts the centre (`api.config_cli.edge_box_check`: `api` and `edge`
+never import each other). Saving a document equal to the newest version stores nothing and answers
+that version.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import BadInputError, NotFoundError
+from api.errors import BadInputError, ConfigError, NotFoundError
 from api.orm import BoxConfigVersion, Device
-from edge.config import BoxConfig
 
 
 class ConfigRejectedError(BadInputError):
@@ -47,18 +48,23 @@ class SavedConfig:
     warnings: list[str]
 
 
-def validate_document(document: object) -> BoxConfig:
-    """The document as the box will read it; ConfigRejectedError naming every problem otherwise."""
+BoxCheck = Callable[[dict[str, Any]], None]
+"""Validates a document as the box will read it; raises ConfigRejectedError naming every problem."""
+
+
+def no_box_check(_document: dict[str, Any]) -> None:
+    """The check of a centre started without the edge's model: nothing can be saved."""
+    raise ConfigError("this centre was started without the edge's configuration model (use `gridwatch api`)")
+
+
+def validate_document(document: object, check: BoxCheck) -> dict[str, Any]:
+    """The document, checked; ConfigRejectedError naming every problem otherwise."""
     if not isinstance(document, dict):
         raise ConfigRejectedError(
             [{"loc": [], "msg": f"a configuration is a mapping, got {type(document).__name__}"}]
         )
-    try:
-        return BoxConfig.model_validate(document)
-    except ValidationError as exc:
-        raise ConfigRejectedError(
-            [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        ) from exc
+    check(document)
+    return document
 
 
 def document_sha256(document: dict[str, Any]) -> str:
@@ -67,14 +73,19 @@ def document_sha256(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def secret_warnings(config: BoxConfig) -> list[str]:
+def secret_warnings(document: dict[str, Any]) -> list[str]:
     """Camera URLs that carry a password in clear (kept at the centre; `${NAME}` keeps it on the box)."""
+    cameras = document.get("cameras") or []
     return [
-        f"cameras.{k}.url: camera {camera.id} carries a password in its URL; write ${{NAME}} instead and "
-        "set NAME in the box's environment, so the password stays on the box"
-        for k, camera in enumerate(config.cameras)
-        if camera.url is not None and "${" not in camera.url and urlsplit(camera.url).password
+        f"cameras.{k}.url: camera {camera.get('id')} carries a password in its URL; write ${{NAME}} instead "
+        "and set NAME in the box's environment, so the password stays on the box"
+        for k, camera in enumerate(cameras)
+        if isinstance(camera, dict) and _clear_password(camera.get("url"))
     ]
+
+
+def _clear_password(url: object) -> bool:
+    return isinstance(url, str) and "${" not in url and bool(urlsplit(url).password)
 
 
 def _edge_box(session: Session, device_id: str) -> Device:
@@ -85,23 +96,22 @@ def _edge_box(session: Session, device_id: str) -> Device:
 
 
 def save_config(
-    *, session: Session, device_id: str, document: object, actor: str, now: datetime
+    *, session: Session, device_id: str, document: object, actor: str, now: datetime, check: BoxCheck
 ) -> SavedConfig:
-    """Validate and store `document` as the box's next version (flushed, not committed)."""
+    """Validate (`check`) and store `document` as the box's next version (flushed, not committed)."""
     _edge_box(session, device_id)
-    config = validate_document(document)
-    assert isinstance(document, dict)
+    document = validate_document(document, check)
     digest = document_sha256(document)
     latest = newest_version(session=session, device_id=device_id)
     if latest is not None and latest.sha256 == digest:
-        return SavedConfig(latest, False, secret_warnings(config))
+        return SavedConfig(latest, False, secret_warnings(document))
     row = BoxConfigVersion(
         device_id=device_id, version=(latest.version if latest else 0) + 1, sha256=digest,
         document=document, created_by=actor[:64], created_at=now,
     )  # fmt: skip
     session.add(row)
     session.flush()
-    return SavedConfig(row, True, secret_warnings(config))
+    return SavedConfig(row, True, secret_warnings(document))
 
 
 def newest_version(*, session: Session, device_id: str) -> BoxConfigVersion | None:

@@ -1,17 +1,31 @@
 """`gridwatch api push-config BOX FILE` and `gridwatch api show-config BOX [--version N]`: an edge
-box's configuration kept at the centre, saved and read straight in the centre's database."""
+box's configuration kept at the centre, saved and read straight in the centre's database; and
+`edge_box_check`, the edge's own model as the centre's check of a configuration (commands wire it in:
+`api` and `edge` never import each other)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import yaml
+from pydantic import ValidationError
 
 from api.cli_access import CentreOption, ContextFactory, DbOption, cli_actor
 from api.services.box_config import ConfigRejectedError, get_config, save_config
+from edge.config import BoxConfig
+
+
+def edge_box_check(document: dict[str, Any]) -> None:
+    """Validate `document` with `edge.config.BoxConfig`; ConfigRejectedError naming every problem."""
+    try:
+        BoxConfig.model_validate(document)
+    except ValidationError as exc:
+        raise ConfigRejectedError(
+            [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        ) from exc
 
 
 def register(app: typer.Typer, context: ContextFactory) -> None:
@@ -34,6 +48,7 @@ def register(app: typer.Typer, context: ContextFactory) -> None:
                     document=document,
                     actor=cli_actor(),
                     now=datetime.now(UTC),
+                    check=edge_box_check,
                 )
             except ConfigRejectedError as exc:
                 for error in exc.errors:
