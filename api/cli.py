@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from api import cli_access
+from api import cli_access, config_cli
 from api.app import build_context, create_app
 from api.cli_access import cli_actor
 from api.context import ApiContext
@@ -61,6 +61,7 @@ def _context(database_url: str | None, centre_config: Path | None) -> Iterator[A
 
     try:
         ctx = build_context(_settings(database_url, centre_config))
+        ctx.box_check = config_cli.edge_box_check
         upgrade(ctx.engine)
         yield ctx
     except ApiError as exc:
@@ -82,6 +83,7 @@ def serve(
         application = create_app(_settings(database_url, centre_config))
     except ApiError as exc:
         raise fail(str(exc)) from exc
+    application.state.ctx.box_check = config_cli.edge_box_check  # box configurations: the edge's model
     serve_app(application, host=host, port=port)
 
 
@@ -234,3 +236,4 @@ def set_password_command(
 
 
 cli_access.register(app, _context)
+config_cli.register(app, _context)

@@ -12,6 +12,7 @@ from api.leader import Leadership
 from api.live import ChangeFeed, LocalFeed
 from api.logic.gridstate import GridState as GridState  # noqa: PLC0414 (re-exported: its old home)
 from api.metrics import ApiMetrics
+from api.services.box_config import BoxCheck, no_box_check
 from api.services.device_tokens import DeviceTokens
 from api.services.webhook_net import Resolver, system_resolver
 from api.settings import ApiSettings
@@ -38,6 +39,8 @@ class ApiContext:
             self._store = open_store(self.settings.store_config)
         return self._store
 
+    box_check: BoxCheck = no_box_check
+    """How a box configuration is validated: the edge's model, wired in by `gridwatch api`."""
     resolver: Resolver = system_resolver
     """How webhook host names are resolved (tests put a stub here: never a real lookup in tests)."""
     leaders: dict[str, Leadership] = field(default_factory=dict)

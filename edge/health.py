@@ -75,7 +75,7 @@ class EdgeCollector(Collector):
         states = GaugeMetricFamily(
             "gridwatch_edge_source_state", "1 for the source's current state", labels=["camera", "state"]
         )
-        for camera_id, source in self.sources.items():
+        for camera_id, source in list(self.sources.items()):
             for state in SourceState:
                 states.add_metric([camera_id, state.value], 1.0 if source.state is state else 0.0)
         yield states
@@ -105,7 +105,7 @@ class EdgeCollector(Collector):
             "Detections that would have counted, dropped by the camera's object filters",
             labels=["camera", "class", "reason"],
         )
-        for camera_id, pipeline in self.pipelines.items():
+        for camera_id, pipeline in list(self.pipelines.items()):
             for (name, reason), count in sorted(pipeline.filters.filtered.items()):
                 filtered.add_metric([camera_id, name, reason], count)
         yield filtered
@@ -155,8 +155,11 @@ class EdgeCollector(Collector):
             name: CounterMetricFamily(f"gridwatch_edge_{name}", text, labels=["camera"])
             for name, text in families.items()
         }
-        for camera_id, pipeline in self.pipelines.items():
-            health, stats = self.sources[camera_id].health(), pipeline.stats
+        sources = dict(self.sources)  # a copy: cameras come and go while running (edge.apply)
+        for camera_id, pipeline in list(self.pipelines.items()):
+            if camera_id not in sources:
+                continue
+            health, stats = sources[camera_id].health(), pipeline.stats
             values = {
                 "frames_read": health.frames_read, "frames_processed": stats.frames,
                 "frames_detected": stats.detector_calls, "frames_gated": stats.gated,
@@ -177,7 +180,7 @@ def health_report(
     Unhealthy when a camera is not streaming (or finished), a supervised thread is down, or the
     outbox cannot be read (`outbox_error` says why).
     """
-    cameras = {camera_id: source.health() for camera_id, source in sources.items()}
+    cameras = {camera_id: source.health() for camera_id, source in list(sources.items())}
     down = supervisor.down()
     queue = _outbox(outbox)
     healthy = all(h.state in HEALTHY for h in cameras.values()) and not down and "outbox_error" not in queue
@@ -188,6 +191,7 @@ def health_report(
                 "state": h.state.value,
                 "since": h.since.isoformat(),
                 "reconnects": h.reconnects,
+                "frames": h.frames_read,
                 "last_error": h.last_error,
             }
             for camera_id, h in cameras.items()

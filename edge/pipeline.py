@@ -149,6 +149,12 @@ class CameraPipeline:
         """The tracker's output for the last processed frame (`tracker_id` -1: not confirmed yet)."""
         return self._tracked
 
+    def update(self, camera: CameraConfig) -> None:
+        """New zones, lines and rules (or name, location) for this running camera; its stream, tracker
+        and counters go on, the rules' episodes start again."""
+        self.rules = build_rules(camera.rules)
+        self.camera = camera
+
     def reset(self) -> None:
         """New stream (reconnect): forget tracks, episodes and the gate's reference."""
         self.gate.reset()

@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry
 
 from detectors import Detector
-from edge.clips import CameraSpec, EdgeClips
+from edge.apply import apply_config, camera_spec, camera_thread
+from edge.centre_config import CentreConfig
+from edge.clips import EdgeClips
 from edge.clips.metrics import ClipsCollector
 from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
@@ -33,6 +35,7 @@ from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
 from edge.scheduling import SchedulerCollector, Schedulers
 from edge.sensors.worker import SensorWorker
+from edge.snapshots import SnapshotSender
 from edge.supervisor import Supervisor
 from ingest import IngestError, SourceState, StreamLocator, VideoSource, VideoSourceConfig
 from ingest.wvp import WvpClient, WvpLocator, resolve_credentials
@@ -56,50 +59,66 @@ class RunSummary:
 class EdgeWorker:
     """Sources → gate → detector → tracker → rules → outbox → publisher, for every camera."""
 
-    def __init__(self, config: EdgeConfig, *, supervisor: Supervisor | None = None) -> None:
+    def __init__(
+        self, config: EdgeConfig, *, supervisor: Supervisor | None = None, centre: CentreConfig | None = None
+    ) -> None:
         self.config = config
+        self.centre = centre
         self.supervisor = supervisor or Supervisor()
         self.outbox = Outbox(config.data_dir / "outbox.db", config.outbox)
         self.publisher = Publisher(self.outbox, config.api, supervisor=self.supervisor)
         self.wvp = _wvp_client(config)
-        self.sources = {camera.id: _video_source(camera, self.wvp) for camera in config.cameras}
         self.registry = CollectorRegistry()
-        latency = detector_latency(self.registry)
+        self._latency = detector_latency(self.registry)
         self.schedulers = Schedulers(config.scheduler)
-        self.pipelines = {camera.id: self._pipeline(camera, latency) for camera in config.cameras}
         self.registry.register(SchedulerCollector(self.schedulers))
+        self.sources: dict[str, VideoSource] = {}
+        self.pipelines: dict[str, CameraPipeline] = {}
+        self.monitors: dict[str, OfflineMonitor] = {}
+        for camera in config.cameras:
+            self.build_camera(camera)
         self.clips = _edge_clips(config, self.supervisor)
         if self.clips is not None:
             self.registry.register(ClipsCollector(self.clips))
         self.sensors = _sensor_worker(config, self.outbox, self.publisher, self.supervisor)
-        self.registry.register(
-            EdgeCollector(
-                self.sources, self.pipelines, self.outbox, self.publisher, supervisor=self.supervisor,
-                sensors=self.sensors,
-            )
+        self.collector = EdgeCollector(
+            self.sources, self.pipelines, self.outbox, self.publisher, supervisor=self.supervisor,
+            sensors=self.sensors,
         )  # fmt: skip
+        self.registry.register(self.collector)
         self.http = None if config.http.port == 0 else HealthServer(config.http, self.registry, self.health)
-        started = datetime.now(UTC)
-        self.monitors = {
-            camera.id: OfflineMonitor(camera, device_id=config.device_id, started=started)
-            for camera in config.cameras
-            if camera.is_live
-        }
+        self.snapshots = (
+            None if centre is None else SnapshotSender(config.api, every_s=centre.settings.snapshot_s)
+        )
         self._stop = threading.Event()
+        self._pending: EdgeConfig | None = None
+        self._pending_lock = threading.Lock()
 
-    def _pipeline(self, camera: CameraConfig, latency: Histogram) -> CameraPipeline:
-        """The camera's pipeline, its model runs going through its model's scheduler (when on)."""
+    def build_camera(self, camera: CameraConfig) -> None:
+        """The camera's source, pipeline and (live cameras) offline monitor; not started."""
         detector = Detector.from_config(camera.detector)
-        return CameraPipeline(
+        self.sources[camera.id] = _video_source(camera, self.wvp)
+        self.pipelines[camera.id] = CameraPipeline(
             camera, detector, device_id=self.config.device_id, outbox=self.outbox,
-            observe_latency=latency.labels(camera.id).observe, lane=self.schedulers.lane(camera.id, detector),
+            observe_latency=self._latency.labels(camera.id).observe,
+            lane=self.schedulers.lane(camera.id, detector),
         )  # fmt: skip
+        if camera.is_live:
+            self.monitors[camera.id] = OfflineMonitor(
+                camera, device_id=self.config.device_id, started=datetime.now(UTC)
+            )
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """Whether every camera streams (or finished) and every thread runs, and the /healthz body."""
         healthy, body = health_report(self.sources, self.outbox, self.publisher, self.supervisor)
         if self.clips is not None:
             body["clips"] = self.clips.health()
+        if self.centre is not None:
+            current = self.centre.current
+            body["config"] = {
+                "source": "centre", "version": None if current is None else current.version,
+                "started_on_cache": self.centre.cached_start,
+            }  # fmt: skip
         body["scheduler"] = self.schedulers.health()
         return healthy, body
 
@@ -113,18 +132,26 @@ class EdgeWorker:
             self.http.start()
         for monitor in self.monitors.values():
             monitor.started = datetime.now(UTC)
-        cameras = {camera_id: f"camera-{camera_id}" for camera_id in self.sources}
-        for camera_id, name in cameras.items():
-            self.supervisor.spawn(name, functools.partial(self._camera_loop, camera_id))
+        for camera_id in list(self.sources):
+            self.supervisor.spawn(camera_thread(camera_id), functools.partial(self.camera_loop, camera_id))
         if self.sensors is not None:
             self.sensors.start()
+        if self.centre is not None:
+            self.supervisor.spawn(
+                "centre-config", functools.partial(self.centre.run, self._stop, self.submit)
+            )
+        if self.snapshots is not None:
+            self.supervisor.spawn("snapshots", functools.partial(self.snapshots.run, self._stop))
         trimmer = MemoryTrimmer(self.config.malloc_trim_s)
-        while not self._stop.is_set() and (not once or self.supervisor.active(list(cameras.values()))):
+        while not self._stop.is_set() and (
+            not once or self.supervisor.active(list(map(camera_thread, self.sources)))
+        ):
             self._check_offline()
+            self._apply_pending()
             trimmer.maybe_trim()
             self._stop.wait(0.5)
         self._stop.set()
-        self._stop_cameras(list(cameras.values()))
+        self._stop_cameras([camera_thread(camera_id) for camera_id in self.sources])
         self.schedulers.close()
         if self.sensors is not None:
             self.sensors.stop()
@@ -163,6 +190,37 @@ class EdgeWorker:
         """Ask the worker to finish (signal handlers call this)."""
         self._stop.set()
 
+    def submit(self, config: EdgeConfig) -> None:
+        """A new configuration to apply (from any thread); the run loop applies the newest one given."""
+        with self._pending_lock:
+            self._pending = config
+
+    def replace_wvp(self) -> None:
+        """A new wvp client for the new wvp section (the cameras read through it are restarted)."""
+        if self.wvp is not None:
+            self.wvp.close()
+        self.wvp = _wvp_client(self.config)
+
+    def replace_sensors(self) -> None:
+        """Stop the sensor worker and start one for the current sensors and broker."""
+        if self.sensors is not None:
+            self.sensors.stop()
+            self.sensors.forget()
+        self.sensors = self.collector.sensors = _sensor_worker(
+            self.config, self.outbox, self.publisher, self.supervisor
+        )
+        if self.sensors is not None:
+            self.sensors.start()
+
+    def _apply_pending(self) -> None:
+        with self._pending_lock:
+            config, self._pending = self._pending, None
+        if config is not None:
+            try:
+                apply_config(self, config)
+            except Exception:  # a version that cannot be applied must not end the box
+                logger.exception("applying the new configuration failed; the cameras above keep running")
+
     def _check_offline(self) -> None:
         now = datetime.now(UTC)
         for camera_id, monitor in self.monitors.items():
@@ -170,7 +228,7 @@ class EdgeWorker:
                 self.outbox.put(alert)
                 self.publisher.notify()
 
-    def _camera_loop(self, camera_id: str) -> None:
+    def camera_loop(self, camera_id: str) -> None:
         source, pipeline = self.sources[camera_id], self.pipelines[camera_id]
         recorder = None if self.clips is None else self.clips.recorders.get(camera_id)
         reconnects = 0
@@ -182,6 +240,8 @@ class EdgeWorker:
                 if now_reconnects != reconnects:  # a new stream: old tracks mean nothing
                     reconnects = now_reconnects
                     pipeline.reset()
+                if self.snapshots is not None:
+                    self.snapshots.offer(camera_id, frame.image)
                 try:
                     alerts = pipeline.process(frame)
                     if alerts:
@@ -212,11 +272,7 @@ def _edge_clips(config: EdgeConfig, supervisor: Supervisor) -> EdgeClips | None:
     """Pre-roll and clips for every camera, when clips are enabled and there are cameras."""
     if not config.clips.enabled or not config.cameras:
         return None
-    specs = [
-        CameraSpec(camera.id, camera.url, detect_fps=camera.detect_fps, open_timeout_s=camera.open_timeout_s,
-                   read_timeout_s=camera.read_timeout_s, live=camera.is_live)
-        for camera in config.cameras
-    ]  # fmt: skip
+    specs = [camera_spec(camera) for camera in config.cameras]
     return EdgeClips(
         config.clips, api=config.api, data_dir=config.data_dir, cameras=specs, supervisor=supervisor
     )
