@@ -36,6 +36,7 @@ from api.middleware import BodyLimit, CleanUrl
 from api.routes import (
     admin,
     alerts,
+    box_config,
     clips,
     devices,
     events,
@@ -82,8 +83,7 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     if getattr(request.state, "console", False):
         return console_error(request, exc)
     if isinstance(exc, BadInputError):
-        error = {"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}
-        return JSONResponse({"detail": [error]}, status_code=exc.status_code)
+        return JSONResponse({"detail": exc.details()}, status_code=exc.status_code)
     body: dict[str, object] = {"detail": str(exc)}
     if isinstance(exc, ConflictError) and exc.allowed is not None:
         body["allowed"] = exc.allowed
@@ -229,7 +229,7 @@ def create_app(settings: ApiSettings | None = None, *, ctx: ApiContext | None = 
     app.add_middleware(CleanUrl)
     limits = {grids.IMPORT_PATH: ctx.settings.grid_import_max_bytes}
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes, per_path=limits)
-    routers = (alerts, health, events, grids, admin, webhooks, stats, devices, clips, evidence)
+    routers = (alerts, health, events, grids, admin, webhooks, stats, devices, box_config, clips, evidence)
     for module in routers:  # the busiest route first
         app.include_router(module.router)
     app.include_router(verdicts.router)

@@ -10,11 +10,12 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from api.errors import ConfigError
 from gridwatch.contracts.alert import AlertKind, Severity
+from gridwatch.strict import Strict
+from gridwatch.yamlfile import load_yaml_mapping, problems
 
 
 class SlaClass(StrEnum):
@@ -24,11 +25,7 @@ class SlaClass(StrEnum):
     COMPLEX = "complex"
 
 
-class _Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SlaPolicy(_Config):
+class SlaPolicy(Strict):
     """The deadlines every event gets, counted from when it opened."""
 
     first_response_hours: float = Field(default=2, gt=0, description="Acknowledge within")
@@ -37,7 +34,7 @@ class SlaPolicy(_Config):
     complex_resolution_days: int = Field(default=21, gt=0, description="Resolve within (complex)")
 
 
-class EventType(_Config):
+class EventType(Strict):
     """One kind of grid event; alerts of its `alert_kinds` correlate into it (fusion)."""
 
     name: str = Field(min_length=1, description="Name shown to operators, e.g. 火情烟雾")
@@ -48,7 +45,7 @@ class EventType(_Config):
     alert_kinds: list[AlertKind] = Field(default_factory=list, description="Alert kinds that form it")
 
 
-class HolidayCalendar(_Config):
+class HolidayCalendar(Strict):
     """Public holidays and the weekend days that are worked instead (调休)."""
 
     holidays: frozenset[date] = Field(default_factory=frozenset, description="Days off")
@@ -68,7 +65,7 @@ class HolidayCalendar(_Config):
         return day
 
 
-class CentreConfig(_Config):
+class CentreConfig(Strict):
     """Everything the centre decides; see configs/centre.example.yaml."""
 
     county_code: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,7}$", description="Prefix of unified codes")
@@ -121,24 +118,14 @@ class CentreConfig(_Config):
         return self.default_window_minutes if override is None else override
 
 
-def _read_yaml(path: Path) -> dict[str, object]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return data
-
-
 def load_centre_config(path: Path) -> CentreConfig:
     """Parse the centre YAML; `calendar_file` and `event_types_file` are read relative to it."""
-    data = _read_yaml(path)
+    data = load_yaml_mapping(path, what="centre config", error=ConfigError)
     for key, target in (("calendar_file", "calendar"), ("event_types_file", "event_types")):
         if key in data:
-            included = _read_yaml(path.parent / str(data.pop(key)))
+            included = load_yaml_mapping(path.parent / str(data.pop(key)), what=key, error=ConfigError)
             data[target] = included.get(target, included)
     try:
         return CentreConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raise ConfigError(f"centre config {path} is invalid: {problems(exc)}") from exc

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from api import cli_access, cli_fleet
+from api import cli_access, cli_fleet, config_cli
 from api.app import build_context, create_app
 from api.cli_access import cli_actor
 from api.context import ApiContext
@@ -29,6 +29,7 @@ from api.services.accounts import set_password
 from api.services.grids import import_grids
 from api.services.principals import create_device, create_user
 from api.settings import ApiSettings
+from gridwatch.clitools import fail
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +43,6 @@ CentreOption = Annotated[
 ]
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
-
-
 def _settings(database_url: str | None, centre_config: Path | None) -> ApiSettings:
     overrides: dict[str, object] = {}
     if database_url:
@@ -56,7 +52,7 @@ def _settings(database_url: str | None, centre_config: Path | None) -> ApiSettin
     try:
         return ApiSettings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise _fail(f"settings: {exc}") from exc
+        raise fail(f"settings: {exc}") from exc
 
 
 @contextmanager
@@ -65,10 +61,11 @@ def _context(database_url: str | None, centre_config: Path | None) -> Iterator[A
 
     try:
         ctx = build_context(_settings(database_url, centre_config))
+        ctx.box_check = config_cli.edge_box_check
         upgrade(ctx.engine)
         yield ctx
     except ApiError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     finally:
         if "ctx" in locals():
             ctx.engine.dispose()
@@ -85,7 +82,8 @@ def serve(
     try:
         application = create_app(_settings(database_url, centre_config))
     except ApiError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
+    application.state.ctx.box_check = config_cli.edge_box_check  # box configurations: the edge's model
     serve_app(application, host=host, port=port)
 
 
@@ -106,7 +104,7 @@ def import_grids_command(
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise _fail(f"{file}: {exc}") from exc
+        raise fail(f"{file}: {exc}") from exc
     with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
         result = import_grids(session=session, data=data)
         session.commit()
@@ -121,7 +119,7 @@ def escalate(
 ) -> None:
     """Escalate events past a deadline one level, with a 督办 record (the server also does this)."""
     if not once:
-        raise _fail("pass --once; the periodic job runs inside `gridwatch api serve`")
+        raise fail("pass --once; the periodic job runs inside `gridwatch api serve`")
     with _context(database_url, centre_config) as ctx:
         typer.echo(f"{run_escalation(ctx)} 督办 records written")
 
@@ -134,7 +132,7 @@ def retention(
 ) -> None:
     """Delete evidence by the retention policy (never of open or held events); the server also does this."""
     if not once:
-        raise _fail("pass --once; the periodic job runs inside `gridwatch api serve`")
+        raise fail("pass --once; the periodic job runs inside `gridwatch api serve`")
     with _context(database_url, centre_config) as ctx:
         report = run_retention(ctx)
     typer.echo(
@@ -149,11 +147,11 @@ def verify_export_command(
 ) -> None:
     """Check a case export: every file's sha256 against its manifest; exit 1 when anything differs."""
     if not file.is_file():
-        raise _fail(f"{file}: no such file")
+        raise fail(f"{file}: no such file")
     try:
         problems = verify_export(file)
     except zipfile.BadZipFile as exc:
-        raise _fail(f"{file}: not a zip file ({exc})") from exc
+        raise fail(f"{file}: not a zip file ({exc})") from exc
     for problem in problems:
         typer.echo(problem)
     if problems:
@@ -194,7 +192,7 @@ def add_user(
 ) -> None:
     """Create a user and print their token (shown only this once)."""
     if role not in {r.value for r in Role}:
-        raise _fail(f"--role {role!r} is not one of {', '.join(r.value for r in Role)}")
+        raise fail(f"--role {role!r} is not one of {', '.join(r.value for r in Role)}")
     password = _stdin_password() if password_stdin else None
     with _context(database_url, centre_config) as ctx, ctx.sessions() as session:
         _user, token = create_user(session=session, username=username, role=Role(role), scope=scope)
@@ -214,7 +212,7 @@ def _stdin_password() -> str:
     """One line of stdin, without its line end; exit 2 when there is none."""
     line = sys.stdin.readline()
     if not line:
-        raise _fail("--password-stdin: nothing on standard input (give the password as one line)")
+        raise fail("--password-stdin: nothing on standard input (give the password as one line)")
     return line.rstrip("\r\n")
 
 
@@ -239,3 +237,4 @@ def set_password_command(
 
 cli_access.register(app, _context)
 cli_fleet.register(app, _context)
+config_cli.register(app, _context)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -12,42 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.centre import CentreConfig
 from api.leader import Leadership
 from api.live import ChangeFeed, LocalFeed
-from api.logic.gridindex import GridIndex
+from api.logic.gridstate import GridState as GridState  # noqa: PLC0414 (re-exported: its old home)
 from api.metrics import ApiMetrics
+from api.services.box_config import BoxCheck, no_box_check
 from api.services.device_tokens import DeviceTokens
 from api.services.webhook_net import Resolver, system_resolver
 from api.settings import ApiSettings
 from api.storage import ObjectStore, open_store
 from api.supervisor import Supervisor
-
-
-@dataclass
-class GridState:
-    """The in-memory cell index and each cell's grid path; swapped whole on import."""
-
-    index: GridIndex = field(default_factory=lambda: GridIndex([], []))
-    paths: dict[str, str] = field(default_factory=dict)
-    revision: int = -1
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def replace(self, index: GridIndex, paths: dict[str, str], revision: int) -> None:
-        """Swap in a freshly built index, built from grid revision `revision`."""
-        with self.lock:
-            self.index, self.paths, self.revision = index, paths, revision
-
-    def locate(self, lon: float, lat: float) -> tuple[str | None, str | None]:
-        """(cell code, grid path) of the cell holding the point, or (None, None)."""
-        return self.locate_many([lon], [lat])[0]
-
-    def locate_many(
-        self, lons: Sequence[float], lats: Sequence[float]
-    ) -> list[tuple[str | None, str | None]]:
-        """`locate` for many points in one vectorised index query."""
-        with self.lock:
-            index, paths = self.index, self.paths
-        found = index.lookup_many(lons, lats)
-        codes = [None if i < 0 else index.codes[i] for i in found.tolist()]
-        return [(code, paths[code]) if code is not None else (None, None) for code in codes]
 
 
 @dataclass
@@ -69,6 +39,8 @@ class ApiContext:
             self._store = open_store(self.settings.store_config)
         return self._store
 
+    box_check: BoxCheck = no_box_check
+    """How a box configuration is validated: the edge's model, wired in by `gridwatch api`."""
     resolver: Resolver = system_resolver
     """How webhook host names are resolved (tests put a stub here: never a real lookup in tests)."""
     leaders: dict[str, Leadership] = field(default_factory=dict)

@@ -22,6 +22,10 @@ class BadInputError(ApiError):
         super().__init__(message)
         self.loc = loc
 
+    def details(self) -> list[dict[str, object]]:
+        """The `detail` list of the 422 answer."""
+        return [{"loc": list(self.loc), "msg": str(self), "type": "value_error"}]
+
 
 class NotAuthenticatedError(ApiError):
     """No credentials, or credentials that match nobody."""

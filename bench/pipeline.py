@@ -3,13 +3,16 @@
 (a) the full pipeline (gate → detector → tracker → rules → outbox) with the motion gate,
 (b) the same without the gate, (c) the bare detector loop on the same frames (decoded beforehand).
 Each runs both clips at 5 detect-fps as fast as it can; frames/s, detector calls and alert counts
-are printed. Then the capacity: N cameras replaying the clips at their real rate in parallel
-(5 detect-fps each, one thread per camera, one shared onnxruntime session), N raised until the
-pipeline falls behind (processed rate < 95 % of 5 fps, or a lag behind real time that is over 2 s
-and still growing between the middle and the end of the window).
-Prints one JSON line at the end.
+are printed. Then the capacity (`bench/pipeline_capacity.py`): N cameras replaying the clips at
+their real rate in parallel (5 detect-fps each, one thread per camera, one shared onnxruntime
+session), each N in a clean subprocess, N raised until the pipeline falls behind (processed rate
+< 95 % of 5 fps, or a lag behind real time that is over 2 s and still growing between the middle and
+the end of the window); the behaviour before issue 20 and today's defaults (the MODES of
+bench/pipeline_capacity.py), trials interleaved, with marginal MB and threads per camera,
+frame → outbox latency p50/p99 and CPU per processed frame. Prints one JSON line at the end.
 
-    python bench/pipeline.py [--window 20] [--max-streams 40]
+    python -m bench.pipeline [--window 20] [--max-streams 40] [--modes before,on,off,on-notrim] \
+        [--memory-counts 1,8,16] [--skip-offline]
 """
 
 from __future__ import annotations
@@ -18,11 +21,10 @@ import argparse
 import json
 import os
 import tempfile
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from bench.pipeline_capacity import MODES, capacity
 from detectors import Detector
 from edge.config import CameraConfig
 from edge.outbox import Outbox
@@ -63,7 +65,13 @@ def camera(clip: str, index: int, *, gate: bool, realtime: bool = False) -> Came
 def source(cam: CameraConfig) -> VideoSource:
     """The camera's video source at its detect rate."""
     return VideoSource(
-        VideoSourceConfig(id=cam.id, url=cam.url, detect_fps=cam.detect_fps, realtime=cam.realtime)
+        VideoSourceConfig(
+            id=cam.id,
+            url=cam.url,
+            detect_fps=cam.detect_fps,
+            realtime=cam.realtime,
+            decoder_threads=cam.decoder_threads,
+        )
     )
 
 
@@ -110,91 +118,46 @@ def bare_detector() -> dict[str, float]:
     return {"frames": frames, "seconds": seconds}
 
 
-@dataclass
-class StreamResult:
-    """How one live-replayed camera kept up."""
-
-    processed: int = 0
-    lag_s: float = 0.0
-    lag_mid_s: float = 0.0
-
-
-def live(streams: int, window_s: float, outdir: Path) -> tuple[bool, float, float]:
-    """N cameras at real rate for `window_s`: (kept up, mean processed fps per stream, RSS MB)."""
-    clips = list(CAMERAS)
-    cams = [camera(clips[k % 2], k, gate=True, realtime=True) for k in range(streams)]
-    outbox = Outbox(outdir / f"live-{streams}.db")
-    pipelines = [
-        CameraPipeline(c, Detector.from_config(c.detector), device_id="bench", outbox=outbox) for c in cams
-    ]
-    results = [StreamResult() for _ in cams]
-    stop = threading.Event()
-
-    def run(k: int) -> None:
-        with source(cams[k]) as video:
-            start = time.monotonic()
-            for frame in video.frames():
-                pipelines[k].process(frame)
-                results[k].processed += 1
-                results[k].lag_s = (time.monotonic() - start) - frame.pts
-                if stop.is_set():
-                    return
-
-    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(streams)]
-    for thread in threads:
-        thread.start()
-    time.sleep(window_s / 2)
-    for result in results:
-        result.lag_mid_s = result.lag_s
-    time.sleep(window_s / 2)
-    rss = rss_mb()
-    stop.set()
-    for thread in threads:
-        thread.join(30)
-    fps = [r.processed / window_s for r in results]
-    # keeping up: ≥ 95 % of 5 fps (minus the first second's start-up), and no lag that keeps growing
-    rate_ok = min(fps) >= 0.95 * 5 * (window_s - 1.0) / window_s
-    lag_ok = all(r.lag_s < 2.0 or r.lag_s < r.lag_mid_s + 0.5 for r in results)
-    kept_up = rate_ok and lag_ok
-    return kept_up, sum(fps) / len(fps), rss
-
-
 def rss_mb() -> float:
     """Resident memory of this process."""
     with open(f"/proc/{os.getpid()}/statm", encoding="ascii") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def capacity(window_s: float, most: int, outdir: Path) -> tuple[int, float]:
-    """Largest N that keeps up (4, 8, 12, ... then one by one), and the RSS there."""
-    best, best_rss, n, step = 0, 0.0, 4, 4
-    while n <= most:
-        ok, fps, rss = live(n, window_s, outdir)
-        print(
-            json.dumps({"streams": n, "kept_up": ok, "fps_per_stream": round(fps, 2), "rss_mb": round(rss)}),
-            flush=True,
-        )
-        if ok:
-            best, best_rss = n, rss
-            n += step
-        elif step > 1:
-            n, step = best + 1, 1
-        else:
-            break
-    return best, best_rss
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--window", type=float, default=20.0, help="seconds per capacity trial")
     parser.add_argument("--max-streams", type=int, default=40)
+    parser.add_argument("--modes", default="before,on", help=f"capacity modes, of {', '.join(MODES)}")
+    parser.add_argument(
+        "--memory-counts", default="", help="camera counts to run besides the search, e.g. 1,8,16 (slopes)"
+    )
+    parser.add_argument("--skip-offline", action="store_true", help="only the capacity trials")
     args = parser.parse_args()
+    modes = args.modes.split(",")
+    if unknown := sorted(set(modes) - set(MODES)):
+        parser.error(f"unknown modes {unknown}; known: {sorted(MODES)}")
     pull(find_model(DEFAULT_MODEL))
+    result: dict[str, object] = {} if args.skip_offline else offline_figures()
+    extra = [int(n) for n in args.memory_counts.split(",") if n]
+    modes_result = capacity(modes, args.window, args.max_streams, extra)
+    result["capacity"] = modes_result
+    for mode, figures in modes_result.items():
+        result[f"max_streams_5fps_{mode}"] = figures["max_streams_5fps"]
+        result[f"mb_per_camera_{mode}"] = figures["mb_per_camera"]
+        result[f"latency_p99_s_at_max_{mode}"] = figures["latency_p99_s_at_max"]
+    if "on" in modes_result:
+        result["max_streams_5fps"] = modes_result["on"]["max_streams_5fps"]  # the key of earlier runs
+    result["window_s"] = args.window
+    print(json.dumps(result))
+
+
+def offline_figures() -> dict[str, object]:
+    """Throughput of one camera as fast as it can go: gated, ungated, the bare detector."""
     with tempfile.TemporaryDirectory() as tmp:
         outdir = Path(tmp)
         gated, ungated, bare = offline(True, outdir), offline(False, outdir), bare_detector()
-        streams, rss = capacity(args.window, args.max_streams, outdir)
-    result = {
+    return {
         "fps_gated": round(gated["frames"] / gated["seconds"], 2),
         "fps_ungated": round(ungated["frames"] / ungated["seconds"], 2),
         "fps_detector": round(bare["frames"] / bare["seconds"], 2),
@@ -202,11 +165,8 @@ def main() -> None:
         "detector_calls_ungated": int(ungated["calls"]),
         "alerts_gated": int(gated["alerts"]),
         "alerts_ungated": int(ungated["alerts"]),
-        "max_streams_5fps": streams,
-        "rss_mb_at_max_streams": round(rss),
         "frames": int(gated["frames"]),
     }
-    print(json.dumps(result))
 
 
 if __name__ == "__main__":

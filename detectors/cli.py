@@ -20,13 +20,12 @@ from detectors.config import DEFAULT_GROUPS, DetectorConfig
 from detectors.detector import Detector
 from detectors.draw import draw_detections
 from detectors.tracking import ObjectTracker, TrackerConfig
+from gridwatch.clitools import err, fail
 from gridwatch.contracts import FrameRecord
 from ingest import Frame, IngestError, VideoSource, VideoSourceConfig
-from models.cli import ensure_model, fail
+from models.ensure import ensure_model
 from models.errors import ModelError
 from models.registry import DEFAULT_MODEL, find_model
-
-err = Console(stderr=True)
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:

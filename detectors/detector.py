@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,16 @@ logger = logging.getLogger(__name__)
 Frame = NDArray[np.uint8]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Images fitted to the model input and stacked into its input tensor, and where each frame landed."""
+
+    tensor: NDArray[np.float32] | NDArray[np.uint8]
+    placements: list[Placement]
+    size: tuple[int, int]
+    """Width and height of the model input the images were fitted to."""
+
+
 class Detector:
     """Runs one ONNX model on BGR frames.
 
@@ -41,8 +52,9 @@ class Detector:
         if onnx_path is None:
             check_file_digest(entry)
         self.session = open_session(
-            onnx_path or entry.onnx_path, providers=config.providers, threads=config.intra_op_threads
-        )
+            onnx_path or entry.onnx_path, providers=config.providers, threads=config.intra_op_threads,
+            cpu_arena=config.cpu_arena,
+        )  # fmt: skip
         self.decoder = make_decoder(self.manifest)
         self.input = self._input_spec()
         self._check_io()
@@ -94,17 +106,34 @@ class Detector:
         With `square`, every image is letterboxed to the full input size (never the smaller `rect`
         size), so that images of any shape share one run.
         """
+        prepared = self.prepare(frames, square=square)
+        if prepared is None:  # rect letterbox of frames of mixed sizes
+            return [self.detect_batch([frame], low_ratio=low_ratio)[0] for frame in frames]
+        outputs = self.session.run(None, {self.input_name: prepared.tensor})
+        return self.decode(prepared, outputs, 0, low_ratio=low_ratio)
+
+    def prepare(self, frames: list[Frame], *, square: bool = False) -> Prepared | None:
+        """The model input of `frames` (see `detect_batch`); None when their fitted shapes differ.
+
+        `prepare` and `decode` are `detect_batch` in two halves, for a scheduler that runs the model on
+        the inputs of several cameras at once.
+        """
         spec = self.input.model_copy(update={"rect": False}) if square else self.input
         fitted = [fit(frame, spec) for frame in frames]
-        if len({image.shape for image, _ in fitted}) > 1:  # rect letterbox of frames of mixed sizes
-            return [self.detect_batch([frame], low_ratio=low_ratio)[0] for frame in frames]
+        if len({image.shape for image, _ in fitted}) > 1:
+            return None
         images = [image for image, _ in fitted]
-        outputs = self.session.run(None, {self.input_name: to_tensor(images, spec)})
         size = (images[0].shape[1], images[0].shape[0])
+        return Prepared(to_tensor(images, spec), [placement for _, placement in fitted], size)
+
+    def decode(
+        self, prepared: Prepared, outputs: list[NDArray[np.float32]], offset: int, *, low_ratio: float = 1.0
+    ) -> list[sv.Detections]:
+        """Detections of `prepared`'s images, which are images `offset`, `offset + 1`, ... of `outputs`."""
         floor = self._min_score * low_ratio
         return [
-            self._finish(self.decoder.decode(outputs, k, floor, size), placement, low_ratio)
-            for k, (_, placement) in enumerate(fitted)
+            self._finish(self.decoder.decode(outputs, offset + k, floor, prepared.size), placement, low_ratio)
+            for k, placement in enumerate(prepared.placements)
         ]
 
     def detect_tiles(self, frame: Frame, tiles: list[Tile], *, low_ratio: float = 1.0) -> list[sv.Detections]:

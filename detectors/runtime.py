@@ -35,28 +35,33 @@ def resolve_providers(wanted: list[Provider]) -> list[str]:
     return chosen
 
 
-_SESSIONS: dict[tuple[str, float, tuple[str, ...], int], ort.InferenceSession] = {}
+_SESSIONS: dict[tuple[str, float, tuple[str, ...], int, bool], ort.InferenceSession] = {}
 _SESSIONS_LOCK = threading.Lock()
 
 
-def open_session(path: Path, *, providers: list[Provider], threads: int) -> ort.InferenceSession:
-    """An inference session on `path` with the given providers and intra-op threads.
+def open_session(
+    path: Path, *, providers: list[Provider], threads: int, cpu_arena: bool = False
+) -> ort.InferenceSession:
+    """An inference session on `path` with the given providers, intra-op threads and CPU arena setting.
 
     Sessions are shared within a process (onnxruntime's `run` is thread-safe), so sixteen cameras on
     one model hold its weights once.
     """
     if not path.is_file():
         raise ModelLoadError(f"ONNX file {path} does not exist (run `gridwatch models pull`?)")
-    key = (str(path.resolve()), path.stat().st_mtime, tuple(providers), threads)
+    key = (str(path.resolve()), path.stat().st_mtime, tuple(providers), threads, cpu_arena)
     with _SESSIONS_LOCK:
         if key not in _SESSIONS:
-            _SESSIONS[key] = _new_session(path, providers=providers, threads=threads)
+            _SESSIONS[key] = _new_session(path, providers=providers, threads=threads, cpu_arena=cpu_arena)
         return _SESSIONS[key]
 
 
-def _new_session(path: Path, *, providers: list[Provider], threads: int) -> ort.InferenceSession:
+def _new_session(
+    path: Path, *, providers: list[Provider], threads: int, cpu_arena: bool
+) -> ort.InferenceSession:
     ort.disable_telemetry_events()  # edge boxes must not phone home
     options = ort.SessionOptions()
+    options.enable_cpu_mem_arena = cpu_arena
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

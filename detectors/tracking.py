@@ -23,7 +23,9 @@ import numpy as np
 import supervision as sv
 import trackers
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from gridwatch.strict import Strict
 
 logger = logging.getLogger(__name__)
 
@@ -31,15 +33,13 @@ SPLIT = 0.5
 """Where the class threshold lands on the rescaled score that ByteTrack sees."""
 
 
-class TrackerConfig(BaseModel):
+class TrackerConfig(Strict):
     """How objects are followed from frame to frame (ByteTrack).
 
     Example:
         >>> TrackerConfig(lost_track_s=2.0).min_frames
         2
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     lost_track_s: float = Field(
         default=1.0, gt=0, le=60, description="Seconds a track survives without a matching detection"

@@ -20,18 +20,20 @@ Example (configs/edge.example.yaml has a full one):
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from detectors.config import DetectorConfig
+from detectors.config import DetectorConfig, SchedulerConfig
 from detectors.tracking import TrackerConfig
 from edge.clips.config import ClipsConfig
 from edge.filters import ObjectFilter
 from edge.gate import GateConfig
-from edge.health import HttpConfig
 from edge.outbox import OutboxConfig
 from edge.publisher import ApiConfig
 from edge.regions import RegionsConfig
@@ -47,6 +49,15 @@ from ingest.wvp.config import WvpChannelRef, WvpConfig
 
 class EdgeConfigError(ValueError):
     """The edge configuration is missing, malformed or inconsistent; the message names the field."""
+
+
+class HttpConfig(BaseModel):
+    """Where the worker serves /healthz and /metrics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field(default="127.0.0.1", description="Address to listen on")
+    port: int = Field(default=9108, ge=0, le=65535, description="Port; 0 turns the endpoint off")
 
 
 class CameraOrigin(BaseModel):
@@ -82,6 +93,11 @@ class CameraConfig(BaseModel):
     realtime: bool = Field(default=False, description="Files only: replay at the clip's own rate")
     open_timeout_s: float = Field(default=10.0, gt=0, description="Longest wait to open the stream")
     read_timeout_s: float = Field(default=5.0, gt=0, description="Longest wait for a frame")
+    decoder_threads: int = Field(
+        default=1, ge=0, le=32,
+        description="FFmpeg decoder threads for this camera (1: on its reader thread; 0: FFmpeg's default, "
+        "about one per core)",
+    )  # fmt: skip
     offline_after_s: float = Field(
         default=60.0, gt=0, description="A live camera with no frame for this long raises device_offline"
     )
@@ -122,8 +138,58 @@ class CameraConfig(BaseModel):
         return self.wvp is not None or (self.url is not None and is_stream_url(self.url))
 
 
-class EdgeConfig(BaseModel):
-    """The whole edge box."""
+BOX_FIELDS = (
+    "device_id", "api", "data_dir", "drain_timeout_s", "http", "outbox", "clips", "malloc_trim_s",
+    "scheduler", "heartbeat_s",
+)  # fmt: skip
+"""The box's own settings: never part of a configuration kept at the centre (`BoxConfig`)."""
+
+
+class BoxConfig(BaseModel):
+    """What the centre can manage for a box: its cameras (detector settings, zones, lines, rules),
+    its sensors, their broker and wvp. `PUT /v1/devices/{box}/config` validates with this model;
+    `gridwatch edge run --centre` runs it with the box's own settings (`EdgeConfig`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cameras: list[CameraConfig] = Field(
+        default_factory=list, description="Cameras handled by this box (may be empty when sensors are given)"
+    )
+    mqtt: MqttConfig | None = Field(default=None, description="MQTT broker of the sensors (edge.sensors)")
+    sensors: list[SensorConfig] = Field(default_factory=list, description="Sensors read over MQTT")
+    wvp: WvpConfig | None = Field(default=None, description="wvp-GB28181-pro of the cameras with a wvp block")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_box_settings(cls, value: Any) -> Any:
+        if cls is BoxConfig and isinstance(value, dict):
+            local = [name for name in BOX_FIELDS if name in value]
+            if local:
+                raise ValueError(
+                    f"{', '.join(local)}: the box's own settings, not part of a configuration kept at the "
+                    "centre; remove them (the box sets them with `gridwatch edge run` options)"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _unique_cameras(self) -> Self:
+        if not self.cameras and not self.sensors:
+            raise ValueError("at least one camera or sensor is needed; cameras and sensors are both empty")
+        if self.sensors and self.mqtt is None:
+            raise ValueError("sensors need an mqtt section (the broker they publish to)")
+        for what, ids in (("camera", [c.id for c in self.cameras]), ("sensor", [s.id for s in self.sensors])):
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            if duplicates:
+                raise ValueError(f"{what} ids must be unique; repeated: {duplicates}")
+        through_wvp = [camera.id for camera in self.cameras if camera.wvp is not None]
+        if through_wvp and self.wvp is None:
+            raise ValueError(f"cameras {through_wvp} read through wvp, but the config has no wvp section")
+        return self
+
+
+class EdgeConfig(BoxConfig):
+    """The whole edge box: its own settings and what the centre can manage (`BoxConfig`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -143,43 +209,56 @@ class EdgeConfig(BaseModel):
     clips: ClipsConfig = Field(
         default_factory=ClipsConfig, description="Evidence clips before and after each camera alert"
     )
-    cameras: list[CameraConfig] = Field(
-        default_factory=list, description="Cameras handled by this box (may be empty when sensors are given)"
+    malloc_trim_s: float = Field(
+        default=5.0, ge=0, le=3600,
+        description="Return freed heap to the system (glibc malloc_trim) every this many seconds; 0: never",
+    )  # fmt: skip
+    scheduler: SchedulerConfig = Field(
+        default_factory=SchedulerConfig,
+        description="One inference scheduler per model for all cameras (`scheduler: off`: each camera runs "
+        "the model on its own thread)",
     )
-    mqtt: MqttConfig | None = Field(default=None, description="MQTT broker of the sensors (edge.sensors)")
-    sensors: list[SensorConfig] = Field(default_factory=list, description="Sensors read over MQTT")
-    wvp: WvpConfig | None = Field(default=None, description="wvp-GB28181-pro of the cameras with a wvp block")
 
-    @model_validator(mode="after")
-    def _unique_cameras(self) -> Self:
-        if not self.cameras and not self.sensors:
-            raise ValueError("at least one camera or sensor is needed; cameras and sensors are both empty")
-        if self.sensors and self.mqtt is None:
-            raise ValueError("sensors need an mqtt section (the broker they publish to)")
-        for what, ids in (("camera", [c.id for c in self.cameras]), ("sensor", [s.id for s in self.sensors])):
-            duplicates = sorted({i for i in ids if ids.count(i) > 1})
-            if duplicates:
-                raise ValueError(f"{what} ids must be unique; repeated: {duplicates}")
-        through_wvp = [camera.id for camera in self.cameras if camera.wvp is not None]
-        if through_wvp and self.wvp is None:
-            raise ValueError(f"cameras {through_wvp} read through wvp, but the config has no wvp section")
-        return self
+    @field_validator("scheduler", mode="before")
+    @classmethod
+    def _scheduler_off(cls, value: Any) -> Any:
+        """`scheduler: off` (YAML reads it as false) or `on` are short for `{enabled: false|true}`."""
+        return {"enabled": value} if isinstance(value, bool) else value
 
 
 def load_edge_config(path: Path) -> EdgeConfig:
     """Read, validate and resolve relative paths against the file's folder."""
     config = load_yaml_model(path, EdgeConfig, what="edge config", error=EdgeConfigError)
-    return _resolved(config, path.parent)
+    return resolved(config, path.parent)
 
 
-def _resolved(config: EdgeConfig, base: Path) -> EdgeConfig:
-    cameras = [
-        camera if camera.url is None or is_stream_url(camera.url) or Path(camera.url).is_absolute()
-        else camera.model_copy(update={"url": str((base / camera.url).resolve())})
-        for camera in config.cameras
-    ]  # fmt: skip
+SECRET = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+"""`${NAME}` in a camera URL: replaced on the box by its environment variable NAME (a password that
+stays on the box rather than in a configuration kept at the centre)."""
+
+
+def resolved(config: EdgeConfig, base: Path, environ: Mapping[str, str] | None = None) -> EdgeConfig:
+    """Relative file URLs and paths made absolute against `base`; `${NAME}` in camera URLs replaced
+    from the environment (EdgeConfigError names the camera and a variable that is not set)."""
+    env = os.environ if environ is None else environ
+    cameras = [_resolved_camera(camera, base, env) for camera in config.cameras]
     data_dir = config.data_dir if config.data_dir.is_absolute() else base / config.data_dir
     mqtt = config.mqtt
     if mqtt is not None and mqtt.tls_ca_file is not None and not mqtt.tls_ca_file.is_absolute():
         mqtt = mqtt.model_copy(update={"tls_ca_file": base / mqtt.tls_ca_file})
     return config.model_copy(update={"cameras": cameras, "data_dir": data_dir, "mqtt": mqtt})
+
+
+def _resolved_camera(camera: CameraConfig, base: Path, env: Mapping[str, str]) -> CameraConfig:
+    if camera.url is None:
+        return camera
+    missing = [name for name in SECRET.findall(camera.url) if name not in env]
+    if missing:
+        raise EdgeConfigError(
+            f"camera {camera.id}: its url names environment variable(s) {', '.join(missing)}, "
+            "not set on this box"
+        )
+    url = SECRET.sub(lambda match: env[match.group(1)], camera.url)
+    if not is_stream_url(url) and not Path(url).is_absolute():
+        url = str((base / url).resolve())
+    return camera if url == camera.url else camera.model_copy(update={"url": url})

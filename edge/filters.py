@@ -26,9 +26,10 @@ from typing import Self
 import numpy as np
 import supervision as sv
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from edge.rules.geometry import Anchor, Point, Zone, ZoneConfig, anchor_points
+from gridwatch.strict import Strict
 
 REASONS = ("mask", "min_area", "max_area", "min_ratio", "max_ratio", "min_score")
 
@@ -37,10 +38,8 @@ class FilterError(ValueError):
     """A filter names a class the model does not have, or cannot filter anything."""
 
 
-class ObjectFilter(BaseModel):
+class ObjectFilter(Strict):
     """What a detection of one class (or group) must look like on this camera."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     min_area: float | None = Field(default=None, ge=0, description="Least box area, pixels")
     max_area: float | None = Field(default=None, gt=0, description="Largest box area, pixels")

@@ -14,17 +14,17 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from gridwatch.strict import Strict
 
 
-class GateConfig(BaseModel):
+class GateConfig(Strict):
     """Per-camera motion gate settings.
 
     Example:
         >>> GateConfig(enabled=True, pixel_threshold=25, min_changed=0.002)
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = Field(default=True, description="Off: every frame goes to the detector")
     width: int = Field(default=160, ge=32, le=640, description="Width of the grey image compared, pixels")

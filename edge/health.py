@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from pydantic import BaseModel, ConfigDict, Field
 
+from edge.config import HttpConfig as HttpConfig  # noqa: PLC0414 (re-exported: its old home)
 from edge.outbox import AlertState, Outbox
 from edge.supervisor import Supervisor, ThreadHealth, ThreadState
 from ingest import SourceState
 
-if TYPE_CHECKING:  # edge.config imports HttpConfig from here; the pipeline imports edge.config
+if TYPE_CHECKING:
     from edge.pipeline import CameraPipeline
     from edge.publisher import Publisher
     from edge.sensors.worker import SensorWorker
@@ -39,15 +39,6 @@ HEALTHY = {SourceState.STREAMING, SourceState.FINISHED}
 LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5)
 PARKED_SHOWN = 20
 """Parked alerts listed in /healthz (all of them: `gridwatch edge outbox list`)."""
-
-
-class HttpConfig(BaseModel):
-    """Where the worker serves /healthz and /metrics."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    host: str = Field(default="127.0.0.1", description="Address to listen on")
-    port: int = Field(default=9108, ge=0, le=65535, description="Port; 0 turns the endpoint off")
 
 
 def detector_latency(registry: CollectorRegistry) -> Histogram:
@@ -84,7 +75,7 @@ class EdgeCollector(Collector):
         states = GaugeMetricFamily(
             "gridwatch_edge_source_state", "1 for the source's current state", labels=["camera", "state"]
         )
-        for camera_id, source in self.sources.items():
+        for camera_id, source in list(self.sources.items()):
             for state in SourceState:
                 states.add_metric([camera_id, state.value], 1.0 if source.state is state else 0.0)
         yield states
@@ -114,7 +105,7 @@ class EdgeCollector(Collector):
             "Detections that would have counted, dropped by the camera's object filters",
             labels=["camera", "class", "reason"],
         )
-        for camera_id, pipeline in self.pipelines.items():
+        for camera_id, pipeline in list(self.pipelines.items()):
             for (name, reason), count in sorted(pipeline.filters.filtered.items()):
                 filtered.add_metric([camera_id, name, reason], count)
         yield filtered
@@ -164,8 +155,11 @@ class EdgeCollector(Collector):
             name: CounterMetricFamily(f"gridwatch_edge_{name}", text, labels=["camera"])
             for name, text in families.items()
         }
-        for camera_id, pipeline in self.pipelines.items():
-            health, stats = self.sources[camera_id].health(), pipeline.stats
+        sources = dict(self.sources)  # a copy: cameras come and go while running (edge.apply)
+        for camera_id, pipeline in list(self.pipelines.items()):
+            if camera_id not in sources:
+                continue
+            health, stats = sources[camera_id].health(), pipeline.stats
             values = {
                 "frames_read": health.frames_read, "frames_processed": stats.frames,
                 "frames_detected": stats.detector_calls, "frames_gated": stats.gated,
@@ -186,7 +180,7 @@ def health_report(
     Unhealthy when a camera is not streaming (or finished), a supervised thread is down, or the
     outbox cannot be read (`outbox_error` says why).
     """
-    cameras = {camera_id: source.health() for camera_id, source in sources.items()}
+    cameras = {camera_id: source.health() for camera_id, source in list(sources.items())}
     down = supervisor.down()
     queue = _outbox(outbox)
     healthy = all(h.state in HEALTHY for h in cameras.values()) and not down and "outbox_error" not in queue
@@ -197,6 +191,7 @@ def health_report(
                 "state": h.state.value,
                 "since": h.since.isoformat(),
                 "reconnects": h.reconnects,
+                "frames": h.frames_read,
                 "last_error": h.last_error,
             }
             for camera_id, h in cameras.items()

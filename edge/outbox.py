@@ -23,12 +23,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from edge.outbox_schema import migrate
 from gridwatch.contracts import Alert
+from gridwatch.strict import Strict
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +38,8 @@ EVICTABLE = ("low", "medium")
 """Severities that may be dropped when the outbox is full; high and critical never are."""
 
 
-class OutboxConfig(BaseModel):
+class OutboxConfig(Strict):
     """How big the outbox may grow and how long delivered alerts are remembered."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_pending: int = Field(
         default=50_000,
@@ -63,11 +63,19 @@ class AlertState(StrEnum):
 
 @dataclass(frozen=True)
 class Pending:
-    """An alert waiting to be delivered."""
+    """An alert waiting to be delivered: its JSON as stored, sent as it is."""
 
     seq: int
-    alert: Alert
+    alert_id: str
+    source_id: str
+    body: str
+    """The alert's JSON, serialised once by `Outbox.put`."""
     attempts: int
+
+    @cached_property
+    def alert(self) -> Alert:
+        """The alert parsed from `body` (for tools and tests; the publisher sends `body` as it is)."""
+        return Alert.model_validate_json(self.body)
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,8 @@ class Entry:
 UNDELIVERED = "delivered_at IS NULL"
 SENDABLE = "delivered_at IS NULL AND parked_at IS NULL"
 PARKED = "delivered_at IS NULL AND parked_at IS NOT NULL"
+COLUMNS = "seq, alert_id, source_id, body, attempts"
+"""The columns of a `Pending`, in its order."""
 WHERE_STATE = {
     AlertState.PENDING: SENDABLE,
     AlertState.PARKED: PARKED,
@@ -101,7 +111,7 @@ class Outbox:
     Example:
         >>> box = Outbox(tmp_path / "outbox.db")
         >>> box.put(alert)
-        >>> [p.alert.alert_id for p in box.due(10)]
+        >>> [p.alert_id for p in box.due(10)]
     """
 
     def __init__(self, path: Path, config: OutboxConfig | None = None) -> None:
@@ -115,6 +125,9 @@ class Outbox:
         self._db.execute("PRAGMA synchronous=FULL")
         with self._transaction():
             migrate(self._db)
+        # Rows stored before this outbox was opened (perhaps by an earlier version) are checked against
+        # the contract once, when first read; rows `put` since came from an `Alert` and are not.
+        self._unchecked = {seq for (seq,) in self._db.execute(f"SELECT seq FROM outbox WHERE {UNDELIVERED}")}
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -136,6 +149,7 @@ class Outbox:
         critical alerts are never dropped: with nothing else to drop the outbox grows past its bound.
         """
         row = (alert.alert_id, alert.source_id, alert.severity.value, alert.model_dump_json(), time.time())
+        # The one serialisation of this alert: the publisher posts these bytes as they are.
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO outbox (alert_id, source_id, severity, body, queued_at) "
@@ -184,31 +198,35 @@ class Outbox:
 
     def pending(self, limit: int) -> list[Pending]:
         """The oldest alerts still to send (whenever their next attempt is), parked ones left out."""
-        return self._read(f"SELECT seq, body, attempts FROM outbox WHERE {SENDABLE} ORDER BY seq LIMIT ?",
+        return self._read(f"SELECT {COLUMNS} FROM outbox WHERE {SENDABLE} ORDER BY seq LIMIT ?",
                           (limit,))  # fmt: skip
 
     def due(self, limit: int, now: float | None = None) -> list[Pending]:
         """The oldest alerts whose next attempt has come (epoch seconds `now`, default: the clock)."""
         at = time.time() if now is None else now
         return self._read(
-            f"SELECT seq, body, attempts FROM outbox WHERE {SENDABLE} "
+            f"SELECT {COLUMNS} FROM outbox WHERE {SENDABLE} "
             "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY seq LIMIT ?",
             (at, limit),
         )
 
     def _read(self, query: str, args: tuple[float | int, ...]) -> list[Pending]:
-        """Rows as alerts; a row that no longer parses as an alert is parked with the reason."""
+        """Rows as they are stored; an older row that no longer parses as an alert is parked instead."""
         with self._lock:
-            rows = self._db.execute(query, args).fetchall()
-        found: list[Pending] = []
-        for seq, body, attempts in rows:
-            try:
-                found.append(Pending(seq, Alert.model_validate_json(body), attempts))
-            except ValidationError as exc:
-                reason = f"stored alert no longer validates: {_first_error(exc)}"
-                logger.error("outbox row %d parked: %s", seq, reason)
-                self.park(seq, reason)
-        return found
+            rows = [Pending(*row) for row in self._db.execute(query, args).fetchall()]
+        return [row for row in rows if row.seq not in self._unchecked or self._check(row)]
+
+    def _check(self, row: Pending) -> bool:
+        """Whether a row stored before this outbox was opened still validates; parked when not."""
+        self._unchecked.discard(row.seq)
+        try:
+            Alert.model_validate_json(row.body)
+        except ValidationError as exc:
+            reason = f"stored alert no longer validates: {_first_error(exc)}"
+            logger.error("outbox row %d parked: %s", row.seq, reason)
+            self.park(row.seq, reason)
+            return False
+        return True
 
     def delivered(self, seq: int) -> None:
         """Mark one alert as accepted by the centre; now and then forget old delivered ones."""

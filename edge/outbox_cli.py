@@ -16,17 +16,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from edge.cli_common import existing_outbox
 from edge.clips.cli import list_clips, retry_clips
-from edge.config import EdgeConfigError, load_edge_config
 from edge.outbox import AlertState, Entry, Outbox
-from models.cli import fail
+from gridwatch.clitools import err, fail
 
 app = typer.Typer(
     help="The edge box's outbox: alerts (and clips) not delivered yet; send parked ones again; drop alerts.",
     no_args_is_help=True,
 )
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
 
 CONFIG = typer.Option(..., "--config", "-c", help="Edge YAML: its data_dir holds the outbox.")
 IDS = typer.Argument(None, help="Alert ids, as `gridwatch edge outbox list` shows them.")
@@ -91,13 +90,7 @@ app.command("clips-retry")(retry_clips)
 
 
 def _open(config: Path) -> Outbox:
-    try:
-        settings = load_edge_config(config)
-    except EdgeConfigError as exc:
-        raise fail(str(exc)) from exc
-    path = settings.data_dir / "outbox.db"
-    if not path.is_file():
-        raise fail(f"no outbox at {path} (data_dir of {config}): the worker has not run there yet")
+    settings, path = existing_outbox(config)
     return Outbox(path, settings.outbox)
 
 

@@ -7,13 +7,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import supervision as sv
 from numpy.typing import NDArray
 
 from detectors import Detector
-from detectors.tiles import merge
+from detectors.scheduler import DetectorLane, FrameDroppedError
+from detectors.tiles import Tile, merge
 from detectors.tracking import ObjectTracker
 from edge.config import CameraConfig, EdgeConfigError
 from edge.evidence import render_snapshot
@@ -25,6 +27,7 @@ from edge.rules import RuleHit, RuleSet, build_rules
 from edge.timeline import source_timeline
 from gridwatch.contracts import Alert, Evidence, EvidenceBox, ModelRef, SourceKind
 from ingest import Frame
+from ingest.frame import Image
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,16 @@ class CameraStats:
     alerts: int = 0
     errors: int = 0
     """Frames whose processing raised (logged and skipped)."""
+    dropped: int = 0
+    """Detector runs the inference scheduler dropped (the last detections stand, as on a gated frame)."""
+
+
+class TileDetector(Protocol):
+    """Runs the model on a frame and its tiles: a `Detector`, or a camera's lane of a shared scheduler."""
+
+    def detect_tiles(self, frame: Image, tiles: list[Tile], *, low_ratio: float = 1.0) -> list[sv.Detections]:
+        """Detections in the whole frame (first) and in each tile (then), in frame pixels."""
+        ...
 
 
 class CameraPipeline:
@@ -58,10 +71,13 @@ class CameraPipeline:
         device_id: str,
         outbox: Outbox,
         observe_latency: Callable[[float], None] = lambda _seconds: None,
+        lane: DetectorLane | None = None,
     ) -> None:
         self.camera = camera
         self.observe_latency = observe_latency
         self.detector = detector
+        self.infer: TileDetector = detector if lane is None else lane
+        """Where model runs go: the detector itself, or the camera's lane of the model's scheduler."""
         self.device_id = device_id
         self.outbox = outbox
         self.gate = MotionGate(camera.motion)
@@ -105,9 +121,13 @@ class CameraPipeline:
     def _detect(self, frame: Frame, motion: Motion) -> None:
         """Run the detector on the frame (and its motion regions); the result stands until the next run."""
         start = time.perf_counter()
-        whole, *crops = self.detector.detect_tiles(
-            frame.image, motion.tiles, low_ratio=self.camera.tracker.low_ratio
-        )
+        try:
+            whole, *crops = self.infer.detect_tiles(
+                frame.image, motion.tiles, low_ratio=self.camera.tracker.low_ratio
+            )
+        except FrameDroppedError:
+            self.stats.dropped += 1
+            return
         config = self.detector.config
         found = merge(
             [whole, *map(motion.moving_only, crops)], iou=config.nms_iou, limit=config.max_detections
@@ -128,6 +148,12 @@ class CameraPipeline:
     def tracked(self) -> sv.Detections:
         """The tracker's output for the last processed frame (`tracker_id` -1: not confirmed yet)."""
         return self._tracked
+
+    def update(self, camera: CameraConfig) -> None:
+        """New zones, lines and rules (or name, location) for this running camera; its stream, tracker
+        and counters go on, the rules' episodes start again."""
+        self.rules = build_rules(camera.rules)
+        self.camera = camera
 
     def reset(self) -> None:
         """New stream (reconnect): forget tracks, episodes and the gate's reference."""

@@ -31,10 +31,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from edge.outbox import Outbox, Pending
 from edge.supervisor import Supervisor
+from gridwatch.strict import Strict
 from ingest.backoff import Backoff
 from ingest.config import BackoffConfig
 
@@ -45,10 +46,8 @@ BOX_WAITS = frozenset({401, 404, 405, 408, 425, 429, 502, 503, 504})
 ALERT_WAITS = frozenset({403})
 
 
-class ApiConfig(BaseModel):
+class ApiConfig(Strict):
     """Where and how the edge box reaches the centre."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     url: str = Field(description="Base URL of the central API, e.g. http://centre:8000")
     token: str = Field(min_length=8, description="This edge box's device token")
@@ -171,7 +170,7 @@ class Publisher:
 
     def _send(self, item: Pending) -> Verdict:
         try:
-            response = self._client.post("/v1/alerts", content=item.alert.model_dump_json(),
+            response = self._client.post("/v1/alerts", content=item.body,
                                          headers={"Content-Type": "application/json"})  # fmt: skip
         except httpx.HTTPError as exc:
             self._box_waits(item, f"{type(exc).__name__}: {exc}")
@@ -181,7 +180,7 @@ class Publisher:
         if outcome is Verdict.DELIVERED:
             self.outbox.delivered(item.seq)
             self.stats.sent += 1
-            self.stats.sent_by_source[item.alert.source_id] += 1
+            self.stats.sent_by_source[item.source_id] += 1
             self._pause.reset()
         elif outcome is Verdict.BOX_WAITS:
             self.stats.failed += 400 <= response.status_code < 500
@@ -199,7 +198,7 @@ class Publisher:
         self.outbox.failed(item.seq, error)
         delay = self._pause.next_delay()
         self._paused_until = time.monotonic() + delay
-        logger.warning("alert %s not delivered (%s); pausing %.1f s", item.alert.alert_id, error, delay)
+        logger.warning("alert %s not delivered (%s); pausing %.1f s", item.alert_id, error, delay)
 
     def _alert_waits(self, item: Pending, error: str) -> None:
         """Retry this alert alone, later; the others go on."""
@@ -210,13 +209,11 @@ class Publisher:
         )
         delay *= random.uniform(0.8, 1.2)  # jitter, not crypto
         self.outbox.failed(item.seq, error, retry_in_s=delay)
-        logger.warning(
-            "alert %s not delivered (%s); retrying it in %.1f s", item.alert.alert_id, error, delay
-        )
+        logger.warning("alert %s not delivered (%s); retrying it in %.1f s", item.alert_id, error, delay)
 
     def _park(self, item: Pending, error: str) -> None:
         self.stats.failed += 1
         self.stats.parked += 1
         self._pause.reset()
         self.outbox.park(item.seq, f"centre refused it: {error}")
-        logger.error("centre refused alert %s for good (%s); parked", item.alert.alert_id, error)
+        logger.error("centre refused alert %s for good (%s); parked", item.alert_id, error)

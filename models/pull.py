@@ -17,11 +17,11 @@ from pathlib import Path
 
 import onnx
 
+from detectors.verify import verify_onnx
 from models.darknet import convert_darknet
 from models.errors import FetchError
 from models.manifest import PypiSdistSource
 from models.registry import ModelEntry
-from models.verify import verify_onnx
 
 logger = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_cache_dir, user_config_dir
@@ -88,7 +89,7 @@ def known_models() -> dict[str, ModelEntry]:
     user_dir = user_manifest_dir()
     user_paths = sorted(user_dir.glob("*.yaml")) if user_dir.is_dir() else []
     for path in [*sorted(BUILTIN_DIR.glob("*.yaml")), *user_paths]:
-        manifest = load_manifest(path)
+        manifest = parsed_manifest(path)
         if manifest.name in entries:
             raise ManifestError(
                 f"manifest {path} reuses the name {manifest.name!r} of {entries[manifest.name].manifest_path}"
@@ -101,7 +102,7 @@ def find_model(name_or_path: str) -> ModelEntry:
     """Look a model up by name, or load a manifest given by path."""
     if name_or_path.endswith((".yaml", ".yml")):
         path = Path(name_or_path)
-        return ModelEntry(load_manifest(path), path.resolve())
+        return ModelEntry(parsed_manifest(path), path.resolve())
     models = known_models()
     try:
         return models[name_or_path]
@@ -109,3 +110,18 @@ def find_model(name_or_path: str) -> ModelEntry:
         raise UnknownModelError(
             f"unknown model {name_or_path!r}; known models: {', '.join(sorted(models))}"
         ) from None
+
+
+def parsed_manifest(path: Path) -> ModelManifest:
+    """The manifest at `path`, parsed once for as long as the file is unchanged (every camera's
+    detector looks its model up; the manifests are read and validated the first time only)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_manifest(path)  # names the missing file
+    return _parsed(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=128)
+def _parsed(path: Path, _mtime_ns: int, _size: int) -> ModelManifest:
+    return load_manifest(path)

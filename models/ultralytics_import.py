@@ -27,10 +27,10 @@ import onnx
 import yaml
 from platformdirs import user_config_dir
 
+from detectors.verify import verify_onnx
 from models.errors import ConversionError
 from models.manifest import Family, ModelManifest, load_manifest
 from models.registry import ModelEntry, known_models, user_manifest_dir
-from models.verify import verify_onnx
 
 logger = logging.getLogger(__name__)
 

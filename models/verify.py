@@ -1,11 +1,8 @@
-"""Check that an ONNX file fits its manifest and runs."""
+"""Check that a user's ONNX file is the one its manifest names (running it is `detectors.verify`)."""
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
-
-import numpy as np
 
 from models.errors import ManifestError
 from models.registry import ModelEntry
@@ -22,15 +19,3 @@ def check_file_digest(entry: ModelEntry) -> None:
             f"model {entry.manifest.name}: {entry.onnx_path} has sha256 {digest}, the manifest "
             f"{entry.manifest_path} says {source.sha256}"
         )
-
-
-def verify_onnx(entry: ModelEntry, *, path: Path | None = None) -> None:
-    """Open the model with onnxruntime through the detector and run it on a grey frame.
-
-    Raises `detectors.ModelLoadError` naming the problem when inputs or outputs do not fit.
-    """
-    from detectors import Detector, DetectorConfig  # detectors depends on models, not the reverse
-
-    detector = Detector(entry, DetectorConfig(model=entry.manifest.name), onnx_path=path)
-    frame = np.full((entry.manifest.input.height, entry.manifest.input.width, 3), 127, np.uint8)
-    detector.detect(frame)

@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from api.console import (
     live_route,
     pages_auth,
+    pages_box_config,
+    pages_camera,
     pages_dashboard,
     pages_devices,
     pages_event,
@@ -30,6 +32,8 @@ ROUTERS = (
     pages_map.router,
     pages_quality.router,
     pages_devices.router,
+    pages_camera.router,
+    pages_box_config.router,
     live_route.router,
 )
 

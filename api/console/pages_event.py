@@ -27,6 +27,7 @@ from api.services.events import event_detail, evidence_jpeg, get_event
 from api.services.grids import grid_nodes
 from api.services.queue import mark_viewed
 from api.services.readings import readings_around
+from gridwatch.yamlfile import problems
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_console)])
 
@@ -103,8 +104,7 @@ def action_body(form: dict[str, str]) -> ActionIn:
     try:
         return ActionIn.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in exc.errors())
-        raise BadInputError(problems) from None
+        raise BadInputError(problems(exc, top="form", values=False)) from None
 
 
 def _problem_page(ctx: ApiContext, page: Page, code: str, exc: ApiError, action: str) -> Response:

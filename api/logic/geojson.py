@@ -12,30 +12,27 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import shapely
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from shapely.geometry import shape
 
 from api.errors import BadInputError
 from gridwatch.contracts.alert import NO_NUL
+from gridwatch.strict import Strict
 
 LEVELS = {"市": 0, "县": 1, "乡": 2, "村": 3, "网格": 4}
 LEVEL_ALIASES = {"city": 0, "county": 1, "township": 2, "village": 3, "cell": 4} | LEVELS
 CELL_LEVEL = 4
 
 
-class Worker(BaseModel):
+class Worker(Strict):
     """A grid worker (网格员) responsible for a cell."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=64, pattern=NO_NUL, description="Full name")
     phone: str = Field(default="", max_length=32, pattern=NO_NUL, description="Phone number")
 
 
-class GridProperties(BaseModel):
+class GridProperties(Strict):
     """The properties every grid feature carries."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\-]+$")
     name: str = Field(min_length=1, max_length=128, pattern=NO_NUL)

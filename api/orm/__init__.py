@@ -3,6 +3,7 @@
 from api.orm.alert import AlertRow, EvidenceRow
 from api.orm.audit import AuditEntry
 from api.orm.base import Base
+from api.orm.box_config import BoxConfigVersion, CameraSnapshot
 from api.orm.clip import ClipRow, EvidenceDeletion
 from api.orm.console import ConsoleAccount, ConsoleSession, EventView, LoginThrottle
 from api.orm.device import Device, Heartbeat
@@ -18,6 +19,8 @@ __all__ = [
     "AlertVerdict",
     "AuditEntry",
     "Base",
+    "BoxConfigVersion",
+    "CameraSnapshot",
     "ClipRow",
     "CodeCounter",
     "ConsoleAccount",

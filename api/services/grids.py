@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shapely.geometry import shape
 from sqlalchemy import select
@@ -14,10 +14,8 @@ from sqlalchemy.orm import Session
 
 from api.logic.geojson import CELL_LEVEL, GridSpec, parse_feature_collection
 from api.logic.gridindex import GridIndex
+from api.logic.gridstate import GridState
 from api.orm import Grid, Revision
-
-if TYPE_CHECKING:
-    from api.context import GridState
 
 logger = logging.getLogger(__name__)
 

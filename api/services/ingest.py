@@ -12,6 +12,7 @@ flags the event; it never moves the event.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,6 @@ from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from api.centre import CentreConfig
-from api.context import GridState
 from api.db import JsonText
 from api.errors import (
     ApiError,
@@ -34,6 +34,7 @@ from api.errors import (
 from api.live import notice
 from api.logic.correlation import ClockWindow, correlation_key, pick_event, pick_for_clear
 from api.logic.distance import metres_between
+from api.logic.gridstate import GridState
 from api.orm import AlertRow, Base, Device, Event, EvidenceRow, Subscription
 from api.schemas.events import AlertAccepted
 from api.security import hash_token
@@ -52,7 +53,7 @@ EVIDENCE = Base.metadata.tables[EvidenceRow.__tablename__]
 
 @dataclass(frozen=True)
 class IngestItem:
-    """One posted alert with the sender's token and the hash of the exact payload."""
+    """One posted alert with the sender's token and the sha256 of the exact bytes posted."""
 
     alert: Alert
     token: str
@@ -272,7 +273,7 @@ def _ingest_one(batch: _Batch, item: IngestItem, where: _Where) -> Accepted:
     alert = item.alert
     earlier = batch.answered.get(_key(alert))
     if earlier is not None:
-        if earlier[0] != item.payload_sha256:
+        if not _same_payload(earlier[0], item):
             raise ConflictError(
                 f"alert_id {alert.alert_id!r} of device {alert.device_id!r} was already used "
                 "for a different alert"
@@ -292,6 +293,17 @@ def _ingest_one(batch: _Batch, item: IngestItem, where: _Where) -> Accepted:
     answer = _store(batch, alert, where, item.payload_sha256, snapshot)
     batch.answered[_key(alert)] = (item.payload_sha256, answer)
     return Accepted(answer, replay=False)
+
+
+def _same_payload(stored_sha256: str, item: IngestItem) -> bool:
+    """Whether a retry repeats the stored alert: the same bytes, or, for an alert stored before the
+    centre hashed the bytes it received (or first sent in canonical form), the same canonical form."""
+    return stored_sha256 == item.payload_sha256 or stored_sha256 == canonical_sha256(item.alert)
+
+
+def canonical_sha256(alert: Alert) -> str:
+    """The sha256 of the alert re-serialised by the contract: what the centre stored up to issue 17."""
+    return hashlib.sha256(alert.model_dump_json().encode("utf-8")).hexdigest()
 
 
 def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snapshot: bytes) -> AlertAccepted:

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Protocol
-
-from pydantic import Field
-
-if TYPE_CHECKING:
-    from api.storage.local import LocalStoreConfig
-    from api.storage.s3 import S3StoreConfig
+from typing import Protocol
 
 
 class StorageError(RuntimeError):
@@ -52,16 +46,3 @@ def check_key(key: str) -> str:
     if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
         raise StorageError(f"object key {key!r} is not a clean relative path")
     return key
-
-
-StoreConfig = Annotated["LocalStoreConfig | S3StoreConfig", Field(discriminator="type")]
-
-
-def open_store(config: LocalStoreConfig | S3StoreConfig) -> ObjectStore:
-    """The store a config describes (registered by its `type`)."""
-    from api.storage.local import LocalStore, LocalStoreConfig
-    from api.storage.s3 import S3Store
-
-    if isinstance(config, LocalStoreConfig):
-        return LocalStore(config)
-    return S3Store(config)

@@ -9,17 +9,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from api.storage.base import StorageError, check_key
+from gridwatch.strict import Strict
 
 BLOCK = 1 << 16
 
 
-class LocalStoreConfig(BaseModel):
+class LocalStoreConfig(Strict):
     """A folder on the centre's disk."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: Literal["local"] = Field(default="local", description="A local folder")
     path: Path = Field(default=Path("gridwatch-evidence"), description="Folder of the evidence files")

@@ -9,18 +9,17 @@ from typing import Literal
 
 from minio import Minio
 from minio.error import S3Error
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field, SecretStr
 from urllib3 import BaseHTTPResponse
 
 from api.storage.base import StorageError, check_key
+from gridwatch.strict import Strict
 
 BLOCK = 1 << 16
 
 
-class S3StoreConfig(BaseModel):
+class S3StoreConfig(Strict):
     """A bucket of an S3-compatible store."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: Literal["s3"] = Field(description="An S3-compatible object store")
     endpoint: str = Field(min_length=1, description="host:port of the store, e.g. minio.internal:9000")

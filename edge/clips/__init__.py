@@ -107,6 +107,25 @@ class EdgeClips:
         self.sender.stop()
         self.queue.close()
 
+    def add_camera(self, camera: CameraSpec) -> None:
+        """A camera added while running: its recorder, started."""
+        recorder = self._recorder(camera, _buffer_kinds(self.config.buffer, [camera])[camera.id])
+        self.recorders[camera.id] = recorder
+        recorder.start()
+
+    def remove_camera(self, camera_id: str) -> None:
+        """A camera stopped while running: its open clips end (cut short) and its recorder goes."""
+        recorder = self.recorders.pop(camera_id, None)
+        if recorder is None:
+            return
+        recorder.stop_reading()
+        try:
+            recorder.close(truncated=True)
+        except Exception:
+            logger.exception("camera %s: closing its clips failed", camera_id)
+        if self.supervisor is not None:
+            self.supervisor.forget(f"clip-tap-{camera_id}")
+
     def health(self) -> dict[str, Any]:
         """Clip counts per state, pre-roll memory per camera and sender counters (for /healthz)."""
         return {

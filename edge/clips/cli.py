@@ -12,12 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from edge.cli_common import existing_outbox
 from edge.clips.queue import ClipQueue, ClipRecord
-from edge.config import EdgeConfigError, load_edge_config
-from models.cli import fail
+from gridwatch.clitools import err, fail
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
 
 CONFIG = typer.Option(..., "--config", "-c", help="Edge YAML: its data_dir holds the outbox.")
 
@@ -73,14 +72,7 @@ def retry_clips(
 
 
 def _open(config: Path) -> ClipQueue:
-    try:
-        settings = load_edge_config(config)
-    except EdgeConfigError as exc:
-        raise fail(str(exc)) from exc
-    path = settings.data_dir / "outbox.db"
-    if not path.is_file():
-        raise fail(f"no outbox at {path} (data_dir of {config}): the worker has not run there yet")
-    return ClipQueue(path)
+    return ClipQueue(existing_outbox(config)[1])
 
 
 def _as_dict(record: ClipRecord) -> dict[str, object]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from gridwatch.strict import Strict
 
 
 class BufferKind(StrEnum):
@@ -19,15 +21,13 @@ class BufferKind(StrEnum):
     """The frames the pipeline looks at (detect rate), kept as JPEG and encoded to H.264 for a clip."""
 
 
-class ClipsConfig(BaseModel):
+class ClipsConfig(Strict):
     """Evidence clips: a few seconds before and after every camera alert, kept, hashed and sent.
 
     Example:
         >>> ClipsConfig(pre_s=5, post_s=10).max_s
         60.0
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = Field(default=True, description="Record a clip for every camera alert")
     pre_s: float = Field(default=5.0, ge=0, le=60, description="Seconds of video kept before the alert")

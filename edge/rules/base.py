@@ -20,25 +20,25 @@ from typing import ClassVar, Generic, TypeVar
 import numpy as np
 import supervision as sv
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from edge.rules.errors import RulesError
 from edge.rules.geometry import Anchor, Line, Name, Point, Zone, anchor_points
 from edge.rules.handover import IdSwitchGuard
-from edge.rules.hit import DetailValue, RuleHit
+from edge.rules.hit import RuleHit
 from edge.rules.tracks import Cooldown, TrackStates
 from gridwatch.contracts import AlertKind, Severity
+from gridwatch.contracts.alert import Details
+from gridwatch.strict import Strict
 
 S = TypeVar("S")
 C = TypeVar("C", bound="RuleConfigBase")
-Details = dict[str, DetailValue]
+T = TypeVar("T", bound="TrackRuleConfig")
 logger = logging.getLogger(__name__)
 
 
-class RuleConfigBase(BaseModel):
+class RuleConfigBase(Strict):
     """Fields every rule has. Subclasses add `type` (a literal) and their own fields."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Name = Field(description="Unique rule name within the camera; alerts carry it")
     enabled: bool = Field(default=True, description="A disabled rule is validated but not run")
@@ -105,15 +105,6 @@ class Shapes:
         return self.lines[name]
 
 
-def expect(config: RuleConfigBase, config_type: type[C]) -> C:
-    """`config` as `config_type`, or RulesError naming the rule."""
-    if not isinstance(config, config_type):
-        raise RulesError(
-            f"rule {config.id!r}: expected a {config_type.__name__}, got {type(config).__name__}"
-        )
-    return config
-
-
 def candidates(detections: sv.Detections, classes: tuple[str, ...]) -> NDArray[np.bool_]:
     """Detections of `classes` (by class name or group) with a confirmed track id (not -1)."""
     if detections.tracker_id is None:
@@ -137,14 +128,20 @@ def class_mask(detections: sv.Detections, classes: tuple[str, ...]) -> NDArray[n
     return np.array(matches, dtype=np.bool_).reshape(len(detections))
 
 
-class Rule(ABC):
-    """A rule over the tracked detections of one camera: `evaluate` once per processed frame."""
+class Rule(ABC, Generic[C]):
+    """A rule over the tracked detections of one camera: `evaluate` once per processed frame.
+
+    Built from its own config type `C`; the zone or line it refers to is looked up once, here.
+    """
 
     kind: ClassVar[AlertKind]
 
-    def __init__(self, config: RuleConfigBase, shapes: Shapes) -> None:
+    def __init__(self, config: C, shapes: Shapes) -> None:
         self.config = config
-        self.geometry: Zone | Line | None = None
+        zones, lines = config.zone_refs(), config.line_refs()
+        self.zone: Zone | None = shapes.zone(zones[0]) if zones else None
+        self.line: Line | None = shapes.line(lines[0]) if lines else None
+        self.geometry: Zone | Line | None = self.zone if self.zone is not None else self.line
 
     @property
     def id(self) -> str:
@@ -179,16 +176,14 @@ class Rule(ABC):
         )
 
 
-class TrackRule(Rule, Generic[S]):
-    """Skeleton of a per-object rule: subclasses implement `_update` for one track in one frame."""
+class TrackRule(Rule[T], Generic[T, S]):
+    """Skeleton of a per-object rule: subclasses implement `_update` for one track in one frame.
 
-    def __init__(
-        self, config: TrackRuleConfig, shapes: Shapes, geometry: Zone | Line | None, zone: Zone | None
-    ) -> None:
+    Objects count as inside when the rule has no zone (a line rule, a rule of the whole frame).
+    """
+
+    def __init__(self, config: T, shapes: Shapes) -> None:
         super().__init__(config, shapes)
-        self.geometry = geometry
-        self._track_config = config
-        self._zone = zone
         self._tracks: TrackStates[S] = TrackStates(config.lost_after_s)
         self._cooldown: Cooldown[int] = Cooldown(config.cooldown_s)
         radius, lost_after_s = config.id_switch_radius_px, config.lost_after_s
@@ -196,9 +191,9 @@ class TrackRule(Rule, Generic[S]):
 
     def evaluate(self, detections: sv.Detections, t: float, frame_index: int) -> list[RuleHit]:
         """Update every confirmed track of the watched classes; one hit per object and episode."""
-        index = np.flatnonzero(candidates(detections, self._track_config.classes))
-        points = anchor_points(detections, self._track_config.anchor)[index]
-        inside = np.ones(len(index), dtype=np.bool_) if self._zone is None else self._zone.contains(points)
+        index = np.flatnonzero(candidates(detections, self.config.classes))
+        points = anchor_points(detections, self.config.anchor)[index]
+        inside = np.ones(len(index), dtype=np.bool_) if self.zone is None else self.zone.contains(points)
         track_ids = [] if detections.tracker_id is None else detections.tracker_id[index].tolist()
         visible, hits = set(track_ids), []
         for k, (track_id, (x, y)) in enumerate(zip(track_ids, points.tolist(), strict=True)):

@@ -15,37 +15,39 @@ from collections import Counter
 from typing import Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    SerializeAsAny,
     ValidationError,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
 
 from edge.rules.base import RuleConfigBase
 from edge.rules.geometry import LineConfig, ZoneConfig
-from edge.rules.registry import RULE_TYPES
+from edge.rules.registry import RULE_TYPES, RuleConfig
+from gridwatch.strict import Strict
+from gridwatch.yamlfile import problem, problems
 
 
-class RulesConfig(BaseModel):
+class RulesConfig(Strict):
     """Zones, lines and rules of one camera; rules refer to zones and lines by name."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     zones: list[ZoneConfig] = Field(default_factory=list, description="Named polygons in image pixels")
     lines: list[LineConfig] = Field(default_factory=list, description="Named segments in image pixels")
-    rules: list[SerializeAsAny[RuleConfigBase]] = Field(
+    rules: list[RuleConfig] = Field(
         default_factory=list, description=f"Rules; `type` is one of {sorted(RULE_TYPES)}"
     )
 
-    @field_validator("rules", mode="before")
+    @field_validator("rules", mode="wrap")
     @classmethod
-    def _parse_rules(cls, rules: Any) -> Any:
-        if not isinstance(rules, list):
-            return rules
-        return [_parse_rule(k, rule) for k, rule in enumerate(rules)]
+    def _name_the_rule(cls, rules: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Errors of a rule name it by id and type (the union itself names it by position)."""
+        try:
+            return handler(rules)
+        except ValidationError as exc:
+            if not isinstance(rules, list):
+                raise
+            raise ValueError(_rule_problem(rules, exc)) from None
 
     @model_validator(mode="after")
     def _consistent(self) -> RulesConfig:
@@ -59,24 +61,21 @@ class RulesConfig(BaseModel):
         return self
 
 
-def _parse_rule(index: int, raw: Any) -> Any:
-    """A raw rule mapping parsed by the config class its `type` names; errors name the rule."""
-    if isinstance(raw, RuleConfigBase) or not isinstance(raw, dict):
-        return raw
-    name = repr(raw.get("id", f"#{index}"))
-    kind = raw.get("type")
-    if kind not in RULE_TYPES:
-        raise ValueError(f"rule {name}: type {kind!r} is not one of {sorted(RULE_TYPES)}")
-    try:
-        return RULE_TYPES[kind][0].model_validate(raw)
-    except ValidationError as error:
-        problems = "; ".join(_describe(problem) for problem in error.errors())
-        raise ValueError(f"rule {name} ({kind}): {problems}") from None
-
-
-def _describe(problem: Any) -> str:
-    where = ".".join(str(part) for part in problem["loc"]) or "rule"
-    return f"{where}: {problem['msg']} (got {problem.get('input')!r})"
+def _rule_problem(rules: list[Any], exc: ValidationError) -> str:
+    """The first rule in error, named: its unknown type, or its fields' problems."""
+    errors = exc.errors()
+    index = next((e["loc"][0] for e in errors if e["loc"] and isinstance(e["loc"][0], int)), None)
+    if index is None:
+        return problems(exc)
+    raw = rules[index]
+    name = repr(raw.get("id", f"#{index}")) if isinstance(raw, dict) else f"#{index}"
+    mine = [e for e in errors if e["loc"][:1] == (index,)]
+    if mine[0]["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        kind = raw.get("type") if isinstance(raw, dict) else None
+        return f"rule {name}: type {kind!r} is not one of {sorted(RULE_TYPES)}"
+    kind = str(mine[0]["loc"][1]) if len(mine[0]["loc"]) > 1 else "?"
+    fields = "; ".join(problem({**e, "loc": e["loc"][2:]}, top="rule") for e in mine)
+    return f"rule {name} ({kind}): {fields}"
 
 
 def _unique(what: str, names: list[str]) -> None:

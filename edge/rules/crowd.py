@@ -13,12 +13,13 @@ import numpy as np
 import supervision as sv
 from pydantic import Field
 
-from edge.rules.base import Details, Rule, RuleConfigBase, Shapes, candidates, expect, pick
+from edge.rules.base import Rule, Shapes, candidates, pick
 from edge.rules.geometry import Name, anchor_points
 from edge.rules.hit import RuleHit
 from edge.rules.presence import CountRuleConfig, Presence
 from edge.rules.tracks import Cooldown
 from gridwatch.contracts import AlertKind
+from gridwatch.contracts.alert import Details
 
 
 class CrowdConfig(CountRuleConfig):
@@ -49,7 +50,7 @@ class _Episode:
     raised: bool = False
 
 
-class CrowdRule(Rule):
+class CrowdRule(Rule[CrowdConfig]):
     """One hit per episode of the zone holding at least `min_count` confirmed tracks.
 
     The count at each frame is the presence count over `grace_s` (see `edge.rules.presence`). An
@@ -60,43 +61,41 @@ class CrowdRule(Rule):
 
     kind = AlertKind.CROWD
 
-    def __init__(self, config: RuleConfigBase, shapes: Shapes) -> None:
+    def __init__(self, config: CrowdConfig, shapes: Shapes) -> None:
         super().__init__(config, shapes)
-        self._config = expect(config, CrowdConfig)
-        self._zone = shapes.zone(self._config.zone)
-        self.geometry = self._zone
+        self._zone = shapes.zone(config.zone)
         self._episode: _Episode | None = None
-        self._cooldown: Cooldown[str] = Cooldown(self._config.cooldown_s)
-        self._presence = Presence(self._config.grace_s)
+        self._cooldown: Cooldown[str] = Cooldown(self.config.cooldown_s)
+        self._presence = Presence(self.config.grace_s)
 
     def evaluate(self, detections: sv.Detections, t: float, frame_index: int) -> list[RuleHit]:
         """Count the watched objects in the zone; a hit when a crowd has lasted long enough."""
-        tracked = candidates(detections, self._config.classes)
+        tracked = candidates(detections, self.config.classes)
         inside = np.zeros(len(detections), dtype=np.bool_)
-        inside[tracked] = self._zone.contains(anchor_points(detections, self._config.anchor)[tracked])
+        inside[tracked] = self._zone.contains(anchor_points(detections, self.config.anchor)[tracked])
         track_ids = [] if detections.tracker_id is None else detections.tracker_id.tolist()
         seen = {int(track_ids[k]): bool(inside[k]) for k in np.flatnonzero(tracked)}
         count = self._presence.update(seen, t)
         self._cooldown.prune(t)
-        if count < self._config.min_count:
+        if count < self.config.min_count:
             self._below(t)
             return []
         duration = self._above(t)
         if duration is None:
             return []
-        details: Details = {"zone": self._config.zone, "count": count, "duration_s": round(duration, 3)}
+        details: Details = {"zone": self.config.zone, "count": count, "duration_s": round(duration, 3)}
         return [self._hit(pick(detections, inside), t, frame_index, details)]
 
     def _above(self, t: float) -> float | None:
         """The count is at least min_count at `t`: the crowd's duration if this raises the episode."""
         episode = self._episode = self._episode or _Episode(since=t)
         episode.below_since = None
-        if episode.raised or t - episode.since < self._config.min_duration_s:
+        if episode.raised or t - episode.since < self.config.min_duration_s:
             return None
         episode.raised = True
-        if not self._cooldown.ready(self._config.zone, t):
+        if not self._cooldown.ready(self.config.zone, t):
             return None
-        self._cooldown.mark(self._config.zone, t)
+        self._cooldown.mark(self.config.zone, t)
         return t - episode.since
 
     def _below(self, t: float) -> None:
@@ -105,7 +104,7 @@ class CrowdRule(Rule):
             return
         if self._episode.below_since is None:
             self._episode.below_since = t
-        if t - self._episode.below_since >= self._config.clear_after_s:
+        if t - self._episode.below_since >= self.config.clear_after_s:
             self._episode = None
 
     def reset(self) -> None:

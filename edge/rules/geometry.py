@@ -16,15 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated
 
 import numpy as np
 import shapely
 import supervision as sv
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
+from gridwatch.contracts.alert import Identifier
+from gridwatch.strict import Strict
+
+Name = Identifier
+"""A zone or line name: an identifier, as the alert contract defines it."""
 Point = tuple[float, float]
 Points = NDArray[np.float64]
 """(N, 2) array of x, y pixel coordinates."""
@@ -52,10 +55,8 @@ def anchor_points(detections: sv.Detections, anchor: Anchor) -> Points:
     return np.column_stack([(x1 + x2) / 2, y])
 
 
-class ZoneConfig(BaseModel):
+class ZoneConfig(Strict):
     """A named polygon in image pixels: at least 3 points, not self-intersecting."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Name = Field(description="Zone name that rules refer to")
     points: list[Point] = Field(
@@ -75,10 +76,8 @@ class ZoneConfig(BaseModel):
         return self
 
 
-class LineConfig(BaseModel):
+class LineConfig(Strict):
     """A named segment in image pixels; side A is on the left when walking from start to end."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Name = Field(description="Line name that rules refer to")
     start: Point = Field(description="First end (x, y) in pixels of the original frame")
@@ -141,11 +140,6 @@ class Line:
         """The two ends as a (2, 2) array, for drawing."""
         return np.array([self.start, self.end], dtype=np.float64)
 
-    def side(self, points: Points) -> NDArray[np.float64]:
-        """Signed side of each point: < 0 on side A, > 0 on side B, 0 on the (infinite) line."""
-        start = np.array(self.start, dtype=np.float64)
-        return _cross(np.array(self.end, dtype=np.float64) - start, points - start)
-
     def crossing(self, before: Point, after: Point) -> int:
         """+1 if the movement before → after crosses the segment from A to B, -1 from B to A, 0 if it
         does not cross the segment (a side change beyond its ends is no crossing; so is touching it)."""
@@ -167,8 +161,3 @@ class Line:
 def _cross2(ux: float, uy: float, vx: float, vy: float) -> float:
     """z of the 2-D cross product (ux, uy) × (vx, vy)."""
     return ux * vy - uy * vx
-
-
-def _cross(u: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray[np.float64]:
-    """z of the 2-D cross product u × v, row by row (broadcasts)."""
-    return np.asarray(u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0], dtype=np.float64)

@@ -8,8 +8,7 @@ import supervision as sv
 
 from edge.rules.geometry import Line, Zone
 from gridwatch.contracts import AlertKind, Severity
-
-DetailValue = str | int | float | bool
+from gridwatch.contracts.alert import Details
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,4 +34,4 @@ class RuleHit:
     track_ids: tuple[int, ...]
     detections: sv.Detections
     geometry: Zone | Line | None = None
-    details: dict[str, DetailValue] = field(default_factory=dict)
+    details: Details = field(default_factory=dict)

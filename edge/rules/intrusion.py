@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from edge.rules.base import Details, RuleConfigBase, Shapes, TrackRule, TrackRuleConfig, expect
+from edge.rules.base import TrackRule, TrackRuleConfig
 from edge.rules.geometry import Name, Point
 from gridwatch.contracts import AlertKind
+from gridwatch.contracts.alert import Details
 
 
 class IntrusionConfig(TrackRuleConfig):
@@ -37,15 +38,10 @@ class _Inside:
     raised: bool = False
 
 
-class IntrusionRule(TrackRule[_Inside]):
+class IntrusionRule(TrackRule[IntrusionConfig, _Inside]):
     """One hit per object and episode once it has been inside the zone for `min_frames` frames."""
 
     kind = AlertKind.INTRUSION
-
-    def __init__(self, config: RuleConfigBase, shapes: Shapes) -> None:
-        self._config = expect(config, IntrusionConfig)
-        zone = shapes.zone(self._config.zone)
-        super().__init__(self._config, shapes, zone, zone)
 
     def _update(self, track_id: int, point: Point, inside: bool, t: float) -> Details | None:
         if not inside:
@@ -54,7 +50,7 @@ class IntrusionRule(TrackRule[_Inside]):
         state = self._tracks.get(track_id) or _Inside()
         state.frames += 1
         self._tracks.put(track_id, state, t)
-        if state.raised or state.frames < self._config.min_frames:
+        if state.raised or state.frames < self.config.min_frames:
             return None
         state.raised = True
-        return {"zone": self._config.zone, "frames_inside": state.frames}
+        return {"zone": self.config.zone, "frames_inside": state.frames}

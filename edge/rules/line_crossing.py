@@ -6,9 +6,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from edge.rules.base import Details, RuleConfigBase, Shapes, TrackRule, TrackRuleConfig, expect
+from edge.rules.base import Shapes, TrackRule, TrackRuleConfig
 from edge.rules.geometry import Direction, Name, Point
 from gridwatch.contracts import AlertKind
+from gridwatch.contracts.alert import Details
 
 
 class LineCrossingConfig(TrackRuleConfig):
@@ -34,7 +35,7 @@ class LineCrossingConfig(TrackRuleConfig):
 _SIGNS = {Direction.A_TO_B: (1,), Direction.B_TO_A: (-1,), Direction.BOTH: (1, -1)}
 
 
-class LineCrossingRule(TrackRule[Point]):
+class LineCrossingRule(TrackRule[LineCrossingConfig, Point]):
     """One hit per crossing of the segment (between an object's previous and current anchor).
 
     A track's state is its last anchor point that was not exactly on the line, so an object that
@@ -43,10 +44,9 @@ class LineCrossingRule(TrackRule[Point]):
 
     kind = AlertKind.LINE_CROSSING
 
-    def __init__(self, config: RuleConfigBase, shapes: Shapes) -> None:
-        self._config = expect(config, LineCrossingConfig)
-        self._line = shapes.line(self._config.line)
-        super().__init__(self._config, shapes, self._line, None)
+    def __init__(self, config: LineCrossingConfig, shapes: Shapes) -> None:
+        super().__init__(config, shapes)
+        self._line = shapes.line(config.line)
 
     def _update(self, track_id: int, point: Point, inside: bool, t: float) -> Details | None:
         before = self._tracks.get(track_id)
@@ -55,7 +55,7 @@ class LineCrossingRule(TrackRule[Point]):
         if before is None:
             return None
         sign = self._line.crossing(before, point)
-        if sign == 0 or sign not in _SIGNS[self._config.direction]:
+        if sign == 0 or sign not in _SIGNS[self.config.direction]:
             return None
         direction = Direction.A_TO_B if sign > 0 else Direction.B_TO_A
-        return {"line": self._config.line, "direction": direction.value}
+        return {"line": self.config.line, "direction": direction.value}

@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from edge.rules.base import Details, RuleConfigBase, Shapes, TrackRule, TrackRuleConfig, expect
+from edge.rules.base import TrackRule, TrackRuleConfig
 from edge.rules.geometry import Name, Point
 from gridwatch.contracts import AlertKind
+from gridwatch.contracts.alert import Details
 
 
 class LoiteringConfig(TrackRuleConfig):
@@ -35,18 +36,13 @@ class _Dwell:
     raised: bool = False
 
 
-class LoiteringRule(TrackRule[_Dwell]):
+class LoiteringRule(TrackRule[LoiteringConfig, _Dwell]):
     """One hit per object and episode once it has stayed in the zone for `min_duration_s`.
 
     The dwell time runs from the first frame the object is seen inside; leaving the zone ends it.
     """
 
     kind = AlertKind.LOITERING
-
-    def __init__(self, config: RuleConfigBase, shapes: Shapes) -> None:
-        self._config = expect(config, LoiteringConfig)
-        zone = shapes.zone(self._config.zone)
-        super().__init__(self._config, shapes, zone, zone)
 
     def _update(self, track_id: int, point: Point, inside: bool, t: float) -> Details | None:
         if not inside:
@@ -55,7 +51,7 @@ class LoiteringRule(TrackRule[_Dwell]):
         state = self._tracks.get(track_id) or _Dwell(entered=t)
         self._tracks.put(track_id, state, t)
         dwell = t - state.entered
-        if state.raised or dwell < self._config.min_duration_s:
+        if state.raised or dwell < self.config.min_duration_s:
             return None
         state.raised = True
-        return {"zone": self._config.zone, "dwell_s": round(dwell, 3)}
+        return {"zone": self.config.zone, "dwell_s": round(dwell, 3)}

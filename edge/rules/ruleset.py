@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import supervision as sv
 
@@ -26,7 +27,7 @@ class RuleSet:
         []
     """
 
-    def __init__(self, rules: list[Rule], shapes: Shapes) -> None:
+    def __init__(self, rules: list[Rule[Any]], shapes: Shapes) -> None:
         self.rules = tuple(rules)
         self.shapes = shapes
         self._last_t: float | None = None
@@ -57,12 +58,5 @@ def build_rules(config: RulesConfig) -> RuleSet:
         zones={zone.name: Zone.from_config(zone) for zone in config.zones},
         lines={line.name: Line.from_config(line) for line in config.lines},
     )
-    rules = [RULE_TYPES[_type_of(rule)][1](rule, shapes) for rule in config.rules if rule.enabled]
+    rules = [RULE_TYPES[rule.type][1](rule, shapes) for rule in config.rules if rule.enabled]
     return RuleSet(rules, shapes)
-
-
-def _type_of(rule: object) -> str:
-    kind = getattr(rule, "type", None)
-    if not isinstance(kind, str):
-        raise TypeError(f"rule config {rule!r} has no type")
-    return kind

@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from edge.rules.base import Details, RuleConfigBase, Shapes, TrackRule, TrackRuleConfig, expect
+from edge.rules.base import TrackRule, TrackRuleConfig
 from edge.rules.geometry import Name, Point
 from gridwatch.contracts import AlertKind
+from gridwatch.contracts.alert import Details
 
 
 class VehicleStationaryConfig(TrackRuleConfig):
@@ -45,7 +46,7 @@ class _Standing:
     raised: bool = False
 
 
-class VehicleStationaryRule(TrackRule[_Standing]):
+class VehicleStationaryRule(TrackRule[VehicleStationaryConfig, _Standing]):
     """One hit per object and episode once it has stood still for `min_duration_s`.
 
     "Still" is measured from the anchor where the object stopped: once it is more than
@@ -54,21 +55,16 @@ class VehicleStationaryRule(TrackRule[_Standing]):
 
     kind = AlertKind.VEHICLE_STATIONARY
 
-    def __init__(self, config: RuleConfigBase, shapes: Shapes) -> None:
-        self._config = expect(config, VehicleStationaryConfig)
-        zone = None if self._config.zone is None else shapes.zone(self._config.zone)
-        super().__init__(self._config, shapes, zone, zone)
-
     def _update(self, track_id: int, point: Point, inside: bool, t: float) -> Details | None:
         if not inside:
             self._tracks.drop(track_id)
             return None
         state = self._tracks.get(track_id)
-        if state is None or math.dist(point, state.origin) > self._config.max_movement_px:
+        if state is None or math.dist(point, state.origin) > self.config.max_movement_px:
             state = _Standing(origin=point, since=t)
         self._tracks.put(track_id, state, t)
         still = t - state.since
-        if state.raised or still < self._config.min_duration_s:
+        if state.raised or still < self.config.min_duration_s:
             return None
         state.raised = True
-        return {"stationary_s": round(still, 3), "max_movement_px": self._config.max_movement_px}
+        return {"stationary_s": round(still, 3), "max_movement_px": self.config.max_movement_px}

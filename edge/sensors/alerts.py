@@ -11,6 +11,7 @@ from gridwatch.contracts.alert import (
     Alert,
     AlertKind,
     AlertPhase,
+    Details,
     Evidence,
     Reading,
     Severity,
@@ -41,7 +42,7 @@ ALERT_KIND: dict[SensorKind, AlertKind] = {
 
 
 @dataclass(frozen=True)
-class Transition:
+class EpisodeChange:
     """One episode starting or ending: what rule, which phase, when, and what backs it up."""
 
     rule: str
@@ -51,7 +52,7 @@ class Transition:
     episode_start: datetime
     severity: Severity | None
     readings: list[Reading] = field(default_factory=list)
-    details: dict[str, str | int | float | bool] = field(default_factory=dict)
+    details: Details = field(default_factory=dict)
 
 
 def evidence_of(reading: SensorReading) -> list[Reading]:
@@ -65,7 +66,7 @@ def evidence_of(reading: SensorReading) -> list[Reading]:
     return items
 
 
-def make_alert(device_id: str, sensor: SensorConfig, change: Transition) -> Alert:
+def make_alert(device_id: str, sensor: SensorConfig, change: EpisodeChange) -> Alert:
     """The alert of one episode change; its id depends only on sensor, rule, phase and episode start."""
     key = f"{sensor.id}|{change.rule}|{change.phase.value}|{change.episode_start.isoformat()}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]

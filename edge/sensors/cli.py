@@ -7,16 +7,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from edge.config import EdgeConfigError, load_edge_config
 from edge.sensors.simulate import Scenario, Simulator
+from gridwatch.clitools import err, fail
 from ingest.mqtt.errors import SensorFeedError
 from ingest.mqtt.publish import ReadingPublisher
-from models.cli import fail
 
 app = typer.Typer(help="MQTT sensors: simulate readings for the demo and tests.", no_args_is_help=True)
-err = Console(stderr=True)
 
 
 @app.command("simulate")

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from gridwatch.contracts.alert import Identifier, Location, Severity
+from gridwatch.strict import Strict
 from ingest.mqtt.readings import SensorKind
 
 FLAG_KINDS = frozenset({SensorKind.SMOKE, SensorKind.DOOR, SensorKind.MANHOLE})
@@ -29,11 +30,7 @@ VALUE_KINDS = frozenset(
 """Kinds whose readings carry a number that thresholds and rates apply to."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ThresholdConfig(_Strict):
+class ThresholdConfig(Strict):
     """A level with hysteresis: raise past one value (held for a while), clear only past another.
 
     Either ``above`` + ``clear_below`` (high water, gas) or ``below`` + ``clear_above`` (low battery).
@@ -78,7 +75,7 @@ class ThresholdConfig(_Strict):
         return value > (self.clear_above or 0.0)
 
 
-class RateOfRiseConfig(_Strict):
+class RateOfRiseConfig(Strict):
     """A value rising fast: the rise per minute over a window of recent readings."""
 
     per_minute: float = Field(gt=0, description="Raise when the value rises at least this much a minute")
@@ -102,7 +99,7 @@ class RateOfRiseConfig(_Strict):
         return self.window_s / 2 if self.min_span_s is None else self.min_span_s
 
 
-class FlagConfig(_Strict):
+class FlagConfig(Strict):
     """Smoke alarm, door open, manhole lid open: the device's own flag raises the alert."""
 
     enabled: bool = Field(default=True, description="Raise alerts on the flag")
@@ -110,7 +107,7 @@ class FlagConfig(_Strict):
     severity: Severity | None = Field(default=None, description="Alert severity; default by sensor kind")
 
 
-class SensorConfig(_Strict):
+class SensorConfig(Strict):
     """One sensor beside this box: its id and kind, where it is, and its rules."""
 
     id: Identifier = Field(description="Sensor id; also the topic level <prefix>/<id>/<kind>")

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
-from edge.sensors.alerts import Transition, make_alert
+from edge.sensors.alerts import EpisodeChange, make_alert
 from edge.sensors.config import FLAG_KINDS, SensorConfig
 from edge.sensors.rules import FlagRule, RateOfRiseRule, SilenceWatch, ThresholdRule
 from gridwatch.contracts.alert import Alert
@@ -15,12 +15,12 @@ from ingest.mqtt.readings import SensorKind, SensorReading
 
 logger = logging.getLogger(__name__)
 
-Rule = ThresholdRule | RateOfRiseRule | FlagRule
+SensorRule = ThresholdRule | RateOfRiseRule | FlagRule
 
 
-def rules_for(sensor: SensorConfig) -> list[Rule]:
+def rules_for(sensor: SensorConfig) -> list[SensorRule]:
     """The rules a sensor's config asks for."""
-    rules: list[Rule] = []
+    rules: list[SensorRule] = []
     if sensor.threshold is not None:
         rules.append(ThresholdRule(sensor.threshold, sensor.kind))
     if sensor.rate_of_rise is not None:
@@ -77,7 +77,7 @@ class SensorEngine:
                 alerts += self._alerts(self.sensors[sensor_id], [watch.check(now)])
         return alerts
 
-    def _alerts(self, sensor: SensorConfig, changes: Sequence[Transition | None]) -> list[Alert]:
+    def _alerts(self, sensor: SensorConfig, changes: Sequence[EpisodeChange | None]) -> list[Alert]:
         alerts = [make_alert(self.device_id, sensor, change) for change in changes if change is not None]
         for alert in alerts:
             logger.info("sensor %s: %s %s (%s)", sensor.id, alert.kind.value, alert.phase.value, alert.rule)

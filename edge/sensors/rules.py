@@ -1,6 +1,6 @@
 """Sensor rules: thresholds with hysteresis, rate of rise, device flags, silence → device_offline.
 
-Each rule looks at one sensor's readings and returns a ``Transition`` when an episode is raised or
+Each rule looks at one sensor's readings and returns a ``EpisodeChange`` when an episode is raised or
 cleared, never one per reading. Durations use the reading's time (the device's, else arrival);
 silence uses arrival times and the wall clock, so a device with a wrong clock still goes offline.
 """
@@ -10,21 +10,19 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime, timedelta
 
-from edge.sensors.alerts import ALERT_KIND, Transition, evidence_of
+from edge.sensors.alerts import ALERT_KIND, EpisodeChange, evidence_of
 from edge.sensors.config import FlagConfig, RateOfRiseConfig, ThresholdConfig
 from edge.sensors.episode import Episode
-from gridwatch.contracts.alert import AlertKind, AlertPhase, Reading, Severity
+from gridwatch.contracts.alert import AlertKind, AlertPhase, Details, Reading, Severity
 from ingest.mqtt.readings import SensorKind, SensorReading
-
-Details = dict[str, str | int | float | bool]
 
 
 def _change(
     rule: str, kind: AlertKind, phase: AlertPhase, episode: Episode, reading: SensorReading,
     severity: Severity | None, details: Details,
-) -> Transition:  # fmt: skip
+) -> EpisodeChange:  # fmt: skip
     start = episode.started_at or reading.at
-    return Transition(rule, kind, phase, reading.at, start, severity, evidence_of(reading), details)
+    return EpisodeChange(rule, kind, phase, reading.at, start, severity, evidence_of(reading), details)
 
 
 class ThresholdRule:
@@ -42,7 +40,7 @@ class ThresholdRule:
         self.name = name
         self.episode = Episode(config.min_duration_s)
 
-    def evaluate(self, reading: SensorReading) -> Transition | None:
+    def evaluate(self, reading: SensorReading) -> EpisodeChange | None:
         """The episode change this reading causes, if any."""
         value = reading.value
         if reading.kind is not self.kind or value is None:
@@ -66,7 +64,7 @@ class RateOfRiseRule:
         self.episode = Episode()
         self._window: deque[tuple[float, float]] = deque()  # (epoch seconds, value)
 
-    def evaluate(self, reading: SensorReading) -> Transition | None:
+    def evaluate(self, reading: SensorReading) -> EpisodeChange | None:
         """The episode change this reading causes, if any."""
         value = reading.value
         if reading.kind is not self.kind or value is None:
@@ -104,7 +102,7 @@ class FlagRule:
         self.kind = kind
         self.episode = Episode(config.min_duration_s)
 
-    def evaluate(self, reading: SensorReading) -> Transition | None:
+    def evaluate(self, reading: SensorReading) -> EpisodeChange | None:
         """The episode change this reading causes, if any."""
         flag = reading.flag
         if reading.kind is not self.kind or flag is None or not self.config.enabled:
@@ -125,7 +123,7 @@ class SilenceWatch:
         self.last_seen = started_at
         self.offline_since: datetime | None = None
 
-    def seen(self, reading: SensorReading) -> Transition | None:
+    def seen(self, reading: SensorReading) -> EpisodeChange | None:
         """A message arrived; clears an offline episode."""
         self.last_seen = max(self.last_seen, reading.received_at)
         if self.offline_since is None:
@@ -133,16 +131,16 @@ class SilenceWatch:
         start, self.offline_since = self.offline_since, None
         return self._change(AlertPhase.CLEARED, reading.received_at, start)
 
-    def check(self, now: datetime) -> Transition | None:
+    def check(self, now: datetime) -> EpisodeChange | None:
         """Raise once when the silence has lasted ``limit_s``."""
         if self.offline_since is not None or now - self.last_seen < self.limit:
             return None
         self.offline_since = self.last_seen + self.limit
         return self._change(AlertPhase.RAISED, now, self.offline_since)
 
-    def _change(self, phase: AlertPhase, at: datetime, start: datetime) -> Transition:
+    def _change(self, phase: AlertPhase, at: datetime, start: datetime) -> EpisodeChange:
         evidence = [Reading(name="last_seen", value=self.last_seen.isoformat(), at=self.last_seen)]
         details: Details = {"silence_limit_s": self.limit.total_seconds()}
-        return Transition(
+        return EpisodeChange(
             "heartbeat", AlertKind.DEVICE_OFFLINE, phase, at, start, self.severity, evidence, details
         )

@@ -88,6 +88,11 @@ class SensorWorker:
             self.supervisor.stop()
         self.dead_letters.close()
 
+    def forget(self) -> None:
+        """After `stop`: take the feed and the ticker off the supervisor (a new worker may take the names)."""
+        self.supervisor.forget(FEED)
+        self.supervisor.forget(TICKER)
+
     def handle(self, reading: SensorReading) -> None:
         """One parsed reading: evaluate it, queue any alerts durably."""
         self._queue(self.engine.evaluate(reading))

@@ -7,19 +7,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from gridwatch.cameras.catalogue import CatalogueFilter, read_wvp_catalogue
 from gridwatch.cameras.edge_yaml import EdgeConfigInventory, WvpSection
 from gridwatch.cameras.inventory import ImportReport, InventoryError
+from gridwatch.clitools import err, fail
 from gridwatch.contracts import Location
 from ingest.wvp import WvpAuthError, WvpClient, WvpConfig, WvpCredentials, WvpError
 from ingest.wvp.shapes import ChannelApi
-from models.cli import fail
 
 app = typer.Typer(help="Cameras: import a GB/T 28181 catalogue from wvp-GB28181-pro.", no_args_is_help=True)
-err = Console(stderr=True)
 
 PASSWORD_ENV = "GRIDWATCH_WVP_PASSWORD"
 API_KEY_ENV = "GRIDWATCH_WVP_API_KEY"

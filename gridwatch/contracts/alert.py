@@ -24,7 +24,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from gridwatch.strict import Strict
 
 MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024
 """Largest evidence snapshot (decoded JPEG bytes) an alert may carry."""
@@ -40,6 +49,9 @@ MAX_TEXT = 256
 
 MAX_TRACK_ID = 2**31 - 1
 
+ENCODED_HERE = "gridwatch.snapshot_jpeg"
+"""Validation context key: the JPEG bytes `Evidence.with_snapshot` just encoded (no decode, no re-hash)."""
+
 NO_NUL = r"^[^\x00]*$"
 """Pattern of free text: anything but NUL (PostgreSQL text cannot hold it), for every wire schema."""
 
@@ -47,6 +59,11 @@ MAX_ALERT_JSON_BYTES = MAX_SNAPSHOT_B64_CHARS + 1024 * 1024
 """Largest JSON body of a legitimate alert: the largest snapshot in base64, plus 1 MiB for the rest
 (500 boxes, 100 readings and 32 details at their longest escaped lengths take about 0.6 MiB)."""
 
+
+DetailValue = int | float | bool | str
+"""The value of one extra fact of an alert (`Alert.details`)."""
+Details = dict[str, DetailValue]
+"""Extra facts of an alert, as rules (video and sensor) produce them."""
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
 Label = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
@@ -107,8 +124,8 @@ def to_utc(value: datetime) -> datetime:
         raise ValueError(f"{value.isoformat()} lies outside the years 1-9999 in UTC") from None
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+class _Strict(Strict):
+    model_config = ConfigDict(allow_inf_nan=False)
 
 
 class Location(_Strict):
@@ -165,25 +182,34 @@ class Evidence(_Strict):
     boxes: list[EvidenceBox] = Field(default_factory=list, max_length=MAX_BOXES)
     readings: list[Reading] = Field(default_factory=list, max_length=MAX_READINGS)
 
+    _jpeg: bytes | None = PrivateAttr(default=None)
+    """The decoded snapshot, kept from validation so that nobody decodes it again."""
+
     @model_validator(mode="after")
-    def _snapshot_matches(self) -> Evidence:
+    def _snapshot_matches(self, info: ValidationInfo) -> Evidence:
         if (self.snapshot_jpeg_b64 is None) != (self.snapshot_sha256 is None):
             raise ValueError("snapshot_jpeg_b64 and snapshot_sha256 must be given together")
-        if self.snapshot_jpeg_b64 is not None:
-            data = self.snapshot_bytes()
-            if len(data) > MAX_SNAPSHOT_BYTES:
-                raise ValueError(f"snapshot is {len(data)} bytes; the limit is {MAX_SNAPSHOT_BYTES}")
-            if not data.startswith(b"\xff\xd8"):
-                raise ValueError("snapshot_jpeg_b64 is not a JPEG (no SOI marker)")
-            digest = hashlib.sha256(data).hexdigest()
-            if digest != self.snapshot_sha256:
-                raise ValueError(f"snapshot sha256 is {digest}, not the declared {self.snapshot_sha256}")
+        if self.snapshot_jpeg_b64 is None or self._jpeg is not None:
+            return self  # no snapshot, or an instance already checked (pydantic re-runs this on it)
+        trusted = (info.context or {}).get(ENCODED_HERE)
+        data = trusted if isinstance(trusted, bytes) else self._decode()
+        if len(data) > MAX_SNAPSHOT_BYTES:
+            raise ValueError(f"snapshot is {len(data)} bytes; the limit is {MAX_SNAPSHOT_BYTES}")
+        if not data.startswith(b"\xff\xd8"):
+            raise ValueError("snapshot_jpeg_b64 is not a JPEG (no SOI marker)")
+        if trusted is None and (digest := hashlib.sha256(data).hexdigest()) != self.snapshot_sha256:
+            raise ValueError(f"snapshot sha256 is {digest}, not the declared {self.snapshot_sha256}")
+        self._jpeg = data
         return self
 
     def snapshot_bytes(self) -> bytes:
-        """The decoded snapshot, or b"" when there is none."""
+        """The decoded snapshot, or b"" when there is none (decoded once, when the evidence was built)."""
         if self.snapshot_jpeg_b64 is None:
             return b""
+        return self._jpeg if self._jpeg is not None else self._decode()
+
+    def _decode(self) -> bytes:
+        assert self.snapshot_jpeg_b64 is not None
         if len(self.snapshot_jpeg_b64) > MAX_SNAPSHOT_B64_CHARS:
             raise ValueError(f"snapshot is larger than {MAX_SNAPSHOT_BYTES} bytes")
         try:
@@ -193,11 +219,14 @@ class Evidence(_Strict):
 
     @classmethod
     def with_snapshot(cls, jpeg: bytes, **fields: Any) -> Evidence:
-        """Build evidence around JPEG bytes, computing the base64 and the sha256."""
-        return cls(
-            snapshot_jpeg_b64=base64.b64encode(jpeg).decode("ascii"),
-            snapshot_sha256=hashlib.sha256(jpeg).hexdigest(),
-            **fields,
+        """Build evidence around JPEG bytes, computing the base64 and the sha256 (not decoded again)."""
+        return cls.model_validate(
+            {
+                "snapshot_jpeg_b64": base64.b64encode(jpeg).decode("ascii"),
+                "snapshot_sha256": hashlib.sha256(jpeg).hexdigest(),
+                **fields,
+            },
+            context={ENCODED_HERE: jpeg},
         )
 
 

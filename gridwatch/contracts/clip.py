@@ -18,15 +18,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gridwatch.contracts.alert import Identifier
+from gridwatch.strict import Strict
 
 MAX_CLIP_BYTES = 512 * 1024 * 1024
 """Largest clip the contract allows; a centre sets its own (smaller) limit."""
 
 
-class ClipInfo(BaseModel):
+class ClipInfo(Strict):
     """What a clip file is: its hash and size, how long it runs, and where the alert falls in it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     alert_id: Identifier = Field(description="The alert this clip belongs to (sent before the clip)")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the whole file")

@@ -6,16 +6,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from gridwatch.strict import Strict
 
 if TYPE_CHECKING:  # the API imports these contracts and must not pay for supervision
     import supervision as sv
 
 
-class DetectionRecord(BaseModel):
+class DetectionRecord(Strict):
     """One detected object; the box is in pixels of the original frame."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     label: str = Field(description="Class name")
     score: float = Field(ge=0, le=1, description="Detector confidence")
@@ -26,15 +26,13 @@ class DetectionRecord(BaseModel):
     )
 
 
-class FrameRecord(BaseModel):
+class FrameRecord(Strict):
     """One processed frame.
 
     Example:
         >>> FrameRecord(frame=12, pts=1.2, detections=[]).model_dump_json()
         '{"frame":12,"pts":1.2,"detections":[]}'
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     frame: int = Field(ge=0, description="Index of the frame in the source")
     pts: float = Field(description="Presentation time in seconds from the start of the source")

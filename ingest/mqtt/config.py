@@ -5,18 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from gridwatch.strict import Strict
 
 
-class MqttConfig(BaseModel):
+class MqttConfig(Strict):
     """Broker, credentials, topics and timeouts of the sensor feed.
 
     Example:
         >>> MqttConfig(host="127.0.0.1", client_id="gridwatch-edge-01").topic_prefix
         'gridwatch/sensors'
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str = Field(default="127.0.0.1", min_length=1, description="Broker host name or address")
     port: int = Field(default=1883, ge=1, le=65535, description="Broker port (8883 is usual with TLS)")

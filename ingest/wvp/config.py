@@ -16,16 +16,15 @@ from dataclasses import dataclass
 from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from gridwatch.strict import Strict
 from ingest.gb28181 import GbIdText
 from ingest.wvp.errors import WvpAuthError
 
 
-class WvpConfig(BaseModel):
+class WvpConfig(Strict):
     """wvp's HTTP API: where it is, who GridWatch logs in as, how long to wait."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     url: str = Field(description="wvp's web/API base URL, e.g. http://10.0.0.5:18080 (server.port)")
     username: str | None = Field(default=None, min_length=1, description="wvp user for /api/user/login")
@@ -105,15 +104,13 @@ def _secret(value: SecretStr | None, variable: str | None, env: Mapping[str, str
     return found
 
 
-class WvpChannelRef(BaseModel):
+class WvpChannelRef(Strict):
     """Which wvp channel a camera is: device + channel GB ids (device API), or wvp's channel number.
 
     ``device_id``/``channel_id`` play through ``/api/play/start/{deviceId}/{channelId}`` and work on
     every wvp 2.x; ``common_id`` is the ``gbId`` of ``/api/common/channel/list`` (wvp's database id,
     not a GB code) and plays through ``/api/common/channel/play?channelId=`` (the 2.7 line, read at 2.7.4).
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     device_id: GbIdText | None = Field(default=None, description="GB id of the device/platform in wvp")
     channel_id: GbIdText | None = Field(default=None, description="GB id of the channel under that device")

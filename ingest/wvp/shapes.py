@@ -29,6 +29,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gridwatch.yamlfile import problems
 from ingest.wvp.errors import WvpProtocolError
 
 ChannelApi = Literal["device", "common"]
@@ -155,8 +156,8 @@ def parse(model: type[Shape], data: Any, what: str) -> Shape:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors())
-        raise WvpProtocolError(f"{what}: not the shape of wvp's {model.__name__}: {problems}") from exc
+        found = problems(exc, values=False)
+        raise WvpProtocolError(f"{what}: not the shape of wvp's {model.__name__}: {found}") from exc
 
 
 def is_on(status: str | int | bool | None) -> bool:

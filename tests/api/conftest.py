@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.app import build_context, create_app
+from api.config_cli import edge_box_check
 from api.context import ApiContext
 from api.db import make_engine
 from api.logic.roles import Role
@@ -158,6 +159,7 @@ def seed(ctx: ApiContext) -> tuple[str, dict[str, str]]:
 def world(settings: ApiSettings) -> Iterator[World]:
     """The seeded, running app."""
     ctx = build_context(settings)
+    ctx.box_check = edge_box_check  # as `gridwatch api serve` wires it
     device_token, tokens = seed(ctx)
     app = create_app(ctx=ctx)
     with TestClient(app) as client:

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from api.console import ROUTERS
 from api.jobs import run_escalation
+from tests.api import test_camera_page as camera_tests
 from tests.api import test_console_devices as device_tests
 from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert, source_at
 from tests.api.conftest import World
@@ -85,6 +86,12 @@ CONSOLE_CHECKS: dict[str, Callable[..., None]] = {
     "/events/{code}/actions": test_actions_outside_the_subtree_are_404_and_change_nothing,
     "/events/{code}/comments": test_actions_outside_the_subtree_are_404_and_change_nothing,
     "/events/{code}/alerts/{alert_id}/clip": clip_tests.test_a_clip_outside_the_operators_subtree_is_404,
+    "/devices/{box}/cameras/{camera}": camera_tests.test_admins_get_the_editor_and_operators_read_only,
+    "/devices/{box}/cameras/{camera}/picture": (
+        camera_tests.test_admins_get_the_editor_and_operators_read_only
+    ),
+    "/devices/{box}/cameras/{camera}/rules": camera_tests.test_operators_and_forms_without_csrf_cannot_save,
+    "/devices/{box}/config": camera_tests.test_the_box_configuration_page_lists_versions_and_cameras,
     "/dashboard": situation,
     "/map": situation,
     "/map/cell/{code}": situation,

@@ -241,6 +241,9 @@ GLOBAL_ONLY = {
     ("POST", "/v1/devices/{box_id}/sources"),
     ("PATCH", "/v1/devices/{box_id}/sources/{source_id}"),
     ("GET", "/v1/admin/webhooks"),
+    ("GET", "/v1/devices/{box}/config"),  # test_box_config.test_only_global_admins_read_or_write_...
+    ("PUT", "/v1/devices/{box}/config"),
+    ("GET", "/v1/devices/{box}/config/versions"),
 }
 CHECKED_WITH_A_CLIP = {
     ("GET", "/v1/events/{code}/alerts/{alert_id}/clip")
@@ -254,6 +257,8 @@ UNSCOPED = {  # no user data / device auth
     ("POST", "/v1/devices/me/heartbeat"),  # device token: its own box only (test_fleet_offline)
     ("POST", "/v1/alerts/{alert_id}/clip"),  # device token; test_clips
     ("PUT", "/v1/alerts/{alert_id}/clip"),
+    ("GET", "/v1/devices/me/config"),  # device token: its own configuration; test_box_config
+    ("PUT", "/v1/devices/me/cameras/{camera}/snapshot"),  # device token, its own cameras; test_box_config
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
+from edge.config import BoxConfig, EdgeConfig, EdgeConfigError, load_edge_config, resolved
 from ingest.config import is_stream_url
 
 REPO = Path(__file__).resolve().parents[2]
@@ -194,3 +194,24 @@ def test_an_unreadable_file_is_refused_naming_it(tmp_path: Path, name: str) -> N
 )  # fmt: skip
 def test_is_stream(url: str, stream: bool) -> None:
     assert is_stream_url(url) is stream
+
+
+def test_a_secret_in_a_camera_url_comes_from_the_boxs_environment(tmp_path: Path) -> None:
+    raw = valid_config()
+    raw["cameras"][0]["url"] = "rtsp://admin:${GW_TEST_CAM_PASSWORD}@127.0.0.1:8554/cam"
+    config = EdgeConfig.model_validate(raw)
+    found = resolved(config, tmp_path, {"GW_TEST_CAM_PASSWORD": "s3cret"})
+    assert found.cameras[0].url == "rtsp://admin:s3cret@127.0.0.1:8554/cam"
+    with pytest.raises(EdgeConfigError, match=r"camera cam-1: .*GW_TEST_CAM_PASSWORD, not set on this box"):
+        resolved(config, tmp_path, {})
+    path = write(tmp_path, raw)
+    with pytest.raises(EdgeConfigError, match="GW_TEST_CAM_PASSWORD"):
+        load_edge_config(path)
+
+
+def test_the_box_settings_are_not_part_of_a_centre_document() -> None:
+    raw = valid_config()
+    with pytest.raises(ValueError, match="device_id, api: the box's own settings"):
+        BoxConfig.model_validate(raw)
+    del raw["device_id"], raw["api"]
+    assert [camera.id for camera in BoxConfig.model_validate(raw).cameras] == ["cam-1"]

@@ -69,8 +69,14 @@ def test_health_and_metrics_while_running(tmp_path: Path) -> None:
         names = ["frames_read_total", "frames_gated_total", "detector_seconds_bucket", "outbox_depth"]
         names += ["alerts_retried_total", 'source_state{camera="cam-lot",state="streaming"} 1.0']
         names += ['thread_up{thread="publisher"} 1.0', "outbox_parked 0.0", "alerts_parked_total"]
+        names += ['scheduler_completed_total{camera="cam-lot"}', "scheduler_images_total"]
+        names += ['scheduler_dropped_total{camera="cam-lot"} 0.0']
+        names += ['scheduler_runs_total{model="yolov3-tiny-coco-0"}']
         for name in names:
             assert f"gridwatch_edge_{name}" in metrics
+        (model,) = httpx.get(f"{base}/healthz", timeout=2).json()["scheduler"].values()  # one model
+        assert model["cameras"]["cam-lot"]["completed"] >= 1
+        assert model["cameras"]["cam-lot"]["dropped"] == 0
         assert httpx.get(f"{base}/nothing", timeout=2).status_code == 404
     finally:
         worker.stop()

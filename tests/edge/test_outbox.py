@@ -179,3 +179,34 @@ def test_an_alert_waits_for_its_own_next_attempt(outbox: Outbox) -> None:
     assert [p.alert.alert_id for p in outbox.due(10)] == ["w-2"]  # w-1 is not due: the others go on
     assert [p.alert.alert_id for p in outbox.due(10, now=time.time() + 61)] == ["w-1", "w-2"]
     assert outbox.depth() == 2  # still to send: a drain waits for it
+
+
+def test_the_stored_json_is_handed_out_as_it_is_without_parsing_it_again(outbox: Outbox) -> None:
+    """`put` serialises once; `due` gives those bytes back (the publisher posts them unchanged)."""
+    alert = make_alert("j-1")
+    outbox.put(alert)
+    with sqlite3.connect(outbox.path) as db:
+        db.execute("UPDATE outbox SET body = json_set(body, '$.severity', 'extreme')")
+        (stored,) = db.execute("SELECT body FROM outbox").fetchone()
+    [item] = outbox.due(10)
+    assert (item.alert_id, item.source_id, item.body) == ("j-1", alert.source_id, stored)
+    assert outbox.parked() == 0  # a row this outbox stored is not validated again on every read
+
+
+def test_a_row_stored_before_opening_is_checked_once(tmp_path: Path) -> None:
+    """As after an upgrade: rows an earlier process stored are validated when first read, once."""
+    before = Outbox(tmp_path / "outbox.db")
+    before.put(make_alert("old-1"))
+    before.put(make_alert("old-2"))
+    before.close()
+    with sqlite3.connect(tmp_path / "outbox.db") as db:
+        db.execute(
+            "UPDATE outbox SET body = json_set(body, '$.severity', 'extreme') WHERE alert_id = 'old-1'"
+        )
+    after = Outbox(tmp_path / "outbox.db")
+    try:
+        assert [p.alert_id for p in after.due(10)] == ["old-2"]
+        assert [e.alert_id for e in after.entries(state=AlertState.PARKED)] == ["old-1"]
+        assert [p.alert.alert_id for p in after.due(10)] == ["old-2"]
+    finally:
+        after.close()

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from edge.outbox import AlertState, Outbox
+from edge.publisher import ApiConfig, Publisher
 from tests.edge.builders import make_alert, put
 from tests.edge.conftest import MakePublisher
 from tests.support.centre import CentreApi, Seeded, wait_for
@@ -69,7 +70,8 @@ def test_an_alert_the_centre_refuses_for_good_is_parked_with_the_reason(
 def test_a_stored_alert_that_no_longer_validates_is_parked(
     centre: CentreApi, seeded: Seeded, outbox: Outbox, make_publisher: MakePublisher
 ) -> None:
-    """As after an upgrade that tightened the contract: the row's JSON is edited in the real file."""
+    """As after an upgrade that tightened the contract: the row's JSON is edited in the real file, which
+    the upgraded worker then opens (rows stored before it opened are checked once)."""
     centre.start()
     [broken] = put(outbox, "broken", 1)
     good = put(outbox, "fine", 2)
@@ -77,12 +79,18 @@ def test_a_stored_alert_that_no_longer_validates_is_parked(
         db.execute(
             "UPDATE outbox SET body = json_set(body, '$.severity', 'extreme') WHERE alert_id = ?", (broken,)
         )
-    make_publisher(centre.url, seeded.device_token)
-    wait_for(lambda: outbox.counts()["delivered"] == len(good), "the valid alerts")
-    [parked] = outbox.entries(state=AlertState.PARKED)
-    assert parked.alert_id == broken
-    assert parked.reason.startswith("stored alert no longer validates: severity:")
-    assert sorted(centre.alert_ids()) == sorted(good)
+    upgraded = Outbox(outbox.path)
+    publisher = Publisher(upgraded, ApiConfig(url=centre.url, token=seeded.device_token, timeout_s=5))
+    publisher.start()
+    try:
+        wait_for(lambda: upgraded.counts()["delivered"] == len(good), "the valid alerts")
+        [parked] = upgraded.entries(state=AlertState.PARKED)
+        assert parked.alert_id == broken
+        assert parked.reason.startswith("stored alert no longer validates: severity:")
+        assert sorted(centre.alert_ids()) == sorted(good)
+    finally:
+        publisher.stop(drain_timeout_s=0)
+        upgraded.close()
 
 
 def test_a_publisher_killed_by_a_database_error_is_restarted(

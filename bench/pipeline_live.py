@@ -1,0 +1,165 @@
+"""One capacity trial in a clean process: N cameras replaying the shared clips at their real rate.
+
+Each camera runs gate → detector → tracker → rules → outbox on its own thread at 5 detect-fps, all
+on one shared onnxruntime session, with the inference scheduler on or off (`off`: every camera runs
+the model itself, the behaviour before the scheduler). `bench/pipeline.py` starts one of these per
+camera count and mode, so that no trial inherits another's heap. Prints one JSON line: whether the
+cameras kept up, processed fps per camera, RSS and threads at the end of the window, frame → outbox
+latency percentiles (from the moment the camera delivered the frame to the moment its alerts would
+be in the outbox: the end of `process`), process CPU per processed frame, scheduler drops.
+
+    python -m bench.pipeline_live --streams 8 --scheduler on [--window 20] [--trim-s 0] \
+        [--decoder-threads 1] [--cpu-arena off]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from bench.pipeline import CAMERAS as CLIPS_RULES
+from bench.pipeline import camera, rss_mb, source
+from detectors import Detector
+from detectors.config import SchedulerConfig
+from edge.config import CameraConfig
+from edge.memory import MemoryTrimmer
+from edge.outbox import Outbox
+from edge.pipeline import CameraPipeline
+from edge.scheduling import Schedulers
+
+
+@dataclass
+class StreamResult:
+    """How one live-replayed camera kept up."""
+
+    processed: int = 0
+    lag_s: float = 0.0
+    lag_mid_s: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+
+def cpu_s() -> float:
+    """User + system CPU of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def threads_now() -> int:
+    """Threads of this process."""
+    return len(os.listdir("/proc/self/task"))
+
+
+@dataclass(frozen=True)
+class Mode:
+    """What a trial runs with."""
+
+    scheduler: bool
+    decoder_threads: int
+    cpu_arena: bool
+    trim_s: float
+    max_batch: int | None = None
+    max_concurrent: int | None = None
+
+
+def cameras(streams: int, mode: Mode) -> list[CameraConfig]:
+    """N cameras on the two clips, alternately, with the mode's decoder threads and arena setting."""
+    clips = list(CLIPS_RULES)
+    out = []
+    for k in range(streams):
+        cam = camera(clips[k % 2], k, gate=True, realtime=True)
+        detector = cam.detector.model_copy(update={"cpu_arena": mode.cpu_arena})
+        out.append(cam.model_copy(update={"decoder_threads": mode.decoder_threads, "detector": detector}))
+    return out
+
+
+def trial(streams: int, window_s: float, mode: Mode, outdir: Path) -> dict[str, object]:
+    """Run N cameras for `window_s` and measure them."""
+    cams = cameras(streams, mode)
+    outbox = Outbox(outdir / "outbox.db")
+    schedulers = Schedulers(
+        SchedulerConfig(enabled=mode.scheduler, max_batch=mode.max_batch, max_concurrent=mode.max_concurrent)
+    )
+    pipelines = []
+    for cam in cams:
+        detector = Detector.from_config(cam.detector)
+        lane = schedulers.lane(cam.id, detector)
+        pipelines.append(CameraPipeline(cam, detector, device_id="bench", outbox=outbox, lane=lane))
+    results = [StreamResult() for _ in cams]
+    stop = threading.Event()
+    trimmer = MemoryTrimmer(mode.trim_s)
+
+    def run(k: int) -> None:
+        with source(cams[k]) as video:
+            start = time.monotonic()
+            for frame in video.frames():
+                pipelines[k].process(frame)
+                results[k].latencies.append((datetime.now(UTC) - frame.captured_at).total_seconds())
+                results[k].processed += 1
+                results[k].lag_s = (time.monotonic() - start) - frame.pts
+                if stop.is_set():
+                    return
+
+    base_threads, cpu_start = threads_now(), cpu_s()
+    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(streams)]
+    for thread in threads:
+        thread.start()
+    started = time.monotonic()
+    while time.monotonic() - started < window_s:
+        if time.monotonic() - started >= window_s / 2 and results[0].lag_mid_s == 0.0:
+            for result in results:
+                result.lag_mid_s = result.lag_s
+        trimmer.maybe_trim()
+        time.sleep(0.1)
+    rss, threads_used, cpu = rss_mb(), threads_now() - base_threads, cpu_s() - cpu_start
+    processed = sum(r.processed for r in results)
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    schedulers.close()
+    fps = [r.processed / window_s for r in results]
+    rate_ok = min(fps) >= 0.95 * 5 * (window_s - 1.0) / window_s  # minus the first second's start-up
+    lag_ok = all(r.lag_s < 2.0 or r.lag_s < r.lag_mid_s + 0.5 for r in results)
+    latencies = np.asarray([s for r in results for s in r.latencies[5:]])  # past each camera's start-up
+    drops = sum(p.stats.dropped for p in pipelines)
+    return {
+        "streams": streams, **vars(mode), "kept_up": rate_ok and lag_ok,
+        "fps_per_stream": round(sum(fps) / len(fps), 2), "rss_mb": round(rss, 1), "threads": threads_used,
+        "latency_p50_s": round(float(np.percentile(latencies, 50)), 3),
+        "latency_p99_s": round(float(np.percentile(latencies, 99)), 3),
+        "cpu_ms_per_frame": round(1000 * cpu / max(1, processed), 2), "cpu_cores": round(cpu / window_s, 2),
+        "dropped": drops,
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", type=int, required=True)
+    parser.add_argument("--scheduler", choices=["on", "off"], required=True)
+    parser.add_argument("--window", type=float, default=20.0, help="seconds of the trial")
+    parser.add_argument("--trim-s", type=float, default=0.0, help="malloc_trim every this many s (0: never)")
+    parser.add_argument("--decoder-threads", type=int, default=1, help="FFmpeg threads per capture (0: auto)")
+    parser.add_argument("--cpu-arena", choices=["on", "off"], default="off", help="onnxruntime's CPU arena")
+    parser.add_argument("--max-batch", type=int, default=None, help="scheduler: images per run")
+    parser.add_argument("--max-concurrent", type=int, default=None, help="scheduler: runs at once")
+    args = parser.parse_args()
+    mode = Mode(
+        args.scheduler == "on", args.decoder_threads, args.cpu_arena == "on", args.trim_s, args.max_batch,
+        args.max_concurrent,
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        result = trial(args.streams, args.window, mode, Path(tmp))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
