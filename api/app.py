@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from api import jobs, migrate
+from api import fleet_jobs, jobs, migrate
 from api.centre import load_centre_config
 from api.console import install_console
 from api.console.errors import console_error
@@ -51,6 +51,7 @@ from api.routes import (
 from api.schemas.errors import BODY
 from api.services.batcher import GroupCommitter
 from api.settings import ApiSettings
+from gridwatch.contracts.heartbeat import Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -108,13 +109,15 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def _periodic(ctx: ApiContext) -> list[tuple[float, Callable[[], object], str]]:
-    """The periodic jobs: escalation and evidence retention each on the one replica that leads it,
+    """The periodic jobs: escalation, evidence retention and the fleet's offline sweep each on the one
+    replica that leads it,
     grid refresh on every replica (each holds its own in-memory index)."""
     settings = ctx.settings
     return [
         (settings.escalation_interval_s, _led(ctx, "escalation", jobs.run_escalation), "escalation"),
         (settings.grid_refresh_s, partial(jobs.refresh_grids, ctx), "grid refresh"),
         (settings.retention_interval_s, _led(ctx, "retention", jobs.run_retention), "retention"),
+        (settings.fleet_interval_s, _led(ctx, "fleet", fleet_jobs.run_fleet_sweep), "fleet"),
     ]
 
 
@@ -162,6 +165,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ctx: ApiContext = app.state.ctx
     committer = GroupCommitter(partial(jobs.store_alerts, ctx), max_size=ctx.settings.batch_max_size)
     committer.on_batch = ctx.metrics.batch_size.observe
+    beats = GroupCommitter(partial(fleet_jobs.store_heartbeats, ctx), max_size=ctx.settings.batch_max_size)
     loop_connection: Connection | None = None
     try:
         await _prepare_database(ctx)
@@ -171,7 +175,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             sessions = partial(Session, bind=loop_connection, expire_on_commit=False)
             committer.quick = partial(jobs.store_alerts, ctx, wait=False, sessions=sessions)
         _start_loops(ctx, committer)
-        app.state.committer = committer
+        ctx.supervisor.start("heartbeat-writer", beats.run)
+        app.state.committer, app.state.heartbeats = committer, beats
         yield
     finally:
         ctx.live.fanout.close_all()
@@ -179,6 +184,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         for leader in ctx.leaders.values():
             await asyncio.to_thread(leader.release)
         await committer.stop()
+        await beats.stop()
         if loop_connection is not None:
             loop_connection.close()
         ctx.engine.dispose()
@@ -206,7 +212,7 @@ def _openapi_with_alert_body(app: FastAPI) -> Callable[[], dict[str, Any]]:
         fresh = app.openapi_schema is None
         schema = generate()
         if fresh:
-            alerts.document_alert_body(schema)
+            alerts.document_alert_body(schema, Heartbeat)
             _document_bodies(schema)
         return schema
 

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from api import cli_access, config_cli
+from api import cli_access, cli_fleet, config_cli
 from api.app import build_context, create_app
 from api.cli_access import cli_actor
 from api.context import ApiContext
@@ -236,4 +236,5 @@ def set_password_command(
 
 
 cli_access.register(app, _context)
+cli_fleet.register(app, _context)
 config_cli.register(app, _context)

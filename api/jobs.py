@@ -48,6 +48,7 @@ def store_alerts(
             items=items,
             now=datetime.now(UTC),
             clock=ctx.settings.clock_window,
+            tolerance_m=ctx.settings.location_tolerance_m,
         )
         commit_and_publish(session, ctx.live)
     return results

@@ -21,6 +21,12 @@ class ApiMetrics:
         self.alerts = Counter(
             "gridwatch_alerts_total", "Alerts posted, by outcome", ["outcome"], registry=self.registry
         )
+        self.alerts_refused = Counter(
+            "gridwatch_alerts_refused_total",
+            "Alerts refused after parsing, by reason (unknown_source: not in the box's inventory)",
+            ["reason"],
+            registry=self.registry,
+        )
         self.batch_size = Histogram(
             "gridwatch_alert_batch_size",
             "Alerts per group commit",

@@ -114,6 +114,21 @@ class ApiSettings(BaseSettings):
     batch_max_size: int = Field(
         default=256, ge=1, le=10_000, description="Most alerts written in one group commit"
     )
+    location_tolerance_m: float = Field(
+        default=200.0,
+        gt=0,
+        description="An alert whose location lies farther than this from its source's registered one is "
+        "flagged (the event stays where the source is registered)",
+    )
+    heartbeat_timeout_s: float = Field(
+        default=90.0, gt=0, description="A box silent this long is offline (a maintenance event opens)"
+    )
+    heartbeat_history: int = Field(
+        default=60, ge=1, le=10_000, description="Heartbeats kept per box (older ones are dropped)"
+    )
+    fleet_interval_s: float = Field(
+        default=15.0, ge=0, description="Seconds between offline sweeps of the fleet; 0 turns the job off"
+    )
     escalation_interval_s: float = Field(
         default=60.0, ge=0, description="Seconds between escalation sweeps; 0 turns the job off"
     )

@@ -39,6 +39,7 @@ from bench.accuracy_run import (
     deliver,
     new_outbox,
     run_clip,
+    write_sources,
 )
 from bench.accuracy_score import FrameTally, exact
 from bench.accuracy_truth import ClipTruth, load_truths
@@ -63,6 +64,7 @@ def run_variant(variant: Variant, truths: list[ClipTruth], centre: Centre, folde
         results = list(chain.from_iterable(
             run_clip(truth, variant, device_id=DEVICE, outbox=outbox, locations=locations) for truth in truths
         ))  # fmt: skip
+        centre.register(write_sources(results, DEVICE, folder / f"{variant.name}-sources.yaml"))
         deliver(outbox, ApiConfig(url=url, token=centre.device_token))
         outbox.close()
         outcomes = centre_outcome(url, centre.user_token)

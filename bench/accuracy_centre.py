@@ -42,11 +42,17 @@ class Centre:
         self.user_token = _gridwatch("add-user", "bench", "--role", "supervisor", database=self.seed)
         self._process: subprocess.Popen[bytes] | None = None
         self.url = ""
+        self.database = self.seed
+
+    def register(self, sources: Path) -> None:
+        """Import a sources file (`gridwatch api import-sources`) into the database being served."""
+        _gridwatch("import-sources", str(sources), database=self.database)
 
     def start(self, name: str) -> str:
         """Serve a fresh copy of the seeded database; the base URL."""
         database = self.folder / f"{name}.db"
         shutil.copyfile(self.seed, database)
+        self.database = database
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = int(sock.getsockname()[1])

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 from shapely.geometry import shape
 
 from bench.accuracy_score import FrameScorer, FrameTally, confirmed, counted
@@ -55,6 +56,8 @@ class LaneResult:
     edge_alerts: int = 0
     tracked: FrameTally = field(default_factory=FrameTally)
     raw: FrameTally = field(default_factory=FrameTally)
+    location: Location | None = None
+    """Where its camera stands (registered at the centre before its alerts are delivered)."""
 
 
 @dataclass
@@ -145,14 +148,14 @@ def run_clip(
     for scenario in chosen:
         camera_id = f"{variant.name}-{truth.name}-{scenario.id}"[:64]
         camera = camera_config(truth, scenario.camera, variant, camera_id=camera_id, location=next(locations))
-        result = LaneResult(truth.name, camera_id, scenario)
+        result = LaneResult(truth.name, camera_id, scenario, location=camera.location)
         lanes.append(Lane(camera, scenario.frames, device_id=device_id, outbox=outbox, result=result))
     if frame_pass:
         camera_id = f"{variant.name}-{truth.name}-frames"[:64]
         camera = camera_config(
             truth, truth.frame_pass, variant, camera_id=camera_id, location=next(locations)
         )
-        result = LaneResult(truth.name, camera_id, None)
+        result = LaneResult(truth.name, camera_id, None, location=camera.location)
         lanes.append(Lane(camera, (0, 10**9), device_id=device_id, outbox=outbox, result=result,
                           scorer=FrameScorer(truth)))  # fmt: skip
     if not lanes:
@@ -168,6 +171,18 @@ def run_clip(
             if frame.index >= last:
                 break
     return [lane.result for lane in lanes]
+
+
+def write_sources(results: Iterable[LaneResult], device_id: str, path: Path) -> Path:
+    """The lanes' cameras as a `gridwatch api import-sources` file (the centre takes alerts only from
+    registered sources); returns `path`."""
+    rows = [
+        {"box_id": device_id, "source_id": r.camera_id, "kind": "camera", "lon": r.location.lon,
+         "lat": r.location.lat}
+        for r in results if r.location is not None
+    ]  # fmt: skip
+    path.write_text(yaml.safe_dump(rows), encoding="utf-8")
+    return path
 
 
 def deliver(outbox: Outbox, api: ApiConfig, timeout_s: float = 120.0) -> None:

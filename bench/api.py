@@ -48,10 +48,13 @@ from api.db import make_engine, make_sessionmaker
 from api.gridgen import generate_grid
 from api.logic.gridindex import GridIndex
 from api.migrate import upgrade
+from api.schemas.devices import SourceRow
 from api.services.grids import import_grids
+from api.services.inventory import import_sources
 from api.services.principals import create_device
 from api.settings import ApiSettings
 from gridwatch.contracts.alert import Alert
+from tests.api.builders import demo_source_rows
 
 REPO = Path(__file__).resolve().parents[1]
 CENTRE = REPO / "configs" / "centre.example.yaml"
@@ -111,13 +114,16 @@ def serve(kind: str, url: str, port: int) -> None:
 
 
 def prepare_gridwatch_db(url: str) -> str:
-    """Migrate, import the demo county, register the edge box; returns its token."""
+    """Migrate, import the demo county, register the edge box and a camera in every cell; its token."""
     ctx = build_context(ApiSettings(database_url=url, centre_config=CENTRE))
     upgrade(ctx.engine)
     grids = json.loads((REPO / "configs" / "demo-county-grids.geojson").read_text("utf-8"))
     with ctx.sessions() as session:
         import_grids(session=session, data=grids)
         _device, token = create_device(session=session, device_id="edge-01", kind="edge")
+        session.flush()
+        rows = [SourceRow.model_validate(row) for row in demo_source_rows("edge-01")]
+        import_sources(session=session, grids=ctx.grids, rows=rows, now=datetime.now(UTC))
         session.commit()
     ctx.engine.dispose()
     assert token is not None
@@ -148,8 +154,10 @@ def start_server(kind: str, url: str) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def alert_bodies(count: int, run: str) -> list[bytes]:
-    """`count` alerts spread over the demo county's cells and four kinds, observed in the last minute."""
+    """`count` alerts from the cameras of the demo county's cells (`demo_source_rows`), four kinds,
+    observed in the last minute."""
     rng = np.random.default_rng(1)
+    sources = demo_source_rows("edge-01")
     kinds = ["intrusion", "crowd", "smoke", "loitering"]
     now = datetime.now(UTC)
     bodies = []
@@ -157,12 +165,12 @@ def alert_bodies(count: int, run: str) -> list[bytes]:
         body = {
             "alert_id": f"{run}-{i}",
             "device_id": "edge-01",
-            "source_id": "cam-1",
+            "source_id": (source := sources[int(rng.integers(len(sources)))])["source_id"],
             "source_kind": "camera",
             "kind": kinds[i % 4],
             "severity": "high",
             "observed_at": (now - timedelta(seconds=float(rng.uniform(0, 60)))).isoformat(),
-            "location": {"lon": float(rng.uniform(118.70, 118.724)), "lat": float(rng.uniform(32.0, 32.032))},
+            "location": {"lon": source["lon"], "lat": source["lat"]},
         }
         bodies.append(json.dumps(body).encode())
     return bodies

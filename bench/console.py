@@ -38,14 +38,17 @@ import httpx
 from playwright.sync_api import sync_playwright
 from sqlalchemy import insert
 
+from api.context import GridState
 from api.db import make_engine, make_sessionmaker
 from api.logic.roles import Role
 from api.migrate import upgrade
 from api.orm import Event
+from api.schemas.devices import SourceRow
 from api.services.accounts import set_password
 from api.services.grids import import_grids
+from api.services.inventory import import_sources
 from api.services.principals import create_device, create_user
-from tests.api.builders import DEMO_GRIDS, cell_center
+from tests.api.builders import DEMO_GRIDS, cell_center, demo_source_rows, source_at
 from tests.support.browser import ARGS, CHROMIUM, DESK, poll
 from tests.support.centre import CENTRE, REPO, free_port
 
@@ -112,6 +115,9 @@ def _prepare(folder: Path) -> tuple[str, str, str]:
         _user, token = create_user(session=session, username="bench", role=Role.SUPERVISOR, scope=None)
         set_password(session=session, username="bench", password=PASSWORD, actor="bench", now=now)
         _device, device_token = create_device(session=session, device_id="edge-01", kind="edge")
+        session.flush()
+        rows = [SourceRow.model_validate(row) for row in demo_source_rows("edge-01")]
+        import_sources(session=session, grids=GridState(), rows=rows, now=now)
         session.execute(insert(Event), _event_rows(now))
         session.commit()
     engine.dispose()
@@ -183,8 +189,9 @@ def _live(page: Any, base: str, device_token: str) -> float:
     delays = []
     for i in range(5):
         lon, lat = cell_center(2, 1 + i // 4, 1 + i % 4)
-        body = {"alert_id": f"live-{i}-{time.time()}", "device_id": "edge-01", "source_id": "cam",
-                "source_kind": "camera", "kind": "gas", "severity": "critical",
+        body = {"alert_id": f"live-{i}-{time.time()}", "device_id": "edge-01",
+                "source_id": source_at((lon, lat)), "source_kind": "camera", "kind": "gas",
+                "severity": "critical",
                 "observed_at": datetime.now(UTC).isoformat(),
                 "location": {"lon": lon, "lat": lat}}  # fmt: skip
         start = time.perf_counter()

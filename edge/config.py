@@ -140,7 +140,7 @@ class CameraConfig(BaseModel):
 
 BOX_FIELDS = (
     "device_id", "api", "data_dir", "drain_timeout_s", "http", "outbox", "clips", "malloc_trim_s",
-    "scheduler",
+    "scheduler", "heartbeat_s",
 )  # fmt: skip
 """The box's own settings: never part of a configuration kept at the centre (`BoxConfig`)."""
 
@@ -199,6 +199,9 @@ class EdgeConfig(BoxConfig):
         default=Path("gridwatch-edge"), description="Outbox and state (relative to the file)"
     )
     drain_timeout_s: float = Field(default=30.0, ge=0, description="On stop, how long to keep sending")
+    heartbeat_s: float = Field(
+        default=15.0, ge=0, description="Seconds between status reports to the centre; 0 turns them off"
+    )
     http: HttpConfig = Field(default_factory=HttpConfig, description="/healthz and /metrics of this worker")
     outbox: OutboxConfig = Field(
         default_factory=OutboxConfig, description="Bound and retention of the outbox"

@@ -28,6 +28,7 @@ from edge.clips import EdgeClips
 from edge.clips.metrics import ClipsCollector
 from edge.config import CameraConfig, EdgeConfig
 from edge.health import EdgeCollector, HealthServer, detector_latency, health_report
+from edge.heartbeat import FrameRates, HeartbeatSender, Usage, build_heartbeat
 from edge.memory import MemoryTrimmer
 from edge.monitor import OfflineMonitor
 from edge.outbox import Outbox
@@ -37,6 +38,7 @@ from edge.scheduling import SchedulerCollector, Schedulers
 from edge.sensors.worker import SensorWorker
 from edge.snapshots import SnapshotSender
 from edge.supervisor import Supervisor
+from gridwatch.contracts.heartbeat import Heartbeat
 from ingest import IngestError, SourceState, StreamLocator, VideoSource, VideoSourceConfig
 from ingest.wvp import WvpClient, WvpLocator, resolve_credentials
 
@@ -94,6 +96,29 @@ class EdgeWorker:
         self._pending: EdgeConfig | None = None
         self._pending_lock = threading.Lock()
 
+        self._started = time.monotonic()
+        self._rates, self._usage = FrameRates(), Usage()
+        self.heartbeat = (
+            None if config.heartbeat_s == 0
+            else HeartbeatSender(config.api, self._heartbeat, interval_s=config.heartbeat_s, stop=self._stop)
+        )  # fmt: skip
+
+    def _heartbeat(self) -> Heartbeat:
+        """This box's status now (what the heartbeat sender posts)."""
+        engine = None if self.sensors is None else self.sensors.engine
+        return build_heartbeat(
+            device_id=self.config.device_id,
+            started=self._started,
+            cameras={
+                c: (src.health().state.value, self.pipelines[c].stats.frames)
+                for c, src in self.sources.items()
+            },
+            sensors={s.id: engine.last_message.get(s.id) if engine else None for s in self.config.sensors},
+            outbox=(self.outbox.depth(), self.outbox.parked()),
+            rates=self._rates,
+            usage=self._usage,
+        )
+
     def build_camera(self, camera: CameraConfig) -> None:
         """The camera's source, pipeline and (live cameras) offline monitor; not started."""
         detector = Detector.from_config(camera.detector)
@@ -136,12 +161,7 @@ class EdgeWorker:
             self.supervisor.spawn(camera_thread(camera_id), functools.partial(self.camera_loop, camera_id))
         if self.sensors is not None:
             self.sensors.start()
-        if self.centre is not None:
-            self.supervisor.spawn(
-                "centre-config", functools.partial(self.centre.run, self._stop, self.submit)
-            )
-        if self.snapshots is not None:
-            self.supervisor.spawn("snapshots", functools.partial(self.snapshots.run, self._stop))
+        self._start_side_threads()
         trimmer = MemoryTrimmer(self.config.malloc_trim_s)
         while not self._stop.is_set() and (
             not once or self.supervisor.active(list(map(camera_thread, self.sources)))
@@ -151,6 +171,8 @@ class EdgeWorker:
             trimmer.maybe_trim()
             self._stop.wait(0.5)
         self._stop.set()
+        if self.heartbeat is not None:
+            self.supervisor.release("heartbeat")
         self._stop_cameras([camera_thread(camera_id) for camera_id in self.sources])
         self.schedulers.close()
         if self.sensors is not None:
@@ -166,6 +188,17 @@ class EdgeWorker:
             self.wvp.close()
         self.supervisor.stop()
         return self._summary(drained)
+
+    def _start_side_threads(self) -> None:
+        """The heartbeat, the centre's configuration and the snapshots, when configured."""
+        if self.heartbeat is not None:
+            self.supervisor.spawn("heartbeat", self.heartbeat.run)
+        if self.centre is not None:
+            self.supervisor.spawn(
+                "centre-config", functools.partial(self.centre.run, self._stop, self.submit)
+            )
+        if self.snapshots is not None:
+            self.supervisor.spawn("snapshots", functools.partial(self.snapshots.run, self._stop))
 
     def _stop_cameras(self, names: list[str]) -> None:
         for name in names:

@@ -42,6 +42,7 @@ from gridwatch.demo_console import (
     port_is_free,
     serve_until_interrupted,
 )
+from gridwatch.fleet import source_rows, write_sources
 from gridwatch.logs import is_verbose, progress_only
 from ingest.config import is_stream_url
 from models.ensure import ensure_model
@@ -79,12 +80,14 @@ def demo(
         grids = _gridwatch("api", "import-grids", str(CONFIGS / "demo-county-grids.geojson"),
                            "--database-url", database)  # fmt: skip
         token = _token(database, "add-device", config.device_id)
+        _gridwatch("api", "import-sources", str(write_sources(config, out / "sources.yaml")),
+                   "--database-url", database)  # fmt: skip
         user = _token(database, "add-user", f"demo-viewer-{os.getpid()}", "--role", "supervisor")
         password = new_password()
         _gridwatch("api", "add-user", DEMO_USER, "--role", "supervisor", "--scope", DEMO_SCOPE,
                    "--password-stdin", "--database-url", database, stdin=password + "\n")  # fmt: skip
     _done(f"centre database {out / 'centre.db'}: {_count(grids, 'created')} grid nodes; "
-          f"edge box {config.device_id} registered")  # fmt: skip
+          f"edge box {config.device_id} registered with its {len(source_rows(config))} sources")  # fmt: skip
     with progress_only():  # a first run fetches and converts the model behind its own bar
         for model in {camera.detector.model for camera in config.cameras}:
             ensure_model(find_model(model))

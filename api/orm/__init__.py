@@ -6,7 +6,7 @@ from api.orm.base import Base
 from api.orm.box_config import BoxConfigVersion, CameraSnapshot
 from api.orm.clip import ClipRow, EvidenceDeletion
 from api.orm.console import ConsoleAccount, ConsoleSession, EventView, LoginThrottle
-from api.orm.device import Device
+from api.orm.device import Device, Heartbeat
 from api.orm.event import CodeCounter, Event, EventHistory, Supervision
 from api.orm.grid import Grid
 from api.orm.state import Revision
@@ -33,6 +33,7 @@ __all__ = [
     "EvidenceDeletion",
     "EvidenceRow",
     "Grid",
+    "Heartbeat",
     "LoginThrottle",
     "Revision",
     "Subscription",

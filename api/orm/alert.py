@@ -26,6 +26,8 @@ class AlertRow(Base):
     Alert ids are chosen at the edge, so they are unique per device only: the key is
     (`device_id`, `alert_id`). `clock_flag` is "past" or "future" when `observed_at` lay outside
     the centre's window around its own clock; such an alert was correlated by `received_at`.
+    `lon`/`lat` are where the alert said it was; `location_offset_m` is set (metres from the
+    source's registered location) when that lay farther than the centre's tolerance.
     """
 
     __tablename__ = "alerts"
@@ -43,6 +45,7 @@ class AlertRow(Base):
     clock_flag: Mapped[str | None] = mapped_column(String(16))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
+    location_offset_m: Mapped[float | None] = mapped_column(Float)
     cell_code: Mapped[str | None] = mapped_column(String(64))
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(16))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.orm.base import Base, UtcDateTime
@@ -22,7 +22,8 @@ class BoxConfigVersion(Base):
     __table_args__ = (UniqueConstraint("device_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    device_id: Mapped[str] = mapped_column(ForeignKey("devices.device_id"), index=True)
+    device_id: Mapped[str] = mapped_column(String(64), index=True)  # an edge box (no FK: ids are unique
+    # among boxes only, a partial index since 0005 — the services check the box exists)
     version: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -37,7 +38,7 @@ class CameraSnapshot(Base):
     __table_args__ = (UniqueConstraint("device_id", "camera_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    device_id: Mapped[str] = mapped_column(ForeignKey("devices.device_id"))
+    device_id: Mapped[str] = mapped_column(String(64))  # an edge box (see BoxConfigVersion.device_id)
     camera_id: Mapped[str] = mapped_column(String(64))
     jpeg: Mapped[bytes] = mapped_column(LargeBinary)
     width: Mapped[int] = mapped_column(Integer)

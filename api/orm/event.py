@@ -16,6 +16,8 @@ class Event(Base):
 
     `clock_flagged`: at least one of its alerts carried an `observed_at` outside the centre's window
     (see `AlertRow.clock_flag`); its seen-span then counts that alert at the time it was received.
+    `location_flagged`: at least one of its alerts claimed a location farther from its source's
+    registered one than the centre tolerates (the event stays where the source is registered).
     """
 
     __tablename__ = "events"
@@ -32,6 +34,7 @@ class Event(Base):
     grid_path: Mapped[str] = mapped_column(String(512), index=True)
     located: Mapped[bool] = mapped_column(default=True)
     clock_flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
+    location_flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
     lon: Mapped[float] = mapped_column()
     lat: Mapped[float] = mapped_column()
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -14,19 +14,20 @@ largest legitimate alert.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.schemas.errors import BODY, ErrorOut, ValidationErrorOut
 from api.schemas.events import AlertAccepted
 from api.security import bearer
-from api.services.ingest import Accepted, IngestItem
+from api.services.ingest import Accepted, IngestItem, UnknownSourceError
 from gridwatch.contracts.alert import Alert
 
 router = APIRouter(tags=["alerts"])
+Parsed = TypeVar("Parsed", bound=BaseModel)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     201: {"model": AlertAccepted, "description": "Stored (or a retry of an alert already stored)"},
@@ -37,7 +38,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorOut, "description": "Body or evidence snapshot over this centre's limit"},
     422: {
         "model": ValidationErrorOut,
-        "description": "The body is not a valid alert; the offending fields are listed",
+        "description": "The body is not a valid alert (the offending fields are listed), or its "
+        "`source_id` is not in the posting box's inventory",
     },
 }
 
@@ -49,20 +51,27 @@ ALERT_BODY = {
 }
 
 
-def document_alert_body(schema: dict[str, Any]) -> None:
-    """Put `Alert` and the models it uses into an OpenAPI document's components, where
-    `ALERT_BODY` points (FastAPI adds only the models of declared parameters)."""
-    alert = Alert.model_json_schema(ref_template="#/components/schemas/{model}")
+def document_alert_body(schema: dict[str, Any], *models: type[BaseModel]) -> None:
+    """Put `Alert` (and `models`) and the models they use into an OpenAPI document's components,
+    where `ALERT_BODY` points (FastAPI adds only the models of declared parameters)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components.update(alert.pop("$defs", {}))
-    components["Alert"] = alert
+    every: list[type[BaseModel]] = [Alert, *models]
+    for model in every:
+        body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(body.pop("$defs", {}))
+        components[model.__name__] = body
 
 
 def parse_alert(body: bytes) -> Alert:
-    """The alert in `body`, or FastAPI's 422 with every error located under `body` (without echoing
-    the input: it may be megabytes, or bytes that are not text)."""
+    """The alert in `body`, or FastAPI's 422 with every error located under `body`."""
+    return parse_body(Alert, body)
+
+
+def parse_body(model: type[Parsed], body: bytes) -> Parsed:
+    """`model` parsed from `body`, or FastAPI's 422 with every error located under `body` (without
+    echoing the input: it may be megabytes, or bytes that are not text)."""
     try:
-        return Alert.model_validate_json(body)
+        return model.model_validate_json(body)
     except ValidationError as exc:
         errors = [
             {**error, "loc": ("body", *error["loc"])}
@@ -79,7 +88,11 @@ async def post_alert(request: Request) -> Response:
     body = await request.body()
     alert = parse_alert(body)
     digest = hashlib.sha256(body).hexdigest()  # of the bytes received: no re-serialisation
-    accepted: Accepted = await request.app.state.committer.submit(IngestItem(alert, token, digest))
+    try:
+        accepted: Accepted = await request.app.state.committer.submit(IngestItem(alert, token, digest))
+    except UnknownSourceError:
+        request.app.state.ctx.metrics.alerts_refused.labels("unknown_source").inc()
+        raise
     request.app.state.ctx.metrics.alerts.labels("replay" if accepted.replay else accepted.body.outcome).inc()
     headers = {"X-Idempotent-Replay": "true"} if accepted.replay else None
     return Response(

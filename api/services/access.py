@@ -26,7 +26,8 @@ def _user(session: Session, username: str) -> User:
 
 
 def _device(session: Session, device_id: str) -> Device:
-    device = session.scalar(select(Device).where(Device.device_id == device_id))
+    top_level = Device.parent_device_id.is_(None)
+    device = session.scalar(select(Device).where(Device.device_id == device_id, top_level))
     if device is None:
         raise NotFoundError(f"no device {device_id!r}")
     return device

@@ -1,9 +1,8 @@
 """The grid map of a scope: which node is shown, its cached shapes, open/overdue events per cell (SQL
 GROUP BY over the scope) and the camera/sensor markers.
 
-Markers come from one function, `map_markers`: today from device rows with a registered lon/lat and
-from the sources seen in alerts (placed where their alerts were located); the fleet inventory can
-feed it later without the page changing.
+Markers come from one function, `map_markers`: boxes with a registered lon/lat, and the sources seen in
+alerts, drawn at their registered location (the fleet inventory) where they have one.
 """
 
 from __future__ import annotations
@@ -112,9 +111,15 @@ def map_markers(*, session: Session, principal: Principal, path: str, frame: Fra
     }
     for device in session.scalars(select(Device).where(Device.lon.is_not(None), Device.lat.is_not(None))):
         x, y = frame.xy(float(device.lon or 0), float(device.lat or 0))
-        if (device.device_id, "") not in found and 0 <= x <= frame.width and 0 <= y <= frame.height:
+        box = device.parent_device_id
+        key = (box, device.device_id) if box else (device.device_id, "")
+        if not (0 <= x <= frame.width and 0 <= y <= frame.height):
+            continue
+        if key in found:  # a registered source: shown where it is registered, not where alerts said
+            found[key] = Marker(key[0], key[1], found[key].state, x, y)
+        elif not box:
             state = "revoked" if device.revoked_at else "quiet"
-            found[(device.device_id, "")] = Marker(device.device_id, "", state, x, y)
+            found[key] = Marker(device.device_id, "", state, x, y)
     return sorted(found.values(), key=lambda m: (m.device_id, m.source_id))
 
 

@@ -3,6 +3,11 @@
 The batch runs in one transaction; the caller commits and only then answers the senders. Alert ids
 are unique per device: (device_id, alert_id) is the idempotency key. An alert whose `observed_at`
 lies outside the centre's clock window is stored flagged and correlated by the time received.
+
+Trust follows the inventory: an alert is accepted only for a source registered in the posting box's
+inventory (else 422 naming the source), and it is placed by the source's **registered** location.
+A claimed location farther from it than the centre's tolerance is recorded on the alert row and
+flags the event; it never moves the event.
 """
 
 from __future__ import annotations
@@ -13,24 +18,35 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from api.centre import CentreConfig
 from api.db import JsonText
-from api.errors import ApiError, ConflictError, ForbiddenError, NotAuthenticatedError, PayloadTooLargeError
+from api.errors import (
+    ApiError,
+    BadInputError,
+    ConflictError,
+    ForbiddenError,
+    NotAuthenticatedError,
+    PayloadTooLargeError,
+)
 from api.live import notice
 from api.logic.correlation import ClockWindow, correlation_key, pick_event, pick_for_clear
+from api.logic.distance import metres_between
 from api.logic.gridstate import GridState
 from api.orm import AlertRow, Base, Device, Event, EvidenceRow, Subscription
 from api.schemas.events import AlertAccepted
 from api.security import hash_token
 from api.services.events_open import open_event
+from api.services.faults import fault_key, resolve_cleared
+from api.services.inventory import source_index
 from api.services.spans import EventSpan, latest_span, load_spans, lock_keys, write_spans
 from api.services.webhooks import active_subscriptions
-from gridwatch.contracts.alert import Alert, AlertPhase, Severity
+from gridwatch.contracts.alert import Alert, AlertKind, AlertPhase, Location, Severity
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DEFAULT_TOLERANCE_M = 200.0
 ALERTS = Base.metadata.tables[AlertRow.__tablename__]
 EVIDENCE = Base.metadata.tables[EvidenceRow.__tablename__]
 
@@ -42,6 +58,9 @@ class IngestItem:
     alert: Alert
     token: str
     payload_sha256: str
+    system: bool = False
+    """Raised by the centre itself (a box gone silent, `api.services.heartbeats`): no token, and
+    its location is the one the centre computed from the inventory."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,12 @@ class _Where:
     key: str
     seen_at: datetime
     clock_flag: str | None
+    source: Device | None
+    offset_m: float | None
+
+
+class UnknownSourceError(BadInputError):
+    """The alert's source is not in the posting box's inventory (422, counted at /metrics)."""
 
 
 @dataclass
@@ -76,6 +101,8 @@ class _Batch:
     spans: dict[tuple[str, str], list[EventSpan]] = field(default_factory=dict)
     closed_spans: list[EventSpan] = field(default_factory=list)
     alert_rows: list[dict[str, Any]] = field(default_factory=list)
+    location_flagged: set[int] = field(default_factory=set)
+    faults_cleared: set[int] = field(default_factory=set)
     evidence_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -88,13 +115,15 @@ def ingest_batch(
     items: Sequence[IngestItem],
     now: datetime,
     clock: ClockWindow | None = None,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
 ) -> list[Accepted | ApiError]:
     """Process `items` in order inside the session's transaction; errors are per item.
 
     Lookups are done for the whole batch up front (one index query, one query per table), and
     rows are flushed together at commit, so the cost per alert stays small as batches grow.
     """
-    wheres = _locate(centre, grids, items, clock or ClockWindow(), now)
+    sources = source_index(session=session, pairs={(i.alert.device_id, i.alert.source_id) for i in items})
+    wheres = _locate(centre, grids, items, sources, clock or ClockWindow(), now, tolerance_m)
     lock_keys(session, {(w.type_code, w.key) for w in wheres})
     batch = _Batch(
         session,
@@ -116,7 +145,17 @@ def ingest_batch(
             except ApiError as exc:
                 results.append(exc)
     _insert_rows(batch)
+    resolve_cleared(
+        session=session, event_ids=batch.faults_cleared, subscriptions=batch.subscriptions, now=now
+    )
     return results
+
+
+def _flag_locations(batch: _Batch) -> None:
+    if batch.location_flagged:
+        batch.session.execute(
+            update(Event).where(Event.id.in_(sorted(batch.location_flagged))).values(location_flagged=True)
+        )
 
 
 def _insert_rows(batch: _Batch) -> None:
@@ -126,6 +165,7 @@ def _insert_rows(batch: _Batch) -> None:
         batch.session, [span for spans in batch.spans.values() for span in spans] + batch.closed_spans
     )
     # Core inserts on the session's connection: the ORM's bulk path costs more than SQLite here.
+    _flag_locations(batch)
     connection = batch.session.connection()
     if batch.alert_rows:
         connection.execute(insert(ALERTS), batch.alert_rows)
@@ -147,19 +187,44 @@ def _earliest(centre: CentreConfig, items: Sequence[IngestItem], wheres: Sequenc
 
 
 def _locate(
-    centre: CentreConfig, grids: GridState, items: Sequence[IngestItem], clock: ClockWindow, now: datetime
+    centre: CentreConfig,
+    grids: GridState,
+    items: Sequence[IngestItem],
+    sources: dict[tuple[str, str], Device],
+    clock: ClockWindow,
+    now: datetime,
+    tolerance_m: float,
 ) -> list[_Where]:
-    spots = grids.locate_many([i.alert.location.lon for i in items], [i.alert.location.lat for i in items])
+    """Where each alert lies: at its registered source (an unknown source is refused later)."""
+    found = [sources.get((i.alert.device_id, i.alert.source_id)) for i in items]
+    spots = [_registered(i.alert, s) for i, s in zip(items, found, strict=True)]
+    cells = grids.locate_many([s.lon for s in spots], [s.lat for s in spots])
     return [
         _Where(
             cell,
             path,
             centre.type_for(i.alert.kind),
-            correlation_key(cell_code=cell, device_id=i.alert.device_id),
+            fault_key(i.alert) or correlation_key(cell_code=cell, device_id=i.alert.device_id),
             *clock.judge(i.alert.observed_at, received_at=now),
+            source,
+            _offset(i.alert.location, spot, tolerance_m),
         )
-        for i, (cell, path) in zip(items, spots, strict=True)
+        for i, (cell, path), source, spot in zip(items, cells, found, spots, strict=True)
     ]
+
+
+def _registered(alert: Alert, source: Device | None) -> Location:
+    if source is None or source.lon is None or source.lat is None:
+        return alert.location
+    return Location(lon=source.lon, lat=source.lat)
+
+
+def _offset(claimed: Location, registered: Location, tolerance_m: float) -> float | None:
+    """Metres between the claimed and registered location when over the tolerance, else None."""
+    if claimed == registered:
+        return None
+    metres = metres_between(claimed.lon, claimed.lat, registered.lon, registered.lat)
+    return round(metres, 1) if metres > tolerance_m else None
 
 
 def _devices(session: Session, hashes: set[str]) -> dict[str, Device]:
@@ -191,7 +256,9 @@ def _answered(
     }
 
 
-def _authenticate(batch: _Batch, item: IngestItem) -> Device:
+def _authenticate(batch: _Batch, item: IngestItem) -> None:
+    if item.system:
+        return
     device = batch.devices.get(hash_token(item.token))
     if device is None:
         raise NotAuthenticatedError("unknown device token")
@@ -199,7 +266,6 @@ def _authenticate(batch: _Batch, item: IngestItem) -> Device:
         raise ForbiddenError(f"the token of device {device.device_id!r} is revoked")
     if device.device_id != item.alert.device_id:
         raise ForbiddenError(f"token of {device.device_id!r} cannot post for {item.alert.device_id!r}")
-    return device
 
 
 def _ingest_one(batch: _Batch, item: IngestItem, where: _Where) -> Accepted:
@@ -213,6 +279,12 @@ def _ingest_one(batch: _Batch, item: IngestItem, where: _Where) -> Accepted:
                 "for a different alert"
             )
         return Accepted(earlier[1], replay=True)
+    if where.source is None and not item.system:
+        raise UnknownSourceError(
+            f"source_id {alert.source_id!r} is not in the inventory of box {alert.device_id!r}; register it "
+            f"at the centre (gridwatch api add-source {alert.device_id} {alert.source_id} ...)",
+            loc=("body", "source_id"),
+        )
     snapshot = alert.evidence.snapshot_bytes()
     if len(snapshot) > batch.evidence_max_bytes:
         raise PayloadTooLargeError(
@@ -241,7 +313,7 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
         event = open_event(
             session=batch.session,
             centre=batch.centre,
-            alert=alert,
+            alert=_placed(alert, where),
             type_code=where.type_code,
             key=where.key,
             cell_code=where.cell,
@@ -260,6 +332,10 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
             event.clock_flagged,
         )
         batch.spans[(where.type_code, where.key)].append(span)
+    if where.offset_m is not None:
+        batch.location_flagged.add(span.event_id)
+    if alert.kind is AlertKind.DEVICE_OFFLINE:
+        _fault_seen(batch, alert, where, span.event_id)
     row = _alert_row(
         alert=alert,
         payload_sha256=payload_sha256,
@@ -281,6 +357,24 @@ def _store(batch: _Batch, alert: Alert, where: _Where, payload_sha256: str, snap
         }
         batch.evidence_rows.append(evidence)
     return AlertAccepted(alert_id=alert.alert_id, event_code=span.code, outcome=outcome, cell_code=where.cell)
+
+
+def _fault_seen(batch: _Batch, alert: Alert, where: _Where, event_id: int) -> None:
+    """A source reported offline (or back): its state follows; a clear resolves its fault event."""
+    cleared = alert.phase is AlertPhase.CLEARED
+    if cleared:
+        batch.faults_cleared.add(event_id)
+    if where.source is not None:
+        where.source.state = "online" if cleared else "offline"
+        where.source.last_seen_at = batch.now
+
+
+def _placed(alert: Alert, where: _Where) -> Alert:
+    """The alert as its event is opened: at the source's registered location."""
+    source = where.source
+    if source is None or source.lon is None or source.lat is None:
+        return alert
+    return alert.model_copy(update={"location": Location(lon=source.lon, lat=source.lat)})
 
 
 def _join(batch: _Batch, where: _Where, alert: Alert) -> EventSpan | None:
@@ -322,6 +416,7 @@ def _alert_row(
         "clock_flag": where.clock_flag,
         "lon": alert.location.lon,
         "lat": alert.location.lat,
+        "location_offset_m": where.offset_m,
         "cell_code": where.cell,
         "event_id": event_id,
         "outcome": outcome,

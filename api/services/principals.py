@@ -40,7 +40,12 @@ def create_device(
     """Register a device; an edge box gets a token, returned once and stored hashed."""
     if kind not in DEVICE_KINDS:
         raise BadInputError(f"kind {kind!r} is not one of {', '.join(DEVICE_KINDS)}", loc=("body", "kind"))
-    if session.scalar(select(Device.id).where(Device.device_id == device_id)) is not None:
+    parent = (
+        Device.parent_device_id.is_(None)
+        if parent_device_id is None
+        else Device.parent_device_id == parent_device_id
+    )
+    if session.scalar(select(Device.id).where(Device.device_id == device_id, parent)) is not None:
         raise ConflictError(f"device {device_id!r} already exists")
     token, digest = new_token("gwd") if kind == "edge" else (None, None)
     device = Device(

@@ -51,6 +51,8 @@ class SensorEngine:
             if sensor.silence_limit_s is not None
         }
         self._lock = threading.Lock()
+        self.last_message: dict[str, datetime] = {}
+        """When each sensor's latest reading arrived (the heartbeat reports it)."""
 
     @property
     def kinds(self) -> dict[str, SensorKind]:
@@ -61,6 +63,7 @@ class SensorEngine:
         """Alerts for the episodes this reading raises or clears (usually none)."""
         sensor = self.sensors[reading.sensor_id]
         with self._lock:
+            self.last_message[sensor.id] = reading.received_at
             watch = self._watches.get(sensor.id)
             changes = [watch.seen(reading)] if watch is not None else []
             changes += [rule.evaluate(reading) for rule in self._rules[sensor.id]]

@@ -9,11 +9,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
+from api.context import ApiContext
+from api.schemas.devices import SourceIn
+from api.services.inventory import add_source, source_index
+
 REPO = Path(__file__).resolve().parents[2]
 DEMO_GRIDS: dict[str, Any] = json.loads((REPO / "configs" / "demo-county-grids.geojson").read_text("utf-8"))
 CELL = 0.004
 ORIGIN = (118.70, 32.00)
 OUTSIDE = (100.0, 20.0)
+DEFAULT_AT = (ORIGIN[0] + CELL / 2, ORIGIN[1] + CELL / 2)
+DEFAULT_SOURCE = "cam-1"
+"""The source of `make_alert`'s default location (seeded in the test worlds' inventory)."""
 
 
 def cell_center(township: int, village: int, cell: int) -> tuple[float, float]:
@@ -33,18 +42,20 @@ def make_alert(
     alert_id: str,
     *,
     kind: str = "intrusion",
-    at: tuple[float, float] = (ORIGIN[0] + CELL / 2, ORIGIN[1] + CELL / 2),
+    at: tuple[float, float] = DEFAULT_AT,
     observed_at: datetime | None = None,
     device_id: str = "edge-01",
     severity: str = "high",
     source_kind: str = "camera",
+    source_id: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """An alert body as an edge box would POST it."""
+    """An alert body as an edge box would POST it; by default from the source registered at `at`
+    (`source_at`), which `register_source` (or `World.post_alert`) puts in the box's inventory."""
     return {
         "alert_id": alert_id,
         "device_id": device_id,
-        "source_id": "cam-1",
+        "source_id": source_id or source_at(at),
         "source_kind": source_kind,
         "kind": kind,
         "severity": severity,
@@ -52,6 +63,49 @@ def make_alert(
         "location": {"lon": at[0], "lat": at[1]},
         **extra,
     }
+
+
+def source_at(at: tuple[float, float]) -> str:
+    """The test source standing at `at`: alerts are placed where their source is registered."""
+    if at == DEFAULT_AT:
+        return DEFAULT_SOURCE
+    return f"cam-{at[0]:.6f}-{at[1]:.6f}"
+
+
+DEMO_CELLS = [(t, v, c) for t in range(1, 4) for v in range(1, 5) for c in range(1, 5)]
+"""Every cell of the demo county (3 乡 × 4 村 × 4 网格)."""
+
+
+def demo_source_rows(box_id: str) -> list[dict[str, Any]]:
+    """Import rows (`gridwatch api import-sources`) for a camera of `box_id` at the centre of every demo
+    cell and at `make_alert`'s default location: the sources `make_alert(at=cell_center(...))` names."""
+    spots = [DEFAULT_AT, *(cell_center(*cell) for cell in DEMO_CELLS)]
+    return [
+        {"box_id": box_id, "source_id": source_at(at), "kind": "camera", "lon": at[0], "lat": at[1]}
+        for at in dict.fromkeys(spots)
+    ]
+
+
+def source_spec(alert: dict[str, Any]) -> SourceIn:
+    """The inventory entry of an alert body's source, at the location the alert gives."""
+    kind = "sensor" if alert["source_kind"] == "sensor" else "camera"
+    location = alert["location"]
+    return SourceIn(source_id=alert["source_id"], kind=kind, lon=location["lon"], lat=location["lat"])
+
+
+def register_source(ctx: ApiContext, alert: dict[str, Any]) -> None:
+    """Put the source of an alert body into its box's inventory, unless it is there already."""
+    with ctx.sessions() as session:
+        known = source_index(session=session, pairs={(alert["device_id"], alert["source_id"])})
+        if not known:
+            spec = source_spec(alert)
+            add_source(
+                session=session, grids=ctx.grids, box_id=alert["device_id"], spec=spec, now=datetime.now(UTC)
+            )
+            try:
+                session.commit()
+            except IntegrityError:  # registered meanwhile by a concurrent request of the same test
+                session.rollback()
 
 
 def jpeg_bytes(size: int = 64) -> bytes:

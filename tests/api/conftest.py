@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,10 +25,12 @@ from api.db import make_engine
 from api.logic.roles import Role
 from api.migrate import upgrade
 from api.orm import Base
+from api.schemas.devices import SourceRow
 from api.services.grids import import_grids
+from api.services.inventory import import_sources
 from api.services.principals import create_device, create_user
 from api.settings import ApiSettings
-from tests.api.builders import DEMO_GRIDS, REPO
+from tests.api.builders import DEFAULT_SOURCE, DEMO_GRIDS, REPO, demo_source_rows, register_source
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
@@ -86,6 +88,7 @@ def settings(database_url: str) -> ApiSettings:
         escalation_interval_s=0,
         webhook_interval_s=0,
         grid_refresh_s=0,
+        fleet_interval_s=0,
         webhook_backoff_s=1,
         webhook_timeout_s=2,
         webhook_allow="127.0.0.1",  # the test receivers listen on loopback; nothing else is ever reached
@@ -101,6 +104,7 @@ class World:
     ctx: ApiContext
     device_token: str
     tokens: dict[str, str]
+    sources: set[tuple[str, str]] = field(default_factory=lambda: {("edge-01", DEFAULT_SOURCE)})
 
     def as_user(self, user: str) -> dict[str, str]:
         """Authorization header of one of the seeded users."""
@@ -112,7 +116,11 @@ class World:
         return {"Authorization": f"Bearer {self.device_token}"}
 
     def post_alert(self, alert: dict[str, Any]) -> Any:
-        """POST an alert as edge-01."""
+        """POST an alert as edge-01, its source registered first (at the location it gives)."""
+        key = (alert.get("device_id"), alert.get("source_id"))
+        if key not in self.sources and key[0] == "edge-01" and isinstance(alert.get("location"), dict):
+            register_source(self.ctx, alert)
+            self.sources.add((str(key[0]), str(key[1])))
         return self.client.post("/v1/alerts", json=alert, headers=self.device)
 
 
@@ -140,6 +148,10 @@ def seed(ctx: ApiContext) -> tuple[str, dict[str, str]]:
         }
         session.commit()
     assert device_token is not None
+    with ctx.sessions() as session:  # a camera at every demo cell's centre: make_alert(at=cell_center(...))
+        rows = [SourceRow.model_validate(row) for row in demo_source_rows("edge-01")]
+        import_sources(session=session, grids=ctx.grids, rows=rows, now=datetime.now(UTC))
+        session.commit()
     return device_token, tokens
 
 

@@ -7,6 +7,7 @@ cam-gate: 10 false alarms (8 with low scores and boxes in the top-left ninth of 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.api.builders import cell_center, make_alert
@@ -31,12 +32,19 @@ DISPATCH = {"action": "dispatch", "department": "应急管理", "worker": "王�
 
 
 def quality_alert(
-    alert_id: str, source: str, score: float, box: tuple[float, ...], cell: tuple[int, ...]
+    alert_id: str,
+    source: str,
+    score: float,
+    box: tuple[float, ...],
+    cell: tuple[int, ...],
+    *,
+    ago_min: float = 0,
 ) -> Any:
-    """An alert of `source` with one person box."""
+    """An alert of `source` with one person box, observed `ago_min` minutes ago."""
     return make_alert(
         alert_id,
         at=cell_center(*cell),
+        observed_at=datetime.now(UTC) - timedelta(minutes=ago_min),
         source_id=source,
         score=score,
         rule="gate-after-hours",
@@ -49,7 +57,10 @@ def seed_quality(post: Callable[[dict[str, Any]], str], act: Callable[[str, dict
     """Post every seeded alert (`post` returns its event code), then dismiss or dispatch the events."""
     for source, kinds in SEEDED.items():
         for kind, alerts in kinds.items():
-            codes = {post(quality_alert(f"q-{source}-{kind}-{i}", source, s, b, CELLS[source, kind]))
+            ago = 60 if kind == "false" else 0  # a camera sits in one place: its false alarms and its
+            # confirmed alerts stay apart in time (beyond the correlation window), not in space
+            cell = CELLS[source, kind]
+            codes = {post(quality_alert(f"q-{source}-{kind}-{i}", source, s, b, cell, ago_min=ago))
                      for i, (s, b) in enumerate(alerts)}  # fmt: skip
             for code in codes:
                 for body in [DISMISS] if kind == "false" else [{"action": "acknowledge"}, DISPATCH]:

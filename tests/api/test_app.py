@@ -38,6 +38,8 @@ def test_fresh_sqlite_is_migrated_on_start_in_wal_mode(tmp_path: Path) -> None:
             "webhooks": "running",
             "grid refresh": "running",
             "retention": "running",
+            "fleet": "running",
+            "heartbeat-writer": "running",
         }
     engine = make_engine(url)
     assert is_current(engine)
@@ -79,12 +81,17 @@ def test_healthz_names_the_replica_what_it_leads_and_how_it_hears_live_changes(
     settings: ApiSettings,
 ) -> None:
     tuned = settings.model_copy(
-        update={"escalation_interval_s": 0.1, "retention_interval_s": 0.1, "replica_id": "api7"}
+        update={
+            "escalation_interval_s": 0.1,
+            "retention_interval_s": 0.1,
+            "fleet_interval_s": 0.1,
+            "replica_id": "api7",
+        }
     )
     with TestClient(create_app(tuned)) as client:
         postgres = tuned.database_url.startswith("postgresql")
         live = "listening" if postgres else "local"
-        expected = {"replica": "api7", "leads": ["escalation", "retention"], "live": live}
+        expected = {"replica": "api7", "leads": ["escalation", "fleet", "retention"], "live": live}
         wait_for(
             lambda: {k: client.get("/healthz").json()[k] for k in expected} == expected,
             f"/healthz to show {expected}",

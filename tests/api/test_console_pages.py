@@ -14,7 +14,8 @@ from fastapi.routing import APIRoute
 from api.console import ROUTERS
 from api.jobs import run_escalation
 from tests.api import test_camera_page as camera_tests
-from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert
+from tests.api import test_console_devices as device_tests
+from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert, source_at
 from tests.api.conftest import World
 from tests.api.console_helpers import give_passwords, log_in
 from tests.api.test_console_situation import (
@@ -95,8 +96,10 @@ CONSOLE_CHECKS: dict[str, Callable[..., None]] = {
     "/map": situation,
     "/map/cell/{code}": situation,
     "/quality": situation,
+    "/devices": device_tests.test_devices_pages_show_only_the_users_subtree,
+    "/devices/{box_id}": device_tests.test_devices_pages_show_only_the_users_subtree,
 }
-"""Console routes that show or change events, each with the test that proves its scoping."""
+"""Console routes that show or change events or devices, each with the test that proves its scoping."""
 NOT_EVENTS = {"/login", "/logout", "/account", "/account/language", "/account/password", "/live"}
 """/live filters changes by the same scope path (tests/api/test_live.py)."""
 
@@ -263,7 +266,10 @@ def test_sensor_readings_chart_history_comments_and_supervision(desk: World) -> 
     assert reply.status_code == 200  # after the redirect: the event page
     page = reply.text
     chart = re.search(
-        r'<figure class="chart" data-chart="cam-1:water_level">.*?<polyline points="([^"]+)"', page, re.S
+        rf'<figure class="chart" data-chart="{source_at(cell_center(1, 1, 2))}:water_level">'
+        r'.*?<polyline points="([^"]+)"',
+        page,
+        re.S,
     )
     assert chart is not None
     assert len(chart[1].split()) == 6  # every reading of the two alerts

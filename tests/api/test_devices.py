@@ -73,7 +73,7 @@ def test_admin_registers_devices_and_only_edge_boxes_get_tokens(world: World) ->
     token = edge.json()["token"]
     posted = world.client.post(
         "/v1/alerts",
-        json=make_alert("a-9", device_id="edge-09"),
+        json=make_alert("a-9", device_id="edge-09", source_id="cam-9", at=(118.7, 32.0)),
         headers={"Authorization": f"Bearer {token}"},
     )
     assert posted.status_code == 201

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert
+from api.services.principals import create_device
+from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert, register_source, source_at
 from tests.api.conftest import World
 
 
@@ -171,6 +172,30 @@ def test_evidence_routes_outside_the_subtree_are_404(scene: Scene) -> None:
     assert client.get(f"/v1/events/{scene.t2}/export", headers=world.as_user("op_t2")).status_code == 200
 
 
+def test_devices_are_read_only_inside_the_subtree(scene: Scene) -> None:
+    world = scene.world
+    if _get(scene, "/v1/devices/edge-t1", "operator").status_code == 404:  # CHECKS call this thrice
+        with world.ctx.sessions() as session:
+            create_device(session=session, device_id="edge-t1", kind="edge")
+            session.commit()
+    yard = make_alert("x", device_id="edge-t1", source_id="yard", at=cell_center(1, 2, 1))
+    register_source(world.ctx, yard)
+    in_t2 = source_at(cell_center(2, 1, 1))
+    listed = _get(scene, "/v1/devices", "op_t2").json()
+    assert {(d["box_id"], d["device_id"]) for d in listed} >= {(None, "edge-01"), ("edge-01", in_t2)}
+    assert all(d["cell_code"].startswith("DX-T02") for d in listed if d["box_id"] is not None)
+    assert "edge-t1" not in {d["box_id"] or d["device_id"] for d in listed}
+    everything = {(d["box_id"], d["device_id"]) for d in _get(scene, "/v1/devices", "operator").json()}
+    assert {(None, "edge-t1"), ("edge-t1", "yard"), ("edge-01", "cam-1")} <= everything
+    assert _get(scene, "/v1/devices/edge-t1", "op_t2").status_code == 404
+    sources = _get(scene, "/v1/devices/edge-01", "op_t2").json()["sources"]
+    assert in_t2 in {s["device_id"] for s in sources}
+    assert all(s["cell_code"].startswith("DX-T02") for s in sources)
+    assert _get(scene, "/v1/devices/edge-01/sources/cam-1", "op_t2").status_code == 404
+    assert _get(scene, f"/v1/devices/edge-01/sources/{in_t2}", "op_t2").status_code == 200
+    assert _get(scene, "/v1/devices/edge-t1", "op_t1").status_code == 200
+
+
 CHECKS: dict[tuple[str, str], Callable[[Scene], None]] = {
     ("GET", "/v1/events"): test_list_shows_only_the_subtree,
     ("GET", "/v1/events/{code}"): lambda s: test_reads_outside_the_subtree_are_404(s, "/v1/events/{code}"),
@@ -185,6 +210,9 @@ CHECKS: dict[tuple[str, str], Callable[[Scene], None]] = {
     ("GET", "/v1/stats"): test_stats_count_only_the_subtree,
     ("GET", "/v1/quality"): test_quality_counts_only_the_subtree,
     ("GET", "/v1/grids"): test_grid_tree_shows_only_the_subtree,
+    ("GET", "/v1/devices"): test_devices_are_read_only_inside_the_subtree,
+    ("GET", "/v1/devices/{box_id}"): test_devices_are_read_only_inside_the_subtree,
+    ("GET", "/v1/devices/{box_id}/sources/{source_id}"): test_devices_are_read_only_inside_the_subtree,
     ("POST", "/v1/admin/users"): test_users_are_created_only_inside_the_admins_scope,
     ("POST", "/v1/webhooks"): test_webhook_subscriptions_inherit_the_owner_scope,
     ("POST", "/v1/admin/users/{username}/disable"): test_user_admin_stays_inside_the_admins_scope,
@@ -208,6 +236,10 @@ GLOBAL_ONLY = {
     ("POST", "/v1/admin/devices/{device_id}/revoke"),
     ("POST", "/v1/admin/devices/{device_id}/rotate"),  # test_access_serve, test_devices
     ("GET", "/v1/admin/audit"),
+    ("POST", "/v1/devices/import"),  # test_inventory: the fleet is centre-wide, like grids
+    ("PATCH", "/v1/devices/{box_id}"),
+    ("POST", "/v1/devices/{box_id}/sources"),
+    ("PATCH", "/v1/devices/{box_id}/sources/{source_id}"),
     ("GET", "/v1/admin/webhooks"),
     ("GET", "/v1/devices/{box}/config"),  # test_box_config.test_only_global_admins_read_or_write_...
     ("PUT", "/v1/devices/{box}/config"),
@@ -222,6 +254,7 @@ UNSCOPED = {  # no user data / device auth
     ("GET", "/metrics"),
     ("POST", "/v1/alerts"),
     ("GET", "/v1/devices/me"),
+    ("POST", "/v1/devices/me/heartbeat"),  # device token: its own box only (test_fleet_offline)
     ("POST", "/v1/alerts/{alert_id}/clip"),  # device token; test_clips
     ("PUT", "/v1/alerts/{alert_id}/clip"),
     ("GET", "/v1/devices/me/config"),  # device token: its own configuration; test_box_config

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from tests.api.builders import REPO, cell_center, make_alert
+from tests.api.builders import REPO, cell_center, demo_source_rows, make_alert
 
 SERVE = "from api.cli import app; app()"
 
@@ -35,6 +36,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     )
     assert imported.exit_code == 0, imported.output
     token = runner.invoke(cli, ["add-device", "edge-01", "--database-url", url]).output.strip()
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump(demo_source_rows("edge-01")), encoding="utf-8")
+    assert runner.invoke(cli, ["import-sources", str(sources), "--database-url", url]).exit_code == 0
     port = _free_port()
     args = [sys.executable, "-c", SERVE, "serve", "--port", str(port), "--database-url", url]
     proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

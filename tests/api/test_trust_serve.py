@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert
-from tests.support.centre import CentreApi, api_admin, seed
+from tests.api.builders import cell_center, demo_source_rows, evidence, jpeg_bytes, make_alert
+from tests.support.centre import CentreApi, api_admin, register_sources, seed
 
 pytestmark = pytest.mark.slow
 CELL = cell_center(1, 2, 3)
@@ -46,6 +46,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     admin = api_admin("add-user", "root", "--role", "admin", database=seeded.database)
     case = api_admin("add-user", "cases", "--role", "case_system", database=seeded.database)
     second = api_admin("add-device", "edge-two", database=seeded.database)
+    register_sources(demo_source_rows("edge-two"), database=seeded.database)
     api = CentreApi(seeded, folder)
     api.start()
     try:

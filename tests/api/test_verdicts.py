@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from tests.api.builders import cell_center, make_alert
+from tests.api.builders import cell_center, make_alert, source_at
 from tests.api.conftest import World
 
+CAMERA = source_at(cell_center(1, 2, 1))
 BOX = {"label": "person", "score": 0.66, "box": [1, 2, 30, 40]}
 
 
@@ -33,8 +34,8 @@ def test_a_dismissal_verdict_is_kept_per_alert_with_camera_rule_model_and_score(
         (v["alert_id"], v["label"], v["score"], v["rule"], v["model_name"], v["source_id"]) for v in items
     }
     assert rows == {
-        ("v-1", "person", 0.71, "gate", "yolov3-tiny-coco", "cam-1"),
-        ("v-2", "person", 0.66, "gate", "yolov3-tiny-coco", "cam-1"),  # no alert score: the box's
+        ("v-1", "person", 0.71, "gate", "yolov3-tiny-coco", CAMERA),
+        ("v-2", "person", 0.66, "gate", "yolov3-tiny-coco", CAMERA),  # no alert score: the box's
     }
     assert {(v["verdict"], v["false_alarm"], v["note"], v["actor"]) for v in items} == {
         ("false_alarm", "nothing_there", "shadow", "op_t1")

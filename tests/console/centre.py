@@ -61,6 +61,7 @@ class ConsoleCentre:
         self.jpeg = snapshot_jpeg()
         self._process: subprocess.Popen[bytes] | None = None
         self._serial = 0
+        self._sources: set[str] = set()
 
     def seed(self) -> None:
         """Migrate, import the demo county, register edge-01 and the console users."""
@@ -101,9 +102,10 @@ class ConsoleCentre:
         """POST an alert with a real snapshot through /v1/alerts; the code of its event."""
         self._serial += 1
         jpeg = self.jpeg
+        source = self.source(township, village, cell)
         body = {
             "alert_id": f"b-{datetime.now(UTC).timestamp():.6f}-{self._serial}",
-            "device_id": "edge-01", "source_id": "cam-room", "source_kind": "camera", "kind": kind,
+            "device_id": "edge-01", "source_id": source, "source_kind": "camera", "kind": kind,
             "severity": severity, "observed_at": datetime.now(UTC).isoformat(),
             "location": dict(zip(("lon", "lat"), cell_center(township, village, cell), strict=True)),
             "rule": "room-after-hours", "score": 0.82, "model": {"name": "yolov3-tiny-coco", "version": "1"},
@@ -116,6 +118,21 @@ class ConsoleCentre:
         )
         assert reply.status_code == 201, reply.text
         return str(reply.json()["event_code"])
+
+    def source(self, township: int, village: int, cell: int) -> str:
+        """The camera of edge-01 in that cell (a little off its centre, where the map's cell is
+        clicked), registered at the centre on first use."""
+        source = f"cam-room-{township}-{village}-{cell}"
+        lon, lat = cell_center(township, village, cell)
+        self.register(source, lon + 0.0012, lat + 0.0012)
+        return source
+
+    def register(self, source: str, lon: float, lat: float) -> None:
+        """Register camera `source` of edge-01 at (lon, lat) unless it is registered already."""
+        if source not in self._sources:
+            _cli(self.database_url, "add-source", "edge-01", source, "--kind", "camera",
+                 "--lon", str(lon), "--lat", str(lat))  # fmt: skip
+            self._sources.add(source)
 
     @staticmethod
     def _bearer(token: str) -> dict[str, str]:

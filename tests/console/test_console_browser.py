@@ -141,7 +141,7 @@ def test_acknowledge_dispatch_close_and_dismiss_reach_the_api(
     assert centre.event(other)["event"]["status"] == "dismissed"
     verdicts = [v for v in centre.verdicts() if v["event_code"] == other]
     assert [(v["verdict"], v["false_alarm"], v["source_id"], v["score"]) for v in verdicts] == [
-        ("false_alarm", "out_of_area", "cam-room", 0.82)
+        ("false_alarm", "out_of_area", centre.source(1, 2, 2), 0.82)
     ]
 
 

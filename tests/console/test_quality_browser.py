@@ -22,6 +22,7 @@ def seeded(centre: ConsoleCentre) -> None:
     """The quality builders' alerts posted to the served centre, then judged through REST."""
 
     def post(alert: dict[str, Any]) -> str:
+        centre.register(alert["source_id"], alert["location"]["lon"], alert["location"]["lat"])
         reply = httpx.post(f"{centre.url}/v1/alerts", json=alert, headers=_bearer(centre.device_token))
         assert reply.status_code == 201, reply.text
         return str(reply.json()["event_code"])

@@ -22,6 +22,7 @@ from bench.accuracy_run import (
     deliver,
     new_outbox,
     run_clip,
+    write_sources,
 )  # fmt: skip
 from bench.accuracy_score import exact
 from bench.accuracy_truth import ClipTruth, Scenario, load_truths
@@ -32,7 +33,7 @@ from edge.rules.base import candidates
 from edge.rules.geometry import Anchor, anchor_points
 from edge.rules.presence import Presence
 from ingest import VideoSource, VideoSourceConfig
-from tests.support.centre import DEVICE, CentreApi, Seeded, seed
+from tests.support.centre import DEVICE, CentreApi, Seeded, api_admin, seed
 from tests.support.models import default_model
 
 pytestmark = pytest.mark.slow
@@ -64,11 +65,14 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Out
     centre.start()
     try:
         outbox, locations = new_outbox(folder / "edge"), cell_locations()
+        results = []
         for variant in (DEFAULT, REGIONS):
             for clip in sorted({clip for clip, _ in KEY}):
                 chosen = [scenario(clip, s) for (c, s), vs in KEY.items() if c == clip and variant in vs]
-                run_clip(TRUTHS[clip], variant, device_id=DEVICE, outbox=outbox, locations=locations,
-                         scenarios=chosen, frame_pass=False)  # fmt: skip
+                results += run_clip(TRUTHS[clip], variant, device_id=DEVICE, outbox=outbox,
+                                    locations=locations, scenarios=chosen, frame_pass=False)  # fmt: skip
+        api_admin("import-sources", str(write_sources(results, DEVICE, folder / "sources.yaml")),
+                  database=centre.database)  # fmt: skip
         deliver(outbox, ApiConfig(url=centre.url, token=seeded.device_token))
         outbox.close()
         yield centre_outcome(centre.url, seeded.user_token)

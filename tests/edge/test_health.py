@@ -62,6 +62,7 @@ def test_health_and_metrics_while_running(tmp_path: Path) -> None:
             "camera-cam-lot": "running",
             "clip-finisher": "running",
             "clip-sender": "running",
+            "heartbeat": "running",
         }
         assert (body["down"], body["outbox_parked"], body["parked"]) == ([], 0, [])
         metrics = wait_for(f"{base}/metrics", 'gridwatch_edge_frames_detected_total{camera="cam-lot"}').text

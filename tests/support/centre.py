@@ -18,14 +18,25 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from api.cli import app as api_cli
+from tests.api.builders import demo_source_rows
 
 REPO = Path(__file__).resolve().parents[2]
 CENTRE = REPO / "configs" / "centre.example.yaml"
 GRIDS = REPO / "configs" / "demo-county-grids.geojson"
 DEVICE = "edge-test"
+TEST_SOURCES = (
+    ("cam-1", "camera"), ("cam-room", "camera"), ("cam-lot", "camera"), ("cam-rtsp", "camera"),
+    ("room", "camera"), ("gate", "camera"), ("clip", "camera"), ("presence", "camera"), ("p", "camera"),
+    ("t", "camera"), ("32010200001320000001", "camera"),
+    ("wl-1", "sensor"), ("smoke-school-01", "sensor"), ("gas-kitchen-01", "sensor"), ("smoke-1", "sensor"),
+    ("door", "sensor"), ("door-1", "sensor"),
+)  # fmt: skip
+"""The cameras and sensors of the test box `DEVICE` that the seed registers in the demo cell DX-T01-V01-C001
+(where the edge tests' configs put them); a test that places a source elsewhere registers it itself."""
 WAIT_S = 60.0
 
 
@@ -53,6 +64,13 @@ def api_admin(*args: str, database: Path) -> str:
     return result.stdout.strip()
 
 
+def register_sources(rows: list[dict[str, object]], *, database: Path) -> None:
+    """`gridwatch api import-sources` of these rows into `database` (a box's cameras and sensors)."""
+    sources = database.with_name(f"{database.stem}-sources-{len(rows)}.yaml")
+    sources.write_text(yaml.safe_dump(rows, allow_unicode=True), encoding="utf-8")
+    api_admin("import-sources", str(sources), database=database)
+
+
 @dataclass(frozen=True)
 class Seeded:
     """A prepared database file and the tokens in it."""
@@ -66,6 +84,13 @@ def seed(database: Path) -> Seeded:
     """The demo grids, device `edge-test` and a supervisor in a new database file."""
     api_admin("import-grids", str(GRIDS), database=database)
     device_token = api_admin("add-device", DEVICE, database=database)
+    rows = [
+        {"box_id": DEVICE, "source_id": s, "kind": k, "lon": 118.702, "lat": 32.002} for s, k in TEST_SOURCES
+    ]
+    named = {s for s, _ in TEST_SOURCES}
+    register_sources(
+        rows + [r for r in demo_source_rows(DEVICE) if r["source_id"] not in named], database=database
+    )
     user_token = api_admin("add-user", "sup", "--role", "supervisor", database=database)
     return Seeded(database, device_token, user_token)
 

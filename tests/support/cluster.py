@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +25,11 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from api.cli import app as api_cli
+from tests.api.builders import demo_source_rows
 from tests.support.centre import CENTRE, GRIDS, REPO, free_port, wait_for
 
 HAPROXY = Path("/usr/sbin/haproxy")
@@ -73,8 +76,14 @@ class CentreDatabase:
             conn.execute(f'CREATE DATABASE "{self.name}"')
         api_admin("migrate", url=self.url)
         api_admin("import-grids", str(GRIDS), url=self.url)
+        rows = []
         for device in self.devices:
             self.device_tokens[device] = api_admin("add-device", device, url=self.url)
+            rows += demo_source_rows(device)
+        with tempfile.TemporaryDirectory() as folder:
+            sources = Path(folder) / "sources.yaml"
+            sources.write_text(yaml.safe_dump(rows), encoding="utf-8")
+            api_admin("import-sources", str(sources), url=self.url)
         for user, role in (("sup", "supervisor"), ("case", "case_system")):
             self.user_tokens[user] = api_admin("add-user", user, "--role", role, url=self.url)
         self.user_tokens["duty"] = api_admin(

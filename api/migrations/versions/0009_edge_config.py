@@ -32,9 +32,6 @@ def upgrade() -> None:
         sa.Column("document", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["device_id"], ["devices.device_id"], name=op.f("fk_box_config_versions_device_id_devices")
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_box_config_versions")),
         sa.UniqueConstraint("device_id", "version", name=op.f("uq_box_config_versions_device_id")),
     )
@@ -50,9 +47,6 @@ def upgrade() -> None:
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["device_id"], ["devices.device_id"], name=op.f("fk_camera_snapshots_device_id_devices")
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_camera_snapshots")),
         sa.UniqueConstraint("device_id", "camera_id", name=op.f("uq_camera_snapshots_device_id")),
     )
