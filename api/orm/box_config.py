@@ -23,7 +23,7 @@ class BoxConfigVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[str] = mapped_column(String(64), index=True)  # an edge box (no FK: ids are unique
-    # among boxes only, a partial index since 0005 — the services check the box exists)
+    # among boxes only, a partial index since 0010 — the services check the box exists)
     version: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,4 +1,4 @@
-"""Migration 0005 on a database with boxes and cameras from before: they stay; source ids become
+"""Migration 0010 on a database with boxes and cameras from before: they stay; source ids become
 unique per box; the schema matches the models; it downgrades and upgrades again."""
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ def test_0005_keeps_devices_and_scopes_source_ids_to_their_box(
     url = (
         f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
         if name
-        else f"sqlite:///{tmp_path_factory.mktemp('m0005') / 'm.db'}"
+        else f"sqlite:///{tmp_path_factory.mktemp('m0010') / 'm.db'}"
     )
     engine = make_engine(url)
     try:
         config = alembic_config(engine)
-        command.upgrade(config, "0004")
+        command.upgrade(config, "0009")
         with engine.begin() as connection:
             connection.execute(text(INSERT), {"device": "edge-01", "kind": "edge", "parent": None})
             connection.execute(text(INSERT), {"device": "cam-1", "kind": "camera", "parent": "edge-01"})
@@ -50,7 +50,7 @@ def test_0005_keeps_devices_and_scopes_source_ids_to_their_box(
                 connection.execute(text(INSERT), {"device": device, "kind": "camera", "parent": parent})
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM devices WHERE device_id IN ('edge-02', 'cam-1')"))
-        command.downgrade(config, "0004")
+        command.downgrade(config, "0009")
         with engine.connect() as connection:
             assert connection.execute(text("SELECT device_id FROM devices")).scalar_one() == "edge-01"
         command.upgrade(config, "head")

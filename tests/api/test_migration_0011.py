@@ -1,4 +1,4 @@
-"""Migration 0008: the dashboard/quality indexes match the models, and go away on downgrade."""
+"""Migration 0011: the dashboard/quality indexes match the models, and go away on downgrade."""
 
 from __future__ import annotations
 
@@ -24,18 +24,18 @@ def test_0008_adds_the_time_indexes(backend: str, tmp_path_factory: pytest.TempP
     url = (
         f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
         if name
-        else f"sqlite:///{tmp_path_factory.mktemp('m0008') / 'm.db'}"
+        else f"sqlite:///{tmp_path_factory.mktemp('m0011') / 'm.db'}"
     )
     engine = make_engine(url)
     try:
         config = alembic_config(engine)
-        command.upgrade(config, "0008")
+        command.upgrade(config, "0011")
         assert "ix_alerts_received_at" in _indexes(engine, "alerts")
         assert "ix_events_resolved_at" in _indexes(engine, "events")
         command.upgrade(config, "head")
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-        command.downgrade(config, "0007")
+        command.downgrade(config, "0010")
         assert "ix_alerts_received_at" not in _indexes(engine, "alerts")
         assert "ix_events_resolved_at" not in _indexes(engine, "events")
     finally:
