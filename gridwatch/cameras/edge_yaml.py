@@ -60,6 +60,7 @@ class EdgeConfigInventory:
         self._yaml.preserve_quotes = True
         self._yaml.indent(mapping=2, sequence=4, offset=2)
         self._yaml.width = 4096
+        self._yaml.representer.add_representer(type(None), _null_as_written)
 
     def apply(self, catalogue: Catalogue, *, write: bool = True) -> ImportReport:
         """Merge the catalogue's cameras into the file; ``write=False`` reports without writing."""
@@ -254,3 +255,8 @@ def _replace(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _null_as_written(representer: Any, _data: None) -> Any:
+    """`null` stays `null` (ruamel's round trip would write an empty value, changing untouched lines)."""
+    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
