@@ -17,7 +17,7 @@ from api.deps import CtxDep, DeviceDep, GlobalAdminDep, PrincipalDep, SessionDep
 from api.errors import ForbiddenError, NotFoundError, PayloadTooLargeError
 from api.routes.alerts import parse_body
 from api.schemas.devices import BoxOut, DeviceOut, DevicePatch, ImportResult, SourceIn, SourceRow
-from api.schemas.errors import AUTHENTICATED, BODY, CONFLICT, NOT_FOUND, ROLE_GATED, ErrorOut
+from api.schemas.errors import AUTHENTICATED, BODY, CONFLICT, INVALID, NOT_FOUND, ROLE_GATED, ErrorOut
 from api.security import bearer
 from api.services import inventory
 from api.services.fleet_view import box_out, device_out, listing
@@ -71,7 +71,7 @@ HEARTBEAT_BODY = {
 
 @router.post(
     "/me/heartbeat",
-    responses={**ERRORS, 413: {"model": ErrorOut, "description": "Body over 256 KiB"}},
+    responses={**ERRORS, **INVALID, 413: {"model": ErrorOut, "description": "Body over 256 KiB"}},
     openapi_extra=HEARTBEAT_BODY,
 )
 async def post_heartbeat(request: Request) -> HeartbeatTaken:
