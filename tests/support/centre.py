@@ -29,7 +29,8 @@ CENTRE = REPO / "configs" / "centre.example.yaml"
 GRIDS = REPO / "configs" / "demo-county-grids.geojson"
 DEVICE = "edge-test"
 TEST_SOURCES = (
-    ("cam-1", "camera"), ("cam-room", "camera"), ("cam-lot", "camera"), ("cam-rtsp", "camera"),
+    ("cam-0", "camera"), ("cam-1", "camera"), ("cam-room", "camera"), ("cam-lot", "camera"),
+    ("cam-rtsp", "camera"),
     ("room", "camera"), ("gate", "camera"), ("clip", "camera"), ("presence", "camera"), ("p", "camera"),
     ("t", "camera"), ("32010200001320000001", "camera"),
     ("wl-1", "sensor"), ("smoke-school-01", "sensor"), ("gas-kitchen-01", "sensor"), ("smoke-1", "sensor"),
