@@ -20,14 +20,17 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from api import fleet_jobs, jobs, migrate
+from api import migrate
 from api.centre import load_centre_config
 from api.console import install_console
 from api.console.errors import console_error
 from api.context import ApiContext
 from api.db import make_engine, make_sessionmaker
-from api.dispatcher import WebhookDispatcher
 from api.errors import ApiError, BadInputError, ConfigError, ConflictError
+from api.jobs import fleet as fleet_jobs
+from api.jobs import units as jobs
+from api.jobs.dispatcher import WebhookDispatcher
+from api.jobs.periodic import every
 from api.leader import Leadership
 from api.live import ChangeFeed, LocalFeed
 from api.live_pg import PgFeed
@@ -148,7 +151,7 @@ def _start_loops(ctx: ApiContext, committer: GroupCommitter[Any, Any]) -> None:
     for interval_s, job, name in _periodic(ctx):
         if interval_s > 0:
             on_error = ctx.metrics.job_failures.labels(name).inc
-            ctx.supervisor.start(name, partial(jobs.every, interval_s, job, name, on_error))
+            ctx.supervisor.start(name, partial(every, interval_s, job, name, on_error))
 
 
 async def _prepare_database(ctx: ApiContext) -> None:

@@ -19,8 +19,9 @@ from api import cli_access, cli_fleet, config_cli
 from api.app import build_context, create_app
 from api.cli_access import cli_actor
 from api.context import ApiContext
+from api.deps import context_of
 from api.errors import ApiError
-from api.jobs import run_escalation, run_retention
+from api.jobs.units import run_escalation, run_retention
 from api.logic.manifest import verify_export
 from api.logic.roles import Role
 from api.migrate import upgrade
@@ -83,7 +84,7 @@ def serve(
         application = create_app(_settings(database_url, centre_config))
     except ApiError as exc:
         raise fail(str(exc)) from exc
-    application.state.ctx.box_check = config_cli.edge_box_check  # box configurations: the edge's model
+    context_of(application).box_check = config_cli.edge_box_check  # box configurations: the edge's model
     serve_app(application, host=host, port=port)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.centre import CentreConfig
 from api.leader import Leadership
 from api.live import ChangeFeed, LocalFeed
-from api.logic.gridstate import GridState as GridState  # noqa: PLC0414 (re-exported: its old home)
+from api.logic.gridstate import GridState
 from api.metrics import ApiMetrics
 from api.services.box_config import BoxCheck, no_box_check
 from api.services.device_tokens import DeviceTokens

@@ -12,6 +12,8 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
+from api.deps import context_of
+
 GRACE_S = 10
 """Longest wait for requests in flight after the exit signal."""
 
@@ -31,4 +33,4 @@ class ApiServer(uvicorn.Server):
 def serve(app: FastAPI, *, host: str, port: int) -> None:
     """Serve `app` until SIGINT/SIGTERM; live streams are closed first."""
     config = uvicorn.Config(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=GRACE_S)
-    ApiServer(config, app.state.ctx.live.fanout.close_all).run()
+    ApiServer(config, context_of(app).live.fanout.close_all).run()

@@ -38,8 +38,8 @@ import httpx
 from playwright.sync_api import sync_playwright
 from sqlalchemy import insert
 
-from api.context import GridState
 from api.db import make_engine, make_sessionmaker
+from api.logic.gridstate import GridState
 from api.logic.roles import Role
 from api.migrate import upgrade
 from api.orm import Event

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.context import GridState
 from api.errors import NotFoundError
+from api.logic.gridstate import GridState
 from api.logic.roles import Role
 from api.orm import BoxConfigVersion
 from api.services.box_config import get_config

@@ -7,6 +7,7 @@ from fastapi.responses import PlainTextResponse
 
 from api.console.deps import LoginRequiredError, make_page, to_login
 from api.console.templating import SECURITY_HEADERS, Page
+from api.deps import get_ctx
 from api.errors import ApiError, ConflictError, NotFoundError
 
 TITLES = {404: "error.not_found", 409: "error.conflict", 403: "error.forbidden", 422: "error.bad_input"}
@@ -27,7 +28,7 @@ def console_error(request: Request, exc: ApiError) -> Response:
         return PlainTextResponse(str(exc), exc.status_code, headers=SECURITY_HEADERS)
     page: Page | None = getattr(request.state, "page", None)
     if page is None:
-        page = make_page(request, request.app.state.ctx, getattr(request.state, "login", None))
+        page = make_page(request, get_ctx(request), getattr(request.state, "login", None))
     title = TITLES.get(exc.status_code, "error.failed")
     detail = page.t("error.not_in_scope") if isinstance(exc, NotFoundError) else str(exc)
     allowed = exc.allowed if isinstance(exc, ConflictError) else None

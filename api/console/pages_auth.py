@@ -29,7 +29,7 @@ from api.console.i18n import LOCALES, pick
 from api.console.login import Attempt, log_in
 from api.console.templating import Page
 from api.context import ApiContext
-from api.deps import CtxDep
+from api.deps import CtxDep, get_ctx
 from api.errors import ApiError
 from api.orm import ConsoleAccount
 from api.passwords import verify_password
@@ -42,7 +42,7 @@ YEAR_S = 365 * 86400
 
 
 def _secure(request: Request) -> bool:
-    configured = request.app.state.ctx.settings.cookie_secure
+    configured = get_ctx(request).settings.cookie_secure
     return bool(configured) if configured is not None else request.url.scheme == "https"
 
 

@@ -3,121 +3,36 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.deps import AdminDep, CtxDep, GlobalAdminDep, SessionDep
 from api.errors import ForbiddenError, NotFoundError
 from api.logic.roles import Role, in_scope
 from api.orm import User
+from api.schemas.admin import (
+    AuditOut,
+    DeviceCreated,
+    DeviceIn,
+    DeviceRevoked,
+    DeviceToken,
+    UserCreated,
+    UserIn,
+    UserOut,
+    UserToken,
+)
 from api.schemas.errors import BODY, CONFLICT, NOT_FOUND, ROLE_GATED
 from api.services import access
 from api.services.audit import recent
 from api.services.grids import path_of
-from api.services.principals import Principal, create_device, create_user
-from gridwatch.contracts.alert import NO_NUL, Identifier, Label
+from api.services.principals import Principal, actor_of, create_device, create_user
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ROLE_GATED)
 
 DeviceIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Device id")]
 UsernamePath = Annotated[str, Path(min_length=1, max_length=64, description="Login name")]
-
-
-class DeviceIn(BaseModel):
-    """A device to register."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    device_id: Identifier
-    kind: str = Field(max_length=16, description="edge, camera or sensor")
-    name: str = Field(default="", max_length=128, pattern=NO_NUL)
-    parent_device_id: Identifier | None = Field(
-        default=None, description="The edge box a camera/sensor hangs off"
-    )
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-
-
-class DeviceCreated(BaseModel):
-    """The new device; `token` is shown only this once (edge boxes only)."""
-
-    device_id: str
-    kind: str
-    token: str | None
-
-
-class DeviceRevoked(BaseModel):
-    """A device whose token no longer works."""
-
-    device_id: str
-    revoked_at: datetime
-
-
-class DeviceToken(BaseModel):
-    """A fresh device token, shown only this once."""
-
-    device_id: str
-    token: str
-
-
-class UserIn(BaseModel):
-    """A user to create."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    username: Label
-    role: Role
-    scope: str | None = Field(
-        default=None, max_length=64, pattern=NO_NUL, description="Grid code of the subtree; null = all"
-    )
-
-
-class UserCreated(BaseModel):
-    """The new user; `token` is shown only this once."""
-
-    username: str
-    role: Role
-    scope_path: str
-    token: str
-
-
-class UserOut(BaseModel):
-    """A user as admins see them (never the token)."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    username: str
-    role: Role
-    scope_path: str
-    disabled_at: datetime | None
-
-
-class UserToken(BaseModel):
-    """A fresh user token, shown only this once."""
-
-    username: str
-    token: str
-
-
-class AuditOut(BaseModel):
-    """One audited access change."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    at: datetime
-    actor: str
-    action: str
-    target_kind: str
-    target: str
-    data: dict[str, Any]
-
-
-def actor_of(principal: Principal) -> str:
-    """How the audit log names an API caller."""
-    return f"user:{principal.username}"
 
 
 @router.post("/devices", status_code=201, responses={**BODY, **CONFLICT})

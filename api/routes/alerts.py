@@ -14,20 +14,20 @@ largest legitimate alert.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from api.deps import get_committer, get_ctx
+from api.routes.bodies import parse_body
 from api.schemas.errors import BODY, ErrorOut, ValidationErrorOut
 from api.schemas.events import AlertAccepted
 from api.security import bearer
-from api.services.ingest import Accepted, IngestItem, UnknownSourceError
+from api.services.ingest import IngestItem, UnknownSourceError
 from gridwatch.contracts.alert import Alert
 
 router = APIRouter(tags=["alerts"])
-Parsed = TypeVar("Parsed", bound=BaseModel)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     201: {"model": AlertAccepted, "description": "Stored (or a retry of an alert already stored)"},
@@ -67,33 +67,20 @@ def parse_alert(body: bytes) -> Alert:
     return parse_body(Alert, body)
 
 
-def parse_body(model: type[Parsed], body: bytes) -> Parsed:
-    """`model` parsed from `body`, or FastAPI's 422 with every error located under `body` (without
-    echoing the input: it may be megabytes, or bytes that are not text)."""
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        errors = [
-            {**error, "loc": ("body", *error["loc"])}
-            for error in exc.errors(include_url=False, include_input=False)
-        ]
-        raise RequestValidationError(errors) from None
-
-
 @router.post("/v1/alerts", status_code=201, responses=ERRORS, openapi_extra=ALERT_BODY)
 async def post_alert(request: Request) -> Response:
     """Register an alert; a retry with the same `alert_id` returns the first answer and stores nothing."""
-    token = bearer(request.headers.get("authorization"))
-    await request.app.state.ctx.device_tokens.check(token)  # 401/403 before the body is read
+    ctx, token = get_ctx(request), bearer(request.headers.get("authorization"))
+    await ctx.device_tokens.check(token)  # 401/403 before the body is read
     body = await request.body()
     alert = parse_alert(body)
     digest = hashlib.sha256(body).hexdigest()  # of the bytes received: no re-serialisation
     try:
-        accepted: Accepted = await request.app.state.committer.submit(IngestItem(alert, token, digest))
+        accepted = await get_committer(request).submit(IngestItem(alert, token, digest))
     except UnknownSourceError:
-        request.app.state.ctx.metrics.alerts_refused.labels("unknown_source").inc()
+        ctx.metrics.alerts_refused.labels("unknown_source").inc()
         raise
-    request.app.state.ctx.metrics.alerts.labels("replay" if accepted.replay else accepted.body.outcome).inc()
+    ctx.metrics.alerts.labels("replay" if accepted.replay else accepted.body.outcome).inc()
     headers = {"X-Idempotent-Replay": "true"} if accepted.replay else None
     return Response(
         accepted.body.model_dump_json(), status_code=201, media_type="application/json", headers=headers

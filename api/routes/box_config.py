@@ -16,17 +16,17 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.context import ApiContext
 from api.deps import CtxDep, DeviceDep, GlobalAdminDep, SessionDep
 from api.errors import BadInputError, PayloadTooLargeError
 from api.orm import BoxConfigVersion
-from api.routes.admin import actor_of
+from api.schemas.box_config import ConfigSaved, ConfigVersionInfo, ConfigVersionOut
 from api.schemas.errors import BODY, INVALID, NOT_FOUND, ROLE_GATED, UNAUTHENTICATED
 from api.services.box_config import get_config, list_versions, save_config
 from api.services.camera_snapshots import store_snapshot
+from api.services.principals import actor_of
 from gridwatch.contracts.alert import MAX_SNAPSHOT_BYTES
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
@@ -41,29 +41,6 @@ CONFIG_BODY: dict[str, Any] = {
         "content": {"application/json": {"schema": {"type": "object"}}, "application/yaml": {}},
     }
 }
-
-
-class ConfigVersionInfo(BaseModel):
-    """One saved version, without its document."""
-
-    device_id: str = Field(description="The edge box")
-    version: int = Field(description="1, 2, ... per box; the newest is the one the box runs")
-    sha256: str = Field(description="Digest of the document's canonical JSON (the box's ETag)")
-    created_by: str = Field(description="Who saved it (`user:NAME`, `cli:NAME`, `console:NAME`)")
-    created_at: datetime = Field(description="When it was saved (UTC)")
-
-
-class ConfigVersionOut(ConfigVersionInfo):
-    """One saved version with its document."""
-
-    config: dict[str, Any] = Field(description="The document, as saved")
-
-
-class ConfigSaved(ConfigVersionOut):
-    """What a save produced."""
-
-    created: bool = Field(description="False when the document equals the newest version (nothing stored)")
-    warnings: list[str] = Field(description="Accepted, but worth a look (a password in a camera URL)")
 
 
 def etag(row: BoxConfigVersion) -> str:

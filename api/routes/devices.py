@@ -11,12 +11,21 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from api.deps import CtxDep, DeviceDep, GlobalAdminDep, PrincipalDep, SessionDep
+from api.deps import CtxDep, DeviceDep, GlobalAdminDep, PrincipalDep, SessionDep, get_ctx, get_heartbeats
 from api.errors import ForbiddenError, NotFoundError, PayloadTooLargeError
-from api.routes.alerts import parse_body
-from api.schemas.devices import BoxOut, DeviceOut, DevicePatch, ImportResult, SourceIn, SourceRow
+from api.routes.bodies import parse_body
+from api.schemas.devices import (
+    BoxOut,
+    DeviceOut,
+    DevicePatch,
+    DeviceSelf,
+    HeartbeatTaken,
+    ImportResult,
+    SourceIn,
+    SourceRow,
+)
 from api.schemas.errors import AUTHENTICATED, BODY, CONFLICT, INVALID, NOT_FOUND, ROLE_GATED, ErrorOut
 from api.security import bearer
 from api.services import inventory
@@ -34,17 +43,6 @@ SourcePath = Annotated[str, Path(min_length=1, max_length=64, description="Camer
 MAX_IMPORT_ROWS = 10_000
 
 
-class DeviceSelf(BaseModel):
-    """The edge box a device token belongs to, as registered at the centre."""
-
-    device_id: str = Field(description="The id alerts must carry as `device_id`")
-    kind: str = Field(description="Always `edge`: only edge boxes hold tokens")
-    name: str = Field(description="Human-readable name given at registration")
-    lon: float | None = Field(description="Registered longitude, if any")
-    lat: float | None = Field(description="Registered latitude, if any")
-    registered_at: datetime = Field(description="When the box was registered")
-
-
 @router.get("/me", responses=ERRORS)
 def get_me(device: DeviceDep) -> DeviceSelf:
     """The calling edge box (device token); a cheap check of an edge config's URL and token."""
@@ -52,13 +50,6 @@ def get_me(device: DeviceDep) -> DeviceSelf:
         device_id=device.device_id, kind=device.kind, name=device.name, lon=device.lon, lat=device.lat,
         registered_at=device.created_at,
     )  # fmt: skip
-
-
-class HeartbeatTaken(BaseModel):
-    """What the centre did with a heartbeat."""
-
-    received_at: datetime
-    came_back: bool = Field(description="The box was offline until this heartbeat (its fault is resolved)")
 
 
 HEARTBEAT_BODY = {
@@ -76,8 +67,7 @@ HEARTBEAT_BODY = {
 )
 async def post_heartbeat(request: Request) -> HeartbeatTaken:
     """The calling box's status (every `heartbeat_s`); a box silent past the timeout goes offline."""
-    ctx = request.app.state.ctx
-    device_id = await ctx.device_tokens.check(bearer(request.headers.get("authorization")))
+    device_id = await get_ctx(request).device_tokens.check(bearer(request.headers.get("authorization")))
     body = await request.body()
     if len(body) > MAX_HEARTBEAT_JSON_BYTES:
         raise PayloadTooLargeError(
@@ -86,7 +76,7 @@ async def post_heartbeat(request: Request) -> HeartbeatTaken:
     beat = parse_body(Heartbeat, body)
     if beat.device_id != device_id:
         raise ForbiddenError(f"token of {device_id!r} cannot post a heartbeat for {beat.device_id!r}")
-    came_back = await request.app.state.heartbeats.submit((device_id, beat))  # one commit per batch
+    came_back = await get_heartbeats(request).submit((device_id, beat))  # one commit per batch
     return HeartbeatTaken(received_at=_now(), came_back=came_back)
 
 

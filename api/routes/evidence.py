@@ -6,24 +6,15 @@ from pathlib import Path
 
 from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CtxDep, PrincipalDep, SessionDep
 from api.schemas.errors import AUTHENTICATED, BODY, FORBIDDEN, INVALID, NOT_FOUND
 from api.schemas.events import EventOut
+from api.schemas.evidence import LegalHoldIn
 from api.services.clips import utcnow
 from api.services.evidence import export_event, set_legal_hold, temp_folder
 
 router = APIRouter(prefix="/v1/events", tags=["evidence"], responses=AUTHENTICATED)
-
-
-class LegalHoldIn(BaseModel):
-    """Put an event's evidence on legal hold, or lift the hold."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    hold: bool = Field(description="true: keep every piece of evidence until lifted; false: lift")
-    note: str = Field(min_length=1, max_length=2000, description="Why (case number, order), for the record")
 
 
 @router.post("/{code}/legal-hold", responses={**BODY, **FORBIDDEN, **NOT_FOUND, **INVALID})

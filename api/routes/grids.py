@@ -17,6 +17,7 @@ from api.context import ApiContext
 from api.deps import CtxDep, GlobalAdminDep, PrincipalDep, SessionDep
 from api.errors import BadInputError
 from api.schemas.errors import AUTHENTICATED, BODY, INVALID, ROLE_GATED
+from api.schemas.grids import GridImported, GridNode
 from api.services.grids import grid_tree, import_grids, load_index
 
 router = APIRouter(tags=["grids"])
@@ -32,7 +33,7 @@ IMPORT_BODY: dict[str, Any] = {
 
 
 @router.get("/v1/grids", responses=AUTHENTICATED)
-def get_grid_tree(session: SessionDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+def get_grid_tree(session: SessionDep, principal: PrincipalDep) -> list[GridNode]:
     """The grid nodes of your subtree, nested, with workers and departments."""
     return grid_tree(session=session, scope_path=principal.scope_path)
 
@@ -42,7 +43,7 @@ def get_grid_tree(session: SessionDep, principal: PrincipalDep) -> list[dict[str
 )
 async def post_grid_import(
     request: Request, ctx: CtxDep, session: SessionDep, _admin: GlobalAdminDep
-) -> dict[str, int]:
+) -> GridImported:
     """Import or update grids; the same file twice changes nothing; a bad file is refused whole."""
     try:
         geojson = json.loads(await request.body(), parse_constant=_no_constant)
@@ -55,13 +56,10 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _import(ctx: ApiContext, session: Session, geojson: Any) -> dict[str, int]:
+def _import(ctx: ApiContext, session: Session, geojson: Any) -> GridImported:
     result = import_grids(session=session, data=geojson)
     session.commit()
     cells = load_index(session=session, state=ctx.grids)
-    return {
-        "created": result.created,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "cells": cells,
-    }
+    return GridImported(
+        created=result.created, updated=result.updated, unchanged=result.unchanged, cells=cells
+    )

@@ -92,3 +92,21 @@ class ImportResult(BaseModel):
 
     created: int
     updated: int
+
+
+class DeviceSelf(BaseModel):
+    """The edge box a device token belongs to, as registered at the centre."""
+
+    device_id: str = Field(description="The id alerts must carry as `device_id`")
+    kind: str = Field(description="Always `edge`: only edge boxes hold tokens")
+    name: str = Field(description="Human-readable name given at registration")
+    lon: float | None = Field(description="Registered longitude, if any")
+    lat: float | None = Field(description="Registered latitude, if any")
+    registered_at: datetime = Field(description="When the box was registered")
+
+
+class HeartbeatTaken(BaseModel):
+    """What the centre did with a heartbeat."""
+
+    received_at: datetime
+    came_back: bool = Field(description="The box was offline until this heartbeat (its fault is resolved)")

@@ -16,6 +16,7 @@ from api.logic.geojson import CELL_LEVEL, GridSpec, parse_feature_collection
 from api.logic.gridindex import GridIndex
 from api.logic.gridstate import GridState
 from api.orm import Grid, Revision
+from api.schemas.grids import GridNode
 
 logger = logging.getLogger(__name__)
 
@@ -106,28 +107,28 @@ def path_of(*, session: Session, code: str) -> str | None:
     return session.scalar(select(Grid.path).where(Grid.code == code))
 
 
-def _node(grid: Grid) -> dict[str, Any]:
-    return {
-        "code": grid.code,
-        "name": grid.name,
-        "level": grid.level,
-        "path": grid.path,
-        "workers": grid.workers,
-        "departments": grid.departments,
-        "children": [],
-    }
+def _node(grid: Grid) -> GridNode:
+    return GridNode(
+        code=grid.code,
+        name=grid.name,
+        level=grid.level,
+        path=grid.path,
+        workers=grid.workers,
+        departments=grid.departments,
+        children=[],
+    )
 
 
-def grid_tree(*, session: Session, scope_path: str) -> list[dict[str, Any]]:
-    """The nodes inside `scope_path` as nested dicts; roots are the topmost visible nodes."""
+def grid_tree(*, session: Session, scope_path: str) -> list[GridNode]:
+    """The nodes inside `scope_path`, nested; roots are the topmost visible nodes."""
     rows = session.scalars(
         select(Grid).where(Grid.path.startswith(scope_path, autoescape=True)).order_by(Grid.level, Grid.code)
     ).all()
     nodes = {g.id: _node(g) for g in rows}
-    roots: list[dict[str, Any]] = []
+    roots: list[GridNode] = []
     for grid in rows:
         parent = nodes.get(grid.parent_id) if grid.parent_id is not None else None
-        (parent["children"] if parent else roots).append(nodes[grid.id])
+        (parent.children if parent else roots).append(nodes[grid.id])
     return roots
 
 

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from api.context import GridState
 from api.errors import BadInputError, ConflictError, NotFoundError
+from api.logic.gridstate import GridState
 from api.orm import Device
 from api.schemas.devices import DevicePatch, SourceIn, SourceRow
 from api.services.grids import grid_revision, load_index

@@ -27,6 +27,11 @@ class Principal:
     scope_path: str
 
 
+def actor_of(principal: Principal) -> str:
+    """How the audit log names an API caller."""
+    return f"user:{principal.username}"
+
+
 def create_device(
     *,
     session: Session,

@@ -2,7 +2,7 @@
 
 `attempt` is one attempt of one claim (never raises); `deliver_due` is one pass (claim what is due,
 send concurrently within the policy's limits, record), for the CLI and tests; the running service
-uses `api.dispatcher.WebhookDispatcher`, which keeps claiming as slots free up.
+uses `api.jobs.dispatcher.WebhookDispatcher`, which keeps claiming as slots free up.
 """
 
 from __future__ import annotations

@@ -26,18 +26,17 @@ from api.logic.netguard import AddressRefusedError, AllowList
 from api.logic.roles import in_scope
 from api.orm import Delivery, Event, Subscription
 from api.schemas.events import EventOut
+from api.schemas.webhooks import TOPICS
 from api.services.principals import Principal
 from api.services.webhook_net import Resolver, check_url, system_resolver
 
 logger = logging.getLogger(__name__)
 
-TOPICS = ("event.opened", "event.status_changed", "event.escalated")
-
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
     """How deliveries are retried, leased, spread over subscribers and cut off from failing ones
-    (built from the settings by `api.jobs.delivery_policy`, where each is described)."""
+    (built from the settings by `api.jobs.units.delivery_policy`, where each is described)."""
 
     max_attempts: int
     backoff_s: float

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from api.errors import ApiError, ConflictError
-from api.jobs import store_alerts
+from api.jobs.units import store_alerts
 from api.logic.lifecycle import Action
 from api.orm import Event
 from api.schemas.events import ActionIn

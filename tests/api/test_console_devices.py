@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from api.fleet_jobs import run_fleet_sweep
+from api.jobs.fleet import run_fleet_sweep
 from api.services.principals import create_device
 from tests.api.builders import cell_center, make_alert, register_source, source_at
 from tests.api.conftest import World

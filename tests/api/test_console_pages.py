@@ -12,7 +12,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from api.console import ROUTERS
-from api.jobs import run_escalation
+from api.jobs.units import run_escalation
 from tests.api import test_camera_page as camera_tests
 from tests.api import test_console_devices as device_tests
 from tests.api.builders import cell_center, evidence, jpeg_bytes, make_alert, source_at

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from api.app import build_context, create_app
 from api.cli import app as cli
-from api.jobs import run_escalation
+from api.jobs.units import run_escalation
 from api.orm import Event, Supervision
 from api.settings import ApiSettings
 from tests.api.builders import cell_center, make_alert

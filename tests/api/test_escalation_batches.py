@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from api.db import begin_write
-from api.jobs import run_escalation
+from api.jobs.units import run_escalation
 from api.orm import Event, Supervision
 from api.services import escalation
 from api.services.escalation import escalate_batch

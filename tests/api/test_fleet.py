@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from api.fleet_jobs import run_fleet_sweep
+from api.jobs.fleet import run_fleet_sweep
 from api.orm import Event, Heartbeat
 from tests.api.builders import cell_center, cell_code, make_alert
 from tests.api.conftest import World

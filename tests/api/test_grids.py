@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.gridgen import generate_grid
-from api.jobs import refresh_grids
+from api.jobs.units import refresh_grids
 from api.orm import Grid
 from api.services.grids import grid_revision, import_grids
 from api.settings import ApiSettings

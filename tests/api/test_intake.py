@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.app import build_context, create_app
 from api.db import WriteLockBusyError, try_begin_write
-from api.jobs import store_alerts
+from api.jobs.units import store_alerts
 from api.migrate import upgrade
 from api.orm import AlertRow
 from api.services.ingest import IngestItem

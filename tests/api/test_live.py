@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.jobs import run_escalation
+from api.jobs.units import run_escalation
 from api.live import EventChange, Fanout, LocalFeed, commit_and_publish, notice
 from tests.api.builders import cell_center, make_alert
 from tests.api.conftest import World

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api import cli
-from api.jobs import run_retention
+from api.jobs.units import run_retention
 from api.logic.manifest import verify_export
 from api.orm import ClipRow, Event, EvidenceDeletion, EvidenceRow
 from api.settings import ApiSettings

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api import dispatcher
 from api.app import build_context, create_app
-from api.jobs import run_deliveries, run_escalation
+from api.jobs import dispatcher
+from api.jobs.units import run_deliveries, run_escalation
 from api.orm import Delivery, Event
 from api.services import escalation, webhook_send
 from api.services.webhook_queue import Claim

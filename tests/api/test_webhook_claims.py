@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from api.jobs import delivery_policy
+from api.jobs.units import delivery_policy
 from api.logic.breaker import BreakerPolicy
 from api.orm import Delivery, Event, Subscription
 from api.services.webhook_queue import Claim, claim_due

@@ -14,7 +14,7 @@ from typing import Any
 import httpcore
 import pytest
 
-from api.jobs import run_deliveries
+from api.jobs.units import run_deliveries
 from api.logic.netguard import AddressRefusedError, AllowList
 from tests.api.builders import make_alert
 from tests.api.conftest import World

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from api.jobs import run_deliveries
+from api.jobs.units import run_deliveries
 from api.orm import Subscription
 from tests.api.builders import cell_center, make_alert
 from tests.api.conftest import World

@@ -1,8 +1,7 @@
-"""Units of work that open their own session and commit, plus the periodic in-process loops."""
+"""Units of work over the context: each opens its own session and commits."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -99,7 +98,7 @@ def delivery_policy(settings: ApiSettings) -> DeliveryPolicy:
 
 def run_deliveries(ctx: ApiContext, now: datetime | None = None) -> dict[str, int]:
     """One pass over the webhook deliveries that are due (the CLI's and the tests' way; the service
-    runs `api.dispatcher.WebhookDispatcher`)."""
+    runs `api.jobs.dispatcher.WebhookDispatcher`)."""
     counts = deliver_due(
         sessions=ctx.sessions,
         policy=delivery_policy(ctx.settings),
@@ -143,16 +142,3 @@ def refresh_grids(ctx: ApiContext) -> bool:
         cells = load_index(session=session, state=ctx.grids)
     logger.info("grids changed elsewhere: index rebuilt with %d cells", cells)
     return True
-
-
-async def every(
-    interval_s: float, job: Callable[[], object], name: str, on_error: Callable[[], None] = lambda: None
-) -> None:
-    """Run `job` in a worker thread every `interval_s` seconds; log and count failures, keep going."""
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            await asyncio.to_thread(job)
-        except Exception:
-            logger.exception("periodic job %s failed; will retry in %.0f s", name, interval_s)
-            on_error()
