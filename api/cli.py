@@ -15,9 +15,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from api import cli_access, cli_fleet, config_cli
+from api import access_cli, config_cli, fleet_cli
+from api.access_cli import cli_actor
 from api.app import build_context, create_app
-from api.cli_access import cli_actor
 from api.context import ApiContext
 from api.deps import context_of
 from api.errors import ApiError
@@ -236,6 +236,6 @@ def set_password_command(
     typer.echo(f"password of {username} set; {ended} open console session(s) ended")
 
 
-cli_access.register(app, _context)
-cli_fleet.register(app, _context)
+access_cli.register(app, _context)
+fleet_cli.register(app, _context)
 config_cli.register(app, _context)

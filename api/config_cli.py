@@ -13,7 +13,7 @@ import typer
 import yaml
 from pydantic import ValidationError
 
-from api.cli_access import CentreOption, ContextFactory, DbOption, cli_actor
+from api.access_cli import CentreOption, ContextFactory, DbOption, cli_actor
 from api.services.box_config import ConfigRejectedError, get_config, save_config
 from edge.config import BoxConfig
 

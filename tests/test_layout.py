@@ -183,3 +183,46 @@ def test_each_module_imports_on_its_own(package: str) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == ""
+
+
+API_TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("foundation", ("api",)),
+    ("services", ("api.services",)),
+    ("jobs", ("api.context", "api.jobs")),
+    ("http", ("api.deps", "api.routes", "api.console")),
+    ("app", ("api.app", "api.server")),
+)
+"""Inside `api`, lowest first, as the README's layout lists them: the foundation (`api.logic`, `api.orm`,
+`api.schemas`, `api.storage` and the small top-level modules: errors, settings, db, live, ...), the
+services, the running instance and its units of work (`api.context`, `api.jobs`), the HTTP layer
+(`api.deps`, `api.routes`, `api.console`) and the app factory. The command-line modules are `commands`."""
+
+
+def api_tier(module: str) -> int:
+    """The rank of an `api` module's tier (the longest matching prefix wins)."""
+    return max(
+        ((rank, prefix) for rank, (_, prefixes) in enumerate(API_TIERS) for prefix in prefixes if _under(module, prefix)),
+        key=lambda pair: len(pair[1]),
+    )[0]
+
+
+def test_api_imports_point_down_its_tiers() -> None:
+    inside = [m for m in MODULES if m.split(".")[0] == "api" and layer(m) == "api"]
+    assert {API_TIERS[api_tier(m)][0] for m in inside} == {name for name, _ in API_TIERS}
+    wrong = sorted(
+        f"{source} ({API_TIERS[api_tier(source)][0]}) imports {target} ({API_TIERS[api_tier(target)][0]})"
+        for source in inside
+        for target in GRAPH[source]
+        if target.split(".")[0] == "api" and layer(target) == "api" and api_tier(target) > api_tier(source)
+    )
+    assert wrong == []
+
+
+def test_api_routes_stay_out_of_each_other_and_of_app_state() -> None:
+    """A router module imports no other router module (shared helpers live in `api.routes.bodies`), and
+    no route or page reaches `app.state` (they use the dependencies of `api.deps`)."""
+    helpers = {"api.routes", "api.routes.bodies"}
+    routes = [m for m in MODULES if _under(m, "api.routes") and m not in helpers]
+    assert sorted(f"{m} imports {t}" for m in routes for t in GRAPH[m] if t in routes) == []
+    reaching = [m for m in MODULES if _under(m, "api.routes") or _under(m, "api.console")]
+    assert [m for m in reaching if "app.state" in MODULES[m].read_text("utf-8")] == []

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from api.cli_access import CentreOption, ContextFactory, DbOption
+from api.access_cli import CentreOption, ContextFactory, DbOption
 from api.logic.source_file import SourceFileError, parse_sources
 from api.schemas.devices import SourceIn, SourceKindIn
 from api.services.inventory import add_source, import_sources
