@@ -45,7 +45,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from api.app import build_context, create_app
 from api.db import make_engine, make_sessionmaker
-from api.gridgen import generate_grid
 from api.logic.gridindex import GridIndex
 from api.migrate import upgrade
 from api.schemas.devices import SourceRow
@@ -54,6 +53,7 @@ from api.services.inventory import import_sources
 from api.services.principals import create_device
 from api.settings import ApiSettings
 from gridwatch.contracts.alert import Alert
+from gridwatch.gridgen import generate_grid
 from tests.api.builders import demo_source_rows
 
 REPO = Path(__file__).resolve().parents[1]

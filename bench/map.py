@@ -1,4 +1,4 @@
-"""Benchmark of the grid map at 42,700 cells (7 乡 × 61 村 × 100 网格, api/gridgen.py); run
+"""Benchmark of the grid map at 42,700 cells (7 乡 × 61 村 × 100 网格, gridwatch/gridgen.py); run
 `python bench/map.py` (not part of the tests).
 
 A real `gridwatch api serve` on SQLite with `--events` open events (a tenth overdue) spread over the
@@ -34,7 +34,6 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import insert, select
 
 from api.db import make_engine, make_sessionmaker
-from api.gridgen import generate_grid
 from api.logic.roles import Role
 from api.migrate import upgrade
 from api.orm import Event, Grid
@@ -42,6 +41,7 @@ from api.services.accounts import set_password
 from api.services.grids import import_grids
 from api.services.principals import create_user
 from bench.console import PASSWORD, _session_cookie, _timed_get
+from gridwatch.gridgen import generate_grid
 from tests.support.browser import ARGS, CHROMIUM, DESK
 from tests.support.centre import CENTRE, REPO, free_port
 

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("edge", ("edge",)),
     ("api", ("api",)),
     ("commands", ("gridwatch.cli", "gridwatch.demo", "gridwatch.demo_console", "gridwatch.doctor",
-                  "gridwatch.cameras", "gridwatch.fleet", "gridwatch.__main__")),
+                  "gridwatch.cameras", "gridwatch.fleet", "gridwatch.gridgen", "gridwatch.__main__")),
 )  # fmt: skip
 """Lowest first; a module belongs to the layer of its longest matching prefix. A module may import its
 own layer and the layers before it, except that `edge` and `api` never import each other. The
@@ -201,7 +201,12 @@ services, the running instance and its units of work (`api.context`, `api.jobs`)
 def api_tier(module: str) -> int:
     """The rank of an `api` module's tier (the longest matching prefix wins)."""
     return max(
-        ((rank, prefix) for rank, (_, prefixes) in enumerate(API_TIERS) for prefix in prefixes if _under(module, prefix)),
+        (
+            (rank, prefix)
+            for rank, (_, prefixes) in enumerate(API_TIERS)
+            for prefix in prefixes
+            if _under(module, prefix)
+        ),
         key=lambda pair: len(pair[1]),
     )[0]
 

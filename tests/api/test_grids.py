@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.gridgen import generate_grid
 from api.jobs.units import refresh_grids
 from api.orm import Grid
 from api.services.grids import grid_revision, import_grids
 from api.settings import ApiSettings
+from gridwatch.gridgen import generate_grid
 from tests.api.builders import DEMO_GRIDS, REPO, make_alert
 from tests.api.conftest import World
 

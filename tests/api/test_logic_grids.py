@@ -12,10 +12,10 @@ from shapely.geometry import box, shape
 
 from api.centre import CentreConfig, EventType, load_centre_config
 from api.errors import BadInputError, ConfigError
-from api.gridgen import generate_grid
 from api.logic.geojson import parse_feature_collection
 from api.logic.gridindex import GridIndex
 from gridwatch.contracts.alert import AlertKind, Severity
+from gridwatch.gridgen import generate_grid
 from tests.api.builders import DEMO_GRIDS, REPO, cell_center, cell_code
 
 

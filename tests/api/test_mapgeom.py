@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from api.gridgen import generate_grid
 from api.logic.mapgeom import Frame
+from gridwatch.gridgen import generate_grid
 
 COUNTY = generate_grid(townships=7, villages=61, cells=100, cell_size=0.001)
 CELLS = [f for f in COUNTY["features"] if f["properties"]["level"] == "网格"]

@@ -1,4 +1,5 @@
-"""Generate a rectangular grid hierarchy as GeoJSON (demo county, benchmarks, tests).
+"""Generate a rectangular grid hierarchy as GeoJSON (demo county, benchmarks, tests): a tool of the
+commands layer, not part of the running centre.
 
 Example:
     >>> fc = generate_grid(townships=2, villages=2, cells=3)
