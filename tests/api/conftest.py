@@ -10,13 +10,14 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from api.app import build_context, create_app
 from api.config_cli import edge_box_check
@@ -62,6 +63,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         engine.dispose()
         yield url
     finally:
+        if name is not None:
+            _drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a fresh, empty database of the parametrised backend (nothing migrated): for the
+    migration tests, which upgrade to a revision, write rows as they were then, and go on."""
+    name = _create_pg_database() if request.param == "postgresql" else None
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}" if name else f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
         if name is not None:
             _drop_pg_database(name)
 

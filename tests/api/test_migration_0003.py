@@ -3,16 +3,13 @@ keyed by device and alert id now; the schema matches the models; it downgrades a
 
 from __future__ import annotations
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
-from api.db import make_engine
 from api.migrate import alembic_config
 from api.orm import Base
-from tests.api.conftest import _create_pg_database, _drop_pg_database
 
 EVENT = (
     "INSERT INTO events (id, code, type_code, category, severity, status, correlation_key, grid_path,"
@@ -28,41 +25,26 @@ ALERT = (
 )
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def test_0003_keys_alerts_and_evidence_by_device(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    name = _create_pg_database() if backend == "postgresql" else None
-    url = (
-        f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        if name
-        else f"sqlite:///{tmp_path_factory.mktemp('m0003') / 'm.db'}"
-    )
-    engine = make_engine(url)
-    try:
-        config = alembic_config(engine)
-        command.upgrade(config, "0002")
-        with engine.begin() as connection:
-            connection.execute(text(EVENT))
-            connection.execute(text(ALERT))
-            connection.execute(
-                text("INSERT INTO evidence (alert_id, sha256, size, jpeg) VALUES ('a1', 's', 1, :j)"),
-                {"j": b"x"},
-            )
-        command.upgrade(config, "head")
-        with engine.connect() as connection:
-            assert connection.execute(text("SELECT device_id, alert_id FROM evidence")).all() == [
-                ("edge-01", "a1")
-            ]
-            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-            flagged = connection.execute(text("SELECT clock_flagged FROM events")).scalar_one()
-        assert not flagged
-        with engine.begin() as connection:  # another device may now use the same alert id
-            connection.execute(text(ALERT.replace("'edge-01'", "'edge-02'")))
-            connection.execute(text("DELETE FROM alerts WHERE device_id = 'edge-02'"))
-        command.downgrade(config, "0002")
-        command.upgrade(config, "head")
-    finally:
-        engine.dispose()
-        if name:
-            _drop_pg_database(name)
+def test_0003_keys_alerts_and_evidence_by_device(blank_engine: Engine) -> None:
+    config = alembic_config(blank_engine)
+    command.upgrade(config, "0002")
+    with blank_engine.begin() as connection:
+        connection.execute(text(EVENT))
+        connection.execute(text(ALERT))
+        connection.execute(
+            text("INSERT INTO evidence (alert_id, sha256, size, jpeg) VALUES ('a1', 's', 1, :j)"),
+            {"j": b"x"},
+        )
+    command.upgrade(config, "head")
+    with blank_engine.connect() as connection:
+        assert connection.execute(text("SELECT device_id, alert_id FROM evidence")).all() == [
+            ("edge-01", "a1")
+        ]
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        flagged = connection.execute(text("SELECT clock_flagged FROM events")).scalar_one()
+    assert not flagged
+    with blank_engine.begin() as connection:  # another device may now use the same alert id
+        connection.execute(text(ALERT.replace("'edge-01'", "'edge-02'")))
+        connection.execute(text("DELETE FROM alerts WHERE device_id = 'edge-02'"))
+    command.downgrade(config, "0002")
+    command.upgrade(config, "head")

@@ -3,16 +3,13 @@ and with closed breakers; the schema matches the models; it downgrades and upgra
 
 from __future__ import annotations
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
-from api.db import make_engine
 from api.migrate import alembic_config
 from api.orm import Base
-from tests.api.conftest import _create_pg_database, _drop_pg_database
 from tests.api.test_migration_0003 import EVENT
 
 USER = (
@@ -30,39 +27,24 @@ DELIVERY = (
 )
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def test_0007_keeps_deliveries_unleased_and_breakers_closed(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    name = _create_pg_database() if backend == "postgresql" else None
-    url = (
-        f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        if name
-        else f"sqlite:///{tmp_path_factory.mktemp('m0007') / 'm.db'}"
-    )
-    engine = make_engine(url)
-    try:
-        config = alembic_config(engine)
-        command.upgrade(config, "0006")
-        with engine.begin() as connection:
-            for statement in (EVENT, USER, SUBSCRIPTION, DELIVERY):
-                connection.execute(text(statement))
-        command.upgrade(config, "head")
-        with engine.connect() as connection:
-            delivery = connection.execute(
-                text("SELECT state, attempts, lease_until, lease_owner, lease_token FROM webhook_deliveries")
-            ).one()
-            breaker = connection.execute(
-                text("SELECT failure_streak, paused_until FROM webhook_subscriptions")
-            ).one()
-            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-        assert tuple(delivery) == ("pending", 2, None, None, None)
-        assert tuple(breaker) == (0, None)
-        command.downgrade(config, "0006")
-        with engine.connect() as connection:
-            assert connection.execute(text("SELECT attempts FROM webhook_deliveries")).scalar_one() == 2
-        command.upgrade(config, "head")
-    finally:
-        engine.dispose()
-        if name is not None:
-            _drop_pg_database(name)
+def test_0007_keeps_deliveries_unleased_and_breakers_closed(blank_engine: Engine) -> None:
+    config = alembic_config(blank_engine)
+    command.upgrade(config, "0006")
+    with blank_engine.begin() as connection:
+        for statement in (EVENT, USER, SUBSCRIPTION, DELIVERY):
+            connection.execute(text(statement))
+    command.upgrade(config, "head")
+    with blank_engine.connect() as connection:
+        delivery = connection.execute(
+            text("SELECT state, attempts, lease_until, lease_owner, lease_token FROM webhook_deliveries")
+        ).one()
+        breaker = connection.execute(
+            text("SELECT failure_streak, paused_until FROM webhook_subscriptions")
+        ).one()
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    assert tuple(delivery) == ("pending", 2, None, None, None)
+    assert tuple(breaker) == (0, None)
+    command.downgrade(config, "0006")
+    with blank_engine.connect() as connection:
+        assert connection.execute(text("SELECT attempts FROM webhook_deliveries")).scalar_one() == 2
+    command.upgrade(config, "head")
