@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from edge.config import CameraConfig
 from gridwatch.contracts import Alert, AlertKind, AlertPhase, Severity, SourceKind
+from gridwatch.contracts.alert import make_alert_id
 from ingest import SourceHealth, SourceState
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class OfflineMonitor:
 
     def _alert(self, phase: AlertPhase, health: SourceHealth, now: datetime, silent: timedelta) -> Alert:
         return Alert(
-            alert_id=f"{self.camera.id[:24]}-{uuid.uuid4().hex}",
+            alert_id=make_alert_id(self.camera.id, uuid.uuid4().hex),  # new every time
             device_id=self.device_id,
             source_id=self.camera.id,
             source_kind=SourceKind.CAMERA,

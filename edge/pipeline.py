@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from edge.regions import Motion, MotionRegions
 from edge.rules import RuleHit, RuleSet, build_rules
 from edge.timeline import source_timeline
 from gridwatch.contracts import Alert, Evidence, EvidenceBox, ModelRef, SourceKind
+from gridwatch.contracts.alert import make_alert_id
 from ingest import Frame
 from ingest.frame import Image
 
@@ -170,10 +170,15 @@ class CameraPipeline:
         """Deterministic for a file and its time base (a restart with the same outbox re-creates the same
         alerts, which the outbox and the API deduplicate); unique per run for a live stream."""
         tracks = ",".join(str(t) for t in hit.track_ids)
-        key = (
-            f"{self.device_id}|{self.camera.id}|{self.timeline.session}|{hit.rule_id}|{frame.index}|{tracks}"
+        return make_alert_id(
+            self.camera.id,
+            self.device_id,
+            self.camera.id,
+            self.timeline.session,
+            hit.rule_id,
+            frame.index,
+            tracks,
         )
-        return f"{self.camera.id[:24]}-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
     def _alert(self, hit: RuleHit, frame: Frame) -> Alert:
         boxes = hit.detections

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from api.errors import ConflictError, NotFoundError
 from api.orm import Device, Subscription, User
-from api.security import hash_token, new_token
 from api.services.audit import audit
+from api.services.principals import issue_token
 
 
 def _user(session: Session, username: str) -> User:
@@ -67,7 +67,7 @@ def set_user_disabled(*, session: Session, username: str, disabled: bool, actor:
 def rotate_user_token(*, session: Session, username: str, actor: str, now: datetime) -> tuple[User, str]:
     """A fresh token for the user (returned once); the old one stops working at once."""
     user = _user(session, username)
-    token, user.token_hash = new_token("gwu")
+    token = issue_token(user)
     audit(
         session=session, actor=actor, action="user.token.rotate", target_kind="user", target=username, now=now
     )
@@ -79,7 +79,7 @@ def revoke_user_token(*, session: Session, username: str, actor: str, now: datet
     user = _user(session, username)
     if actor == f"user:{username}":
         raise ConflictError("you cannot revoke your own token; rotate it instead")
-    user.token_hash = hash_token(new_token("revoked")[0])
+    issue_token(user)  # a token nobody is shown: the old one stops working
     audit(
         session=session, actor=actor, action="user.token.revoke", target_kind="user", target=username, now=now
     )
@@ -107,7 +107,7 @@ def rotate_device_token(*, session: Session, device_id: str, actor: str, now: da
     device = _device(session, device_id)
     if device.kind != "edge":
         raise ConflictError(f"device {device_id!r} is a {device.kind}: only edge boxes have tokens")
-    token, device.token_hash = new_token("gwd")
+    token = issue_token(device)
     device.revoked_at = None
     audit(
         session=session,

@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 
 from api.db import JsonText
 from api.orm import Base, Device, Heartbeat
-from gridwatch.contracts.alert import Alert, AlertKind, AlertPhase, Location, Severity, SourceKind
+from gridwatch.contracts.alert import (
+    Alert,
+    AlertKind,
+    AlertPhase,
+    Location,
+    Severity,
+    SourceKind,
+    make_alert_id,
+)
 from gridwatch.contracts.heartbeat import Heartbeat as HeartbeatIn
 
 logger = logging.getLogger(__name__)
@@ -105,7 +113,7 @@ def where_box_is(*, session: Session, box_id: str) -> Location | None:
 def box_fault_alert(*, box_id: str, location: Location, phase: AlertPhase, now: datetime) -> Alert:
     """The `device_offline` alert the centre raises (or clears) for a silent box."""
     return Alert(
-        alert_id=f"centre-{phase.value}-{now.strftime('%Y%m%dT%H%M%S%f')}",
+        alert_id=make_alert_id(box_id, "centre", phase.value, now.isoformat()),
         device_id=box_id,
         source_id=box_id,
         source_kind=SourceKind.EDGE,

@@ -28,7 +28,6 @@ from api.errors import (
     BadInputError,
     ConflictError,
     ForbiddenError,
-    NotAuthenticatedError,
     PayloadTooLargeError,
 )
 from api.live import notice
@@ -41,6 +40,7 @@ from api.security import hash_token
 from api.services.events_open import open_event
 from api.services.faults import fault_key, resolve_cleared
 from api.services.inventory import source_index
+from api.services.principals import usable_device
 from api.services.spans import EventSpan, latest_span, load_spans, lock_keys, write_spans
 from api.services.webhooks import active_subscriptions
 from gridwatch.contracts.alert import Alert, AlertKind, AlertPhase, Location, Severity
@@ -259,11 +259,7 @@ def _answered(
 def _authenticate(batch: _Batch, item: IngestItem) -> None:
     if item.system:
         return
-    device = batch.devices.get(hash_token(item.token))
-    if device is None:
-        raise NotAuthenticatedError("unknown device token")
-    if device.revoked_at is not None:
-        raise ForbiddenError(f"the token of device {device.device_id!r} is revoked")
+    device = usable_device(batch.devices.get(hash_token(item.token)))
     if device.device_id != item.alert.device_id:
         raise ForbiddenError(f"token of {device.device_id!r} cannot post for {item.alert.device_id!r}")
 

@@ -52,7 +52,6 @@ def create_device(
     )
     if session.scalar(select(Device.id).where(Device.device_id == device_id, parent)) is not None:
         raise ConflictError(f"device {device_id!r} already exists")
-    token, digest = new_token("gwd") if kind == "edge" else (None, None)
     device = Device(
         device_id=device_id,
         kind=kind,
@@ -60,17 +59,28 @@ def create_device(
         parent_device_id=parent_device_id,
         lon=lon,
         lat=lat,
-        token_hash=digest,
         created_at=datetime.now(UTC),
     )
+    token = issue_token(device) if kind == "edge" else None
     session.add(device)
     session.flush()
     return device, token
 
 
+def issue_token(holder: User | Device) -> str:
+    """A fresh bearer token for a user (`gwu_...`) or an edge box (`gwd_...`): its hash goes on the row,
+    the token is returned to be shown once; whatever token the holder had stops working."""
+    token, holder.token_hash = new_token("gwd" if isinstance(holder, Device) else "gwu")
+    return token
+
+
 def device_for_token(*, session: Session, token: str) -> Device:
     """The edge box a token belongs to; 401 unknown, 403 revoked."""
-    device = session.scalar(select(Device).where(Device.token_hash == hash_token(token)))
+    return usable_device(session.scalar(select(Device).where(Device.token_hash == hash_token(token))))
+
+
+def usable_device(device: Device | None) -> Device:
+    """The device a token was looked up to, when it may post: 401 none, 403 revoked."""
     if device is None:
         raise NotAuthenticatedError("unknown device token")
     if device.revoked_at is not None:
@@ -85,14 +95,8 @@ def create_user(*, session: Session, username: str, role: Role, scope: str | Non
         raise BadInputError(f"scope: no grid node with code {scope!r}", loc=("body", "scope"))
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ConflictError(f"user {username!r} already exists")
-    token, digest = new_token("gwu")
-    user = User(
-        username=username,
-        role=role.value,
-        scope_path=scope_path,
-        token_hash=digest,
-        created_at=datetime.now(UTC),
-    )
+    user = User(username=username, role=role.value, scope_path=scope_path, created_at=datetime.now(UTC))
+    token = issue_token(user)
     session.add(user)
     session.flush()
     return user, token

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from gridwatch.contracts.alert import (
     Reading,
     Severity,
     SourceKind,
+    make_alert_id,
 )
 from ingest.mqtt.readings import SensorKind, SensorReading
 
@@ -68,10 +68,9 @@ def evidence_of(reading: SensorReading) -> list[Reading]:
 
 def make_alert(device_id: str, sensor: SensorConfig, change: EpisodeChange) -> Alert:
     """The alert of one episode change; its id depends only on sensor, rule, phase and episode start."""
-    key = f"{sensor.id}|{change.rule}|{change.phase.value}|{change.episode_start.isoformat()}"
-    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    key = (sensor.id, change.rule, change.phase.value, change.episode_start.isoformat())
     return Alert(
-        alert_id=f"{sensor.id[:32]}-{digest}",
+        alert_id=make_alert_id(sensor.id, *key),
         device_id=device_id,
         source_id=sensor.id,
         source_kind=SourceKind.SENSOR,

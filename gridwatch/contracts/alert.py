@@ -66,9 +66,24 @@ Details = dict[str, DetailValue]
 """Extra facts of an alert, as rules (video and sensor) produce them."""
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+"""A lower-case hex sha256 digest."""
 Label = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
 Text = Annotated[str, Field(max_length=MAX_TEXT, pattern=NO_NUL)]
 Unit = Annotated[str, Field(max_length=16, pattern=NO_NUL)]
+
+
+def make_alert_id(source_id: str, *key: object) -> str:
+    """The one way alert ids are made: the source's id (its first 24 characters) and 32 hex digits of
+    the sha256 of `key`, so one key always makes one id (a restart re-creating an alert is deduplicated
+    by the outbox and the centre); put something unique in `key` for an id that is new every time.
+
+    Example:
+        >>> make_alert_id("cam-1", "rule", 7)
+        'cam-1-a05e44049884f6c69d06d174882337f6'
+    """
+    digest = hashlib.sha256("|".join(str(part) for part in key).encode("utf-8")).hexdigest()
+    return f"{source_id[:24]}-{digest[:32]}"
 
 
 class AlertKind(StrEnum):
@@ -176,9 +191,7 @@ class Evidence(_Strict):
     snapshot_jpeg_b64: str | None = Field(
         default=None, max_length=MAX_SNAPSHOT_B64_CHARS, description="JPEG snapshot, base64 (at most 2 MiB)"
     )
-    snapshot_sha256: str | None = Field(
-        default=None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the decoded JPEG bytes"
-    )
+    snapshot_sha256: Sha256Hex | None = Field(default=None, description="sha256 of the decoded JPEG bytes")
     boxes: list[EvidenceBox] = Field(default_factory=list, max_length=MAX_BOXES)
     readings: list[Reading] = Field(default_factory=list, max_length=MAX_READINGS)
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gridwatch.contracts.alert import Identifier
+from gridwatch.contracts.alert import Identifier, Sha256Hex
 from gridwatch.strict import Strict
 
 MAX_CLIP_BYTES = 512 * 1024 * 1024
@@ -28,7 +28,7 @@ class ClipInfo(Strict):
     """What a clip file is: its hash and size, how long it runs, and where the alert falls in it."""
 
     alert_id: Identifier = Field(description="The alert this clip belongs to (sent before the clip)")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the whole file")
+    sha256: Sha256Hex = Field(description="sha256 of the whole file")
     size: int = Field(gt=0, le=MAX_CLIP_BYTES, description="File size in bytes")
     content_type: Literal["video/mp4"] = Field(default="video/mp4", description="H.264 in MP4")
     duration_s: float = Field(ge=0, le=3600, description="Playing time of the clip, seconds")
