@@ -6,17 +6,17 @@ import json
 import logging
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
 
 from api import access_cli, config_cli, fleet_cli
-from api.access_cli import cli_actor
+from api.access_cli import CentreOption, DbOption, cli_actor
 from api.app import build_context, create_app
 from api.context import ApiContext
 from api.deps import context_of
@@ -36,12 +36,8 @@ logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="The central API: alerts in, grid events out.", no_args_is_help=True)
 
-DbOption = Annotated[
-    str | None, typer.Option("--database-url", help="SQLAlchemy URL (default: $GRIDWATCH_API_DATABASE_URL)")
-]
-CentreOption = Annotated[
-    Path | None, typer.Option("--centre-config", help="Centre YAML (default: configs/centre.example.yaml)")
-]
+OnceOption = Annotated[bool, typer.Option("--once", help="Run one sweep and exit (required)")]
+Done = TypeVar("Done")
 
 
 def _settings(database_url: str | None, centre_config: Path | None) -> ApiSettings:
@@ -112,30 +108,32 @@ def import_grids_command(
     typer.echo(f"{file}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
 
 
-@app.command()
-def escalate(
-    once: Annotated[bool, typer.Option("--once", help="Run one sweep and exit (required)")] = False,
-    database_url: DbOption = None,
-    centre_config: CentreOption = None,
-) -> None:
-    """Escalate events past a deadline one level, with a 督办 record (the server also does this)."""
+def _sweep_once(
+    once: bool, database_url: str | None, centre_config: Path | None, job: Callable[[ApiContext], Done]
+) -> Done:
+    """One sweep of a job the server runs periodically; `--once` is required, so that nobody mistakes
+    the command for the job itself."""
     if not once:
         raise fail("pass --once; the periodic job runs inside `gridwatch api serve`")
     with _context(database_url, centre_config) as ctx:
-        typer.echo(f"{run_escalation(ctx)} 督办 records written")
+        return job(ctx)
+
+
+@app.command()
+def escalate(
+    once: OnceOption = False, database_url: DbOption = None, centre_config: CentreOption = None
+) -> None:
+    """Escalate events past a deadline one level, with a 督办 record (the server also does this)."""
+    written = _sweep_once(once, database_url, centre_config, run_escalation)
+    typer.echo(f"{written} 督办 records written")
 
 
 @app.command()
 def retention(
-    once: Annotated[bool, typer.Option("--once", help="Run one sweep and exit (required)")] = False,
-    database_url: DbOption = None,
-    centre_config: CentreOption = None,
+    once: OnceOption = False, database_url: DbOption = None, centre_config: CentreOption = None
 ) -> None:
     """Delete evidence by the retention policy (never of open or held events); the server also does this."""
-    if not once:
-        raise fail("pass --once; the periodic job runs inside `gridwatch api serve`")
-    with _context(database_url, centre_config) as ctx:
-        report = run_retention(ctx)
+    report = _sweep_once(once, database_url, centre_config, run_retention)
     typer.echo(
         f"evidence of {report.events} events deleted: {report.clips} clips, {report.snapshots} snapshots, "
         f"{report.bytes} bytes"

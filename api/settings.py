@@ -13,6 +13,7 @@ import os
 import socket
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,19 @@ from gridwatch.contracts.alert import MAX_ALERT_JSON_BYTES, MAX_SNAPSHOT_BYTES
 from gridwatch.contracts.clip import MAX_CLIP_BYTES
 
 MIB = 1024 * 1024
+
+NOT_ABOVE = (
+    ("clip_chunk_max_bytes", "max_body_bytes"),
+    ("webhook_per_subscriber", "webhook_concurrency"),
+    ("login_user_slow_after", "login_user_lock_after"),
+    ("login_address_slow_after", "login_address_lock_after"),
+)
+"""Settings that must not exceed another: (setting, its bound)."""
+
+
+def period(default: float, between: str, *, off: str = "the job") -> Any:
+    """A background job's period in seconds, where 0 turns it off."""
+    return Field(default=default, ge=0, description=f"Seconds between {between}; 0 turns {off} off")
 
 
 class ApiSettings(BaseSettings):
@@ -66,9 +80,7 @@ class ApiSettings(BaseSettings):
     retention_max_gb: float | None = Field(
         default=None, gt=0, description="Total evidence kept; beyond it the oldest deletable goes first"
     )
-    retention_interval_s: float = Field(
-        default=3600.0, ge=0, description="Seconds between retention sweeps; 0 turns the job off"
-    )
+    retention_interval_s: float = period(3600.0, "retention sweeps")
     max_body_bytes: int = Field(
         default=4 * MIB,
         ge=64 * 1024,
@@ -126,20 +138,10 @@ class ApiSettings(BaseSettings):
     heartbeat_history: int = Field(
         default=60, ge=1, le=10_000, description="Heartbeats kept per box (older ones are dropped)"
     )
-    fleet_interval_s: float = Field(
-        default=15.0, ge=0, description="Seconds between offline sweeps of the fleet; 0 turns the job off"
-    )
-    escalation_interval_s: float = Field(
-        default=60.0, ge=0, description="Seconds between escalation sweeps; 0 turns the job off"
-    )
-    webhook_interval_s: float = Field(
-        default=1.0,
-        ge=0,
-        description="Seconds between looks for due webhook deliveries when idle; 0 turns the sender off",
-    )
-    grid_refresh_s: float = Field(
-        default=5.0, ge=0, description="Seconds between checks for grids imported elsewhere; 0 turns it off"
-    )
+    fleet_interval_s: float = period(15.0, "offline sweeps of the fleet")
+    escalation_interval_s: float = period(60.0, "escalation sweeps")
+    webhook_interval_s: float = period(1.0, "looks for due webhook deliveries when idle", off="the sender")
+    grid_refresh_s: float = period(5.0, "checks for grids imported elsewhere", off="it")
     webhook_max_attempts: int = Field(default=8, ge=1, description="Attempts before a delivery fails")
     webhook_backoff_s: float = Field(default=2.0, gt=0, description="First retry delay; doubles each time")
     webhook_timeout_s: float = Field(
@@ -209,11 +211,6 @@ class ApiSettings(BaseSettings):
             raise ValueError(
                 f"evidence_max_bytes {self.evidence_max_bytes} exceeds the contract's {MAX_SNAPSHOT_BYTES}"
             )
-        if self.clip_chunk_max_bytes > self.max_body_bytes:
-            raise ValueError(
-                f"clip_chunk_max_bytes {self.clip_chunk_max_bytes} exceeds "
-                f"max_body_bytes {self.max_body_bytes}"
-            )
         return self
 
     @model_validator(mode="after")
@@ -223,21 +220,14 @@ class ApiSettings(BaseSettings):
                 f"webhook_lease_s {self.webhook_lease_s} must exceed 3 x webhook_timeout_s "
                 f"({3 * self.webhook_timeout_s}): a claim must outlive the attempt it covers"
             )
-        if self.webhook_per_subscriber > self.webhook_concurrency:
-            raise ValueError(
-                f"webhook_per_subscriber {self.webhook_per_subscriber} exceeds webhook_concurrency "
-                f"{self.webhook_concurrency}"
-            )
         return self
 
     @model_validator(mode="after")
-    def _slow_before_lock(self) -> ApiSettings:
-        for who in ("user", "address"):
-            slow, lock = getattr(self, f"login_{who}_slow_after"), getattr(self, f"login_{who}_lock_after")
-            if slow > lock:
-                raise ValueError(
-                    f"login_{who}_slow_after {slow} must not exceed login_{who}_lock_after {lock}"
-                )
+    def _bounded_by_another(self) -> ApiSettings:
+        for field, bound in NOT_ABOVE:
+            value, limit = getattr(self, field), getattr(self, bound)
+            if value > limit:
+                raise ValueError(f"{field} {value} exceeds {bound} {limit}")
         return self
 
     @field_validator("webhook_allow")

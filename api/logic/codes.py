@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
-
-CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{1,7}-\d{8}-[A-Z0-9]{1,16}-\d{4,}$")
 
 
 def code_prefix(*, county: str, at: datetime, type_code: str, zone: ZoneInfo) -> str:
@@ -19,8 +16,3 @@ def format_code(prefix: str, seq: int) -> str:
     if seq < 1:
         raise ValueError(f"sequence numbers start at 1, got {seq}")
     return f"{prefix}-{seq:04d}"
-
-
-def is_code(text: str) -> bool:
-    """Whether `text` looks like a unified code."""
-    return CODE_PATTERN.match(text) is not None

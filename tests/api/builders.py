@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,15 @@ OUTSIDE = (100.0, 20.0)
 DEFAULT_AT = (ORIGIN[0] + CELL / 2, ORIGIN[1] + CELL / 2)
 DEFAULT_SOURCE = "cam-1"
 """The source of `make_alert`'s default location (seeded in the test worlds' inventory)."""
+
+
+EVENT_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,7}-\d{8}-[A-Z0-9]{1,16}-\d{4,}$")
+"""A unified code (统一编码) as events carry it: `<county>-<yyyymmdd>-<type>-<seq>`."""
+
+
+def is_event_code(text: str) -> bool:
+    """Whether `text` reads as a unified code."""
+    return EVENT_CODE.match(text) is not None
 
 
 def cell_center(township: int, village: int, cell: int) -> tuple[float, float]:

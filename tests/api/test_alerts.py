@@ -8,9 +8,16 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from api.logic.codes import is_code
 from api.orm import AlertRow, Event, EvidenceRow
-from tests.api.builders import OUTSIDE, cell_center, cell_code, evidence, jpeg_bytes, make_alert
+from tests.api.builders import (
+    OUTSIDE,
+    cell_center,
+    cell_code,
+    evidence,
+    is_event_code,
+    jpeg_bytes,
+    make_alert,
+)
 from tests.api.conftest import World
 
 
@@ -25,7 +32,7 @@ def test_first_alert_opens_an_event_in_its_cell(world: World) -> None:
     body = reply.json()
     assert body["outcome"] == "opened"
     assert body["cell_code"] == cell_code(2, 3, 4)
-    assert is_code(body["event_code"])
+    assert is_event_code(body["event_code"])
     assert body["event_code"].startswith("DX-")
     assert "-INTRUSION-" in body["event_code"]
 

@@ -9,11 +9,12 @@ import pytest
 
 from api.errors import ConflictError
 from api.logic.clocks import Deadline, Deadlines, Milestones
-from api.logic.codes import code_prefix, format_code, is_code
+from api.logic.codes import code_prefix, format_code
 from api.logic.correlation import OpenEvent, correlation_key, pick_event, pick_for_clear
 from api.logic.escalation import TOP_LEVEL, plan
 from api.logic.lifecycle import Action, Status, allowed_actions, next_status
 from api.logic.roles import Role, in_scope, may_act
+from tests.api.builders import is_event_code
 
 T0 = datetime(2026, 11, 21, 15, 59, tzinfo=UTC)
 WINDOW = timedelta(minutes=10)
@@ -28,8 +29,8 @@ def test_code_uses_the_local_day_and_reads_aloud() -> None:
     assert late == "DX-20261122-FIRE"
     assert format_code(prefix, 7) == "DX-20261121-FIRE-0007"
     assert format_code(prefix, 12345) == "DX-20261121-FIRE-12345"
-    assert is_code("DX-20261121-FIRE-0007")
-    assert not is_code("DX-2026-FIRE-7")
+    assert is_event_code("DX-20261121-FIRE-0007")
+    assert not is_event_code("DX-2026-FIRE-7")
 
 
 def test_sequence_numbers_start_at_one() -> None:
