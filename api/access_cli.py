@@ -8,14 +8,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from api.context import ApiContext
-from api.errors import NotFoundError
-from api.orm import Subscription
 from api.services import access
+from gridwatch.clitools import fail
 
 ContextFactory = Callable[[str | None, Path | None], AbstractContextManager[ApiContext]]
 DbOption = Annotated[
@@ -24,6 +23,7 @@ DbOption = Annotated[
 CentreOption = Annotated[
     Path | None, typer.Option("--centre-config", help="Centre YAML (default: configs/centre.example.yaml)")
 ]
+Done = TypeVar("Done")
 
 
 def cli_actor() -> str:
@@ -37,6 +37,15 @@ def cli_actor() -> str:
 def register(app: typer.Typer, context: ContextFactory) -> None:
     """Add the access commands to `app`; `context` opens a migrated database (exit 2 on API errors)."""
 
+    def change(
+        database_url: str | None, centre_config: Path | None, how: Callable[..., Done], **what: Any
+    ) -> Done:
+        """`how(session=, actor=, now=, **what)` in a session of its own, committed, by this user."""
+        with context(database_url, centre_config) as ctx, ctx.sessions() as session:
+            done = how(session=session, actor=cli_actor(), now=datetime.now(UTC), **what)
+            session.commit()
+        return done
+
     @app.command("revoke-device")
     def revoke_device(
         device_id: Annotated[str, typer.Argument(help="Device id")],
@@ -44,9 +53,7 @@ def register(app: typer.Typer, context: ContextFactory) -> None:
         centre_config: CentreOption = None,
     ) -> None:
         """Revoke an edge box's token (rotate-device lets it back in with a new one)."""
-        with context(database_url, centre_config) as ctx, ctx.sessions() as session:
-            access.revoke_device_token(session=session, device_id=device_id, actor=cli_actor(), now=_now())
-            session.commit()
+        change(database_url, centre_config, access.revoke_device_token, device_id=device_id)
         typer.echo(f"device {device_id} revoked")
 
     @app.command("rotate-device")
@@ -56,11 +63,7 @@ def register(app: typer.Typer, context: ContextFactory) -> None:
         centre_config: CentreOption = None,
     ) -> None:
         """Print a new token for an edge box (shown only this once); the old one stops working."""
-        with context(database_url, centre_config) as ctx, ctx.sessions() as session:
-            _, token = access.rotate_device_token(
-                session=session, device_id=device_id, actor=cli_actor(), now=_now()
-            )
-            session.commit()
+        _, token = change(database_url, centre_config, access.rotate_device_token, device_id=device_id)
         typer.echo(token)
 
     @app.command("disable-user")
@@ -70,7 +73,8 @@ def register(app: typer.Typer, context: ContextFactory) -> None:
         centre_config: CentreOption = None,
     ) -> None:
         """Disable a user: their token stops working at once."""
-        _set_disabled(context, username, True, database_url, centre_config)
+        change(database_url, centre_config, access.set_user_disabled, username=username, disabled=True)
+        typer.echo(f"user {username} disabled")
 
     @app.command("enable-user")
     def enable_user(
@@ -79,7 +83,8 @@ def register(app: typer.Typer, context: ContextFactory) -> None:
         centre_config: CentreOption = None,
     ) -> None:
         """Enable a disabled user again."""
-        _set_disabled(context, username, False, database_url, centre_config)
+        change(database_url, centre_config, access.set_user_disabled, username=username, disabled=False)
+        typer.echo(f"user {username} enabled")
 
     @app.command("rotate-user-token")
     def rotate_user_token(
@@ -88,11 +93,7 @@ def register(app: typer.Typer, context: ContextFactory) -> None:
         centre_config: CentreOption = None,
     ) -> None:
         """Print a new token for a user (shown only this once); the old one stops working."""
-        with context(database_url, centre_config) as ctx, ctx.sessions() as session:
-            _, token = access.rotate_user_token(
-                session=session, username=username, actor=cli_actor(), now=_now()
-            )
-            session.commit()
+        _, token = change(database_url, centre_config, access.rotate_user_token, username=username)
         typer.echo(token)
 
     @app.command("revoke-user-token")
@@ -102,9 +103,7 @@ def register(app: typer.Typer, context: ContextFactory) -> None:
         centre_config: CentreOption = None,
     ) -> None:
         """Make a user's token worthless (rotate-user-token issues a new one)."""
-        with context(database_url, centre_config) as ctx, ctx.sessions() as session:
-            access.revoke_user_token(session=session, username=username, actor=cli_actor(), now=_now())
-            session.commit()
+        change(database_url, centre_config, access.revoke_user_token, username=username)
         typer.echo(f"the token of {username} is revoked")
 
     @app.command("webhook")
@@ -116,34 +115,13 @@ def register(app: typer.Typer, context: ContextFactory) -> None:
     ) -> None:
         """Deactivate or reactivate a webhook subscription."""
         if state not in ("deactivate", "reactivate"):
-            typer.echo(f"error: state {state!r} is not deactivate or reactivate", err=True)
-            raise typer.Exit(2)
-        with context(database_url, centre_config) as ctx, ctx.sessions() as session:
-            sub = session.get(Subscription, subscription_id)
-            if sub is None:
-                raise NotFoundError(f"no webhook subscription {subscription_id}")
-            active = state == "reactivate"
-            access.set_subscription_active(
-                session=session, subscription=sub, active=active, actor=cli_actor(), now=_now()
-            )
-            session.commit()
-        typer.echo(f"webhook {subscription_id} {'active' if active else 'inactive'}")
-
-
-def _set_disabled(
-    context: ContextFactory,
-    username: str,
-    disabled: bool,
-    database_url: str | None,
-    centre_config: Path | None,
-) -> None:
-    with context(database_url, centre_config) as ctx, ctx.sessions() as session:
-        access.set_user_disabled(
-            session=session, username=username, disabled=disabled, actor=cli_actor(), now=_now()
+            raise fail(f"state {state!r} is not deactivate or reactivate")
+        active = state == "reactivate"
+        change(
+            database_url,
+            centre_config,
+            access.switch_subscription_by_id,
+            subscription_id=subscription_id,
+            active=active,
         )
-        session.commit()
-    typer.echo(f"user {username} {'disabled' if disabled else 'enabled'}")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+        typer.echo(f"webhook {subscription_id} {'active' if active else 'inactive'}")

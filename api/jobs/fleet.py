@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from api.context import ApiContext
 from api.errors import ApiError, NotFoundError
+from api.jobs.units import ingest
 from api.live import commit_and_publish
 from api.services.heartbeats import box_fault_alert, mark_silent, record_heartbeat, trim_history, where_box_is
-from api.services.ingest import IngestItem, ingest_batch
+from api.services.ingest import IngestItem
 from gridwatch.contracts.alert import AlertPhase
 from gridwatch.contracts.heartbeat import Heartbeat
 
@@ -69,10 +70,6 @@ def _raise(
         items.append(IngestItem(alert, "", digest, system=True))
     if not items:
         return
-    settings = ctx.settings
-    for result in ingest_batch(
-        session=session, centre=ctx.centre, grids=ctx.grids, evidence_max_bytes=settings.evidence_max_bytes,
-        items=items, now=now, clock=settings.clock_window, tolerance_m=settings.location_tolerance_m,
-    ):  # fmt: skip
+    for result in ingest(ctx, session, items, now):
         if isinstance(result, Exception):
             logger.error("the centre's device_offline alert was refused: %s", result)

@@ -39,18 +39,26 @@ def store_alerts(
     with (sessions or ctx.sessions)() as session:
         if not wait:
             try_begin_write(session)
-        results = ingest_batch(
-            session=session,
-            centre=ctx.centre,
-            grids=ctx.grids,
-            evidence_max_bytes=ctx.settings.evidence_max_bytes,
-            items=items,
-            now=datetime.now(UTC),
-            clock=ctx.settings.clock_window,
-            tolerance_m=ctx.settings.location_tolerance_m,
-        )
+        results = ingest(ctx, session, items, datetime.now(UTC))
         commit_and_publish(session, ctx.live)
     return results
+
+
+def ingest(
+    ctx: ApiContext, session: Session, items: Sequence[IngestItem], now: datetime
+) -> list[Accepted | ApiError]:
+    """`ingest_batch` with this centre's config, grid index and limits (not committed)."""
+    settings = ctx.settings
+    return ingest_batch(
+        session=session,
+        centre=ctx.centre,
+        grids=ctx.grids,
+        evidence_max_bytes=settings.evidence_max_bytes,
+        items=items,
+        now=now,
+        clock=settings.clock_window,
+        tolerance_m=settings.location_tolerance_m,
+    )
 
 
 def run_escalation(ctx: ApiContext, now: datetime | None = None) -> int:

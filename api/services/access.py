@@ -52,6 +52,18 @@ def set_subscription_active(
     return subscription
 
 
+def switch_subscription_by_id(
+    *, session: Session, subscription_id: int, active: bool, actor: str, now: datetime
+) -> Subscription:
+    """`set_subscription_active` for a subscription by id; 404 when there is none."""
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None:
+        raise NotFoundError(f"no webhook subscription {subscription_id}")
+    return set_subscription_active(
+        session=session, subscription=subscription, active=active, actor=actor, now=now
+    )
+
+
 def set_user_disabled(*, session: Session, username: str, disabled: bool, actor: str, now: datetime) -> User:
     """Disable a user (their token stops working at once) or enable them again."""
     user = _user(session, username)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from api.db import begin_write
 from api.errors import BadInputError, ConflictError, NotFoundError, PayloadTooLargeError
 from api.orm import AlertRow, ClipRow, Device
-from api.services.events import get_event
+from api.services.events import get_event, the_one
 from api.services.principals import Principal
 from api.storage import ObjectStore
 from gridwatch.contracts import ClipInfo, ClipUploadState
@@ -209,13 +209,7 @@ def clip_of(
     if device_id is not None:
         query = query.where(ClipRow.device_id == device_id)
     rows = session.scalars(query.order_by(ClipRow.id)).all()
-    if not rows:
-        raise NotFoundError(f"no clip for alert {alert_id!r} of event {code!r}")
-    if len(rows) > 1:
-        raise ConflictError(
-            f"alert id {alert_id!r} was sent by devices {[r.device_id for r in rows]}: add ?device_id="
-        )
-    return rows[0]
+    return the_one(rows, what="clip", alert_id=alert_id, code=code)
 
 
 def utcnow() -> datetime:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select
@@ -285,9 +287,23 @@ def evidence_jpeg(
     if device_id is not None:
         query = query.where(AlertRow.device_id == device_id)
     found = session.execute(query.order_by(EvidenceRow.id)).all()
+    return bytes(the_one(found, what="evidence", alert_id=alert_id, code=code).jpeg)
+
+
+HasDevice = TypeVar("HasDevice", bound="_FromDevice")
+
+
+class _FromDevice(Protocol):
+    @property
+    def device_id(self) -> str: ...
+
+
+def the_one(found: Sequence[HasDevice], *, what: str, alert_id: str, code: str) -> HasDevice:
+    """The one row found for an alert of an event: 404 when none, 409 when two devices of the event
+    used the alert id (the caller then names one with `?device_id=`)."""
     if not found:
-        raise NotFoundError(f"no evidence for alert {alert_id!r} of event {code!r}")
+        raise NotFoundError(f"no {what} for alert {alert_id!r} of event {code!r}")
     if len(found) > 1:
         devices = [row.device_id for row in found]
         raise ConflictError(f"alert id {alert_id!r} was sent by devices {devices}: add ?device_id=")
-    return bytes(found[0].jpeg)
+    return found[0]
