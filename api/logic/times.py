@@ -6,6 +6,7 @@ from datetime import UTC, datetime, tzinfo
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def filter_time(value: datetime | None, zone: tzinfo) -> datetime | None:

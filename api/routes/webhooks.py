@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from api.deps import CtxDep, GlobalAdminDep, SessionDep, SubscriberDep
+from api.orm.base import MAX_ID
 from api.schemas.errors import BODY, NOT_FOUND, ROLE_GATED
 from api.schemas.webhooks import DeliveryOut, SubscriptionIn, SubscriptionOut
 from api.services.principals import Principal
@@ -26,7 +27,6 @@ from api.services.webhooks import create_subscription
 
 router = APIRouter(tags=["webhooks"], responses=ROLE_GATED)
 
-MAX_ID = 2**31 - 1
 SubscriptionIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Subscription id")]
 
 

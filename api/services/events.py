@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
 from urllib.parse import quote
@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from api.errors import BadInputError, ConflictError, NotFoundError
 from api.logic.lifecycle import OPEN_STATUSES, Status, allowed_actions
+from api.logic.times import EPOCH
 from api.orm import AlertRow, AlertVerdict, ClipRow, Event, EventHistory, EvidenceRow, Supervision
+from api.orm.base import MAX_ID
 from api.schemas.events import (
     ClipOut,
     EventAlertOut,
@@ -29,7 +31,6 @@ from api.schemas.events import (
 from api.services.grids import path_of
 from api.services.principals import Principal
 
-MAX_ID = 2**31 - 1
 """The largest row id (PostgreSQL `integer`)."""
 
 
@@ -94,9 +95,6 @@ def urgency_keys(now: datetime) -> tuple[ColumnElement[int], ColumnElement[int]]
     late = case((overdue_clause(now), 0), else_=1)
     rank = case(*((Event.severity == s, r) for s, r in SEVERITY_RANK.items()), else_=len(SEVERITY_RANK))
     return late, rank
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _micros(at: datetime) -> int:

@@ -14,11 +14,12 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from api.errors import NotFoundError
+from api.logic.geojson import CELL_LEVEL
 from api.logic.lifecycle import OPEN_STATUSES
 from api.logic.mapgeom import Frame
 from api.orm import AlertRow, Device, Event, Grid
 from api.services.events import overdue_clause, scoped
-from api.services.gridmap_layer import CELL_LEVEL, Layer, layer_for
+from api.services.gridmap_layer import Layer, layer_for
 from api.services.grids import grid_revision
 from api.services.principals import Principal
 

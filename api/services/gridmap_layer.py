@@ -16,10 +16,10 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
+from api.logic.geojson import CELL_LEVEL
 from api.logic.mapgeom import Frame
 from api.orm import Grid
 
-CELL_LEVEL = 4
 CACHE_SIZE = 32
 UP_LEVELS = (2, 3)
 

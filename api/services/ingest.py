@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, tuple_, update
@@ -34,6 +34,7 @@ from api.live import notice
 from api.logic.correlation import ClockWindow, correlation_key, pick_event, pick_for_clear
 from api.logic.distance import metres_between
 from api.logic.gridstate import GridState
+from api.logic.times import EPOCH
 from api.orm import AlertRow, Base, Device, Event, EvidenceRow, Subscription
 from api.schemas.events import AlertAccepted
 from api.security import hash_token
@@ -45,7 +46,6 @@ from api.services.spans import EventSpan, latest_span, load_spans, lock_keys, wr
 from api.services.webhooks import active_subscriptions
 from gridwatch.contracts.alert import Alert, AlertKind, AlertPhase, Location, Severity
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DEFAULT_TOLERANCE_M = 200.0
 ALERTS = Base.metadata.tables[AlertRow.__tablename__]
 EVIDENCE = Base.metadata.tables[EvidenceRow.__tablename__]

@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+BLOCK = 1 << 16
+"""Bytes read or streamed at a time."""
+
 
 class StorageError(RuntimeError):
     """The store failed or refused; the message names the key and the store."""

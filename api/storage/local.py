@@ -11,10 +11,8 @@ from typing import BinaryIO, Literal
 
 from pydantic import Field
 
-from api.storage.base import StorageError, check_key
+from api.storage.base import BLOCK, StorageError, check_key
 from gridwatch.strict import Strict
-
-BLOCK = 1 << 16
 
 
 class LocalStoreConfig(Strict):

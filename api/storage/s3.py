@@ -12,10 +12,8 @@ from minio.error import S3Error
 from pydantic import Field, SecretStr
 from urllib3 import BaseHTTPResponse
 
-from api.storage.base import StorageError, check_key
+from api.storage.base import BLOCK, StorageError, check_key
 from gridwatch.strict import Strict
-
-BLOCK = 1 << 16
 
 
 class S3StoreConfig(Strict):
