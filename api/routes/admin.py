@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.deps import AdminDep, CtxDep, GlobalAdminDep, SessionDep
@@ -24,15 +24,13 @@ from api.schemas.admin import (
     UserToken,
 )
 from api.schemas.errors import BODY, CONFLICT, NOT_FOUND, ROLE_GATED
+from api.schemas.paths import DeviceIdPath, UsernamePath
 from api.services import access
 from api.services.audit import recent
 from api.services.grids import path_of
 from api.services.principals import Principal, actor_of, create_device, create_user
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ROLE_GATED)
-
-DeviceIdPath = Annotated[str, Path(min_length=1, max_length=64, description="Device id")]
-UsernamePath = Annotated[str, Path(min_length=1, max_length=64, description="Login name")]
 
 
 @router.post("/devices", status_code=201, responses={**BODY, **CONFLICT})

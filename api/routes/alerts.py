@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from api.deps import get_committer, get_ctx
-from api.routes.bodies import parse_body
+from api.routes.bodies import parse_body, read_by_hand
 from api.schemas.errors import BODY, ErrorOut, ValidationErrorOut
 from api.schemas.events import AlertAccepted
 from api.security import bearer
@@ -43,12 +43,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     },
 }
 
-ALERT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Alert"}}},
-    }
-}
+ALERT_BODY = read_by_hand("Alert")
 
 
 def document_alert_body(schema: dict[str, Any], *models: type[BaseModel]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
@@ -21,3 +21,10 @@ def parse_body(model: type[Parsed], body: bytes) -> Parsed:
             for error in exc.errors(include_url=False, include_input=False)
         ]
         raise RequestValidationError(errors) from None
+
+
+def read_by_hand(model: str) -> dict[str, Any]:
+    """The `openapi_extra` of a route that reads its JSON body itself: the body is the component
+    `model` (which the app adds to the document: FastAPI adds only the models of declared parameters)."""
+    schema = {"$ref": f"#/components/schemas/{model}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}

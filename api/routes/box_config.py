@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from api.context import ApiContext
@@ -24,6 +24,7 @@ from api.errors import BadInputError, PayloadTooLargeError
 from api.orm import BoxConfigVersion
 from api.schemas.box_config import ConfigSaved, ConfigVersionInfo, ConfigVersionOut
 from api.schemas.errors import BODY, INVALID, NOT_FOUND, ROLE_GATED, UNAUTHENTICATED
+from api.schemas.paths import BoxPath, CameraPath
 from api.services.box_config import get_config, list_versions, save_config
 from api.services.camera_snapshots import store_snapshot
 from api.services.principals import actor_of
@@ -31,8 +32,6 @@ from gridwatch.contracts.alert import MAX_SNAPSHOT_BYTES
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 
-CameraPath = Annotated[str, Path(min_length=1, max_length=64, description="A camera id of the box")]
-BoxPath = Annotated[str, Path(min_length=1, max_length=64, description="The edge box's device id")]
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 CONFIG_BODY: dict[str, Any] = {
     "requestBody": {

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from api.deps import CtxDep, DeviceDep, GlobalAdminDep, PrincipalDep, SessionDep, get_ctx, get_heartbeats
 from api.errors import ForbiddenError, NotFoundError, PayloadTooLargeError
-from api.routes.bodies import parse_body
+from api.routes.bodies import parse_body, read_by_hand
 from api.schemas.devices import (
     BoxOut,
     DeviceOut,
@@ -27,6 +27,7 @@ from api.schemas.devices import (
     SourceRow,
 )
 from api.schemas.errors import AUTHENTICATED, BODY, CONFLICT, INVALID, NOT_FOUND, ROLE_GATED, ErrorOut
+from api.schemas.paths import BoxPath, SourcePath
 from api.security import bearer
 from api.services import inventory
 from api.services.fleet_view import box_out, device_out, listing
@@ -38,8 +39,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Missing or unknown device token"},
     403: {"model": ErrorOut, "description": "The device's token is revoked"},
 }
-BoxPath = Annotated[str, Path(min_length=1, max_length=64, description="Edge box id")]
-SourcePath = Annotated[str, Path(min_length=1, max_length=64, description="Camera or sensor id in its box")]
 MAX_IMPORT_ROWS = 10_000
 
 
@@ -52,18 +51,10 @@ def get_me(device: DeviceDep) -> DeviceSelf:
     )  # fmt: skip
 
 
-HEARTBEAT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Heartbeat"}}},
-    }
-}
-
-
 @router.post(
     "/me/heartbeat",
     responses={**ERRORS, **INVALID, 413: {"model": ErrorOut, "description": "Body over 256 KiB"}},
-    openapi_extra=HEARTBEAT_BODY,
+    openapi_extra=read_by_hand("Heartbeat"),
 )
 async def post_heartbeat(request: Request) -> HeartbeatTaken:
     """The calling box's status (every `heartbeat_s`); a box silent past the timeout goes offline."""

@@ -7,13 +7,12 @@ A URL must be http(s) and reach only public addresses, or hosts/networks on the 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from api.deps import CtxDep, GlobalAdminDep, SessionDep, SubscriberDep
-from api.orm.base import MAX_ID
 from api.schemas.errors import BODY, NOT_FOUND, ROLE_GATED
+from api.schemas.paths import SubscriptionIdPath
 from api.schemas.webhooks import DeliveryOut, SubscriptionIn, SubscriptionOut
 from api.services.principals import Principal
 from api.services.subscriptions import (
@@ -26,8 +25,6 @@ from api.services.subscriptions import (
 from api.services.webhooks import create_subscription
 
 router = APIRouter(tags=["webhooks"], responses=ROLE_GATED)
-
-SubscriptionIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Subscription id")]
 
 
 @router.post("/v1/webhooks", status_code=201, responses=BODY)
