@@ -15,6 +15,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from alembic import command
+from alembic.config import Config
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -24,7 +26,7 @@ from api.config_cli import edge_box_check
 from api.context import ApiContext
 from api.db import make_engine
 from api.logic.roles import Role
-from api.migrate import upgrade
+from api.migrate import alembic_config, upgrade
 from api.orm import Base
 from api.schemas.devices import SourceRow
 from api.services.grids import import_grids
@@ -80,6 +82,16 @@ def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         engine.dispose()
         if name is not None:
             _drop_pg_database(name)
+
+
+def rows_at(engine: Engine, revision: str, *statements: str) -> Config:
+    """Upgrade a blank database to `revision`, write rows as they were then; the Alembic config."""
+    config = alembic_config(engine)
+    command.upgrade(config, revision)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    return config
 
 
 def _empty_all_tables(url: str) -> None:

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
-from api.migrate import alembic_config
 from api.orm import Base
+from tests.api.conftest import rows_at
 
 EVENT = (
     "INSERT INTO events (id, code, type_code, category, severity, status, correlation_key, grid_path,"
@@ -26,11 +26,8 @@ ALERT = (
 
 
 def test_0003_keys_alerts_and_evidence_by_device(blank_engine: Engine) -> None:
-    config = alembic_config(blank_engine)
-    command.upgrade(config, "0002")
+    config = rows_at(blank_engine, "0002", EVENT, ALERT)
     with blank_engine.begin() as connection:
-        connection.execute(text(EVENT))
-        connection.execute(text(ALERT))
         connection.execute(
             text("INSERT INTO evidence (alert_id, sha256, size, jpeg) VALUES ('a1', 's', 1, :j)"),
             {"j": b"x"},

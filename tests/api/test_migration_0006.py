@@ -8,17 +8,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from api.migrate import alembic_config
 from api.orm import Base
+from tests.api.conftest import rows_at
 from tests.api.test_migration_0003 import ALERT, EVENT
 
 
 def test_0006_adds_clips_deletions_and_legal_hold(blank_engine: Engine) -> None:
-    config = alembic_config(blank_engine)
-    command.upgrade(config, "0005")
-    with blank_engine.begin() as connection:
-        connection.execute(text(EVENT))
-        connection.execute(text(ALERT))
+    config = rows_at(blank_engine, "0005", EVENT, ALERT)
     command.upgrade(config, "head")
     with blank_engine.connect() as connection:
         assert connection.execute(text("SELECT legal_hold FROM events")).scalar_one() in (False, 0)

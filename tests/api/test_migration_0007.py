@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
-from api.migrate import alembic_config
 from api.orm import Base
+from tests.api.conftest import rows_at
 from tests.api.test_migration_0003 import EVENT
 
 USER = (
@@ -28,11 +28,7 @@ DELIVERY = (
 
 
 def test_0007_keeps_deliveries_unleased_and_breakers_closed(blank_engine: Engine) -> None:
-    config = alembic_config(blank_engine)
-    command.upgrade(config, "0006")
-    with blank_engine.begin() as connection:
-        for statement in (EVENT, USER, SUBSCRIPTION, DELIVERY):
-            connection.execute(text(statement))
+    config = rows_at(blank_engine, "0006", EVENT, USER, SUBSCRIPTION, DELIVERY)
     command.upgrade(config, "head")
     with blank_engine.connect() as connection:
         delivery = connection.execute(

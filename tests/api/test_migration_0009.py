@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from api.migrate import alembic_config
 from api.orm import Base
+from tests.api.conftest import rows_at
 
 DEVICE = (
     "INSERT INTO devices (device_id, kind, name, created_at) VALUES ('edge-01', 'edge', '', '2026-01-01')"
@@ -17,10 +17,7 @@ DEVICE = (
 
 
 def test_0009_adds_config_versions(blank_engine: Engine) -> None:
-    config = alembic_config(blank_engine)
-    command.upgrade(config, "0008")
-    with blank_engine.begin() as connection:
-        connection.execute(text(DEVICE))
+    config = rows_at(blank_engine, "0008", DEVICE)
     command.upgrade(config, "head")
     with blank_engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
