@@ -33,10 +33,12 @@ def pg_engines() -> Iterator[tuple[Engine, Engine]]:
 
 
 def _holder_pid(engine: Engine, name: str) -> int:
-    """The server process of the connection holding the job's advisory lock."""
+    """The server process of the connection holding the job's advisory lock in this test's database
+    (other test sessions on the same server hold the same keys in theirs)."""
     key = lock_key(name)
     query = text(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         " AND ((classid::bigint << 32) | objid::bigint) = :key"
     )
     with engine.connect() as connection:
