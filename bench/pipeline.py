@@ -9,7 +9,8 @@ session), each N in a clean subprocess, N raised until the pipeline falls behind
 < 95 % of 5 fps, or a lag behind real time that is over 2 s and still growing between the middle and
 the end of the window); the behaviour before issue 20 and today's defaults (the MODES of
 bench/pipeline_capacity.py), trials interleaved, with marginal MB and threads per camera,
-frame → outbox latency p50/p99 and CPU per processed frame. Last, each mode runs once more at its
+frame → outbox latency p50/p99 and CPU per processed frame; `max_streams_5fps_p99_1s` is the most
+cameras that kept up with a p99 frame → outbox latency within 1 s. Last, each mode runs once more at its
 capacity with its alerts sent to a real centre (`gridwatch api serve` on 127.0.0.1, SQLite, started
 here) for frame → centre latency p50/p99 (`--no-centre` skips it). Prints one JSON line at the end.
 
@@ -150,6 +151,7 @@ def main() -> None:
     result["capacity"] = modes_result
     for mode, figures in modes_result.items():
         result[f"max_streams_5fps_{mode}"] = figures["max_streams_5fps"]
+        result[f"max_streams_5fps_p99_1s_{mode}"] = figures["max_streams_5fps_p99_1s"]
         result[f"mb_per_camera_{mode}"] = figures["mb_per_camera"]
         result[f"threads_per_camera_{mode}"] = figures["threads_per_camera"]
         result[f"cpu_ms_per_frame_at_max_{mode}"] = figures["cpu_ms_per_frame_at_max"]

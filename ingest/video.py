@@ -34,14 +34,14 @@ class VideoSource:
     """Frames from a file or an RTSP stream, read ahead on a thread into a small bounded queue.
 
     A file is opened at once (a missing or unreadable file raises ``SourceError`` naming it), read to its
-    end, and then the source is ``finished``; no frame of a file is dropped. A live stream is opened on the
-    reader thread; when it cannot be opened or stops delivering within the read timeout, the source goes
-    ``offline`` or ``stalled`` and reconnects with a jittered exponential backoff. A live stream or a
-    realtime file hands over only its newest frame (``config.drops_stale``): when the consumer is slower,
-    a frame it has not taken when the next arrives is dropped and counted, so what it gets is never more
-    than one frame old. With a ``locator``
-    (``config.located``), every open first asks the locator for the stream URL; when it raises
-    ``SourceError`` the source goes ``offline`` with that reason and asks again after the backoff.
+    end, and then the source is ``finished``; no frame of a file read with ``realtime`` off is dropped.
+    A live stream is opened on the reader thread; when it cannot be opened or stops delivering within the
+    read timeout, the source goes ``offline`` or ``stalled`` and reconnects with a jittered exponential
+    backoff. A live stream or a realtime file hands over only its newest frame (``config.drops_stale``):
+    when the consumer is slower, a frame it has not taken when the next arrives is dropped and counted,
+    so what it gets is never more than one frame old. With a ``locator`` (``config.located``), every
+    open first asks the locator for the stream URL; when it raises ``SourceError`` the source goes
+    ``offline`` with that reason and asks again after the backoff.
 
     Example:
         >>> config = VideoSourceConfig(id="gate-1", url="rtsp://127.0.0.1:8554/cam", detect_fps=5)
