@@ -70,8 +70,9 @@ def server_cpu_s(pid: int) -> float:
 def child(count: int, noise: float) -> dict[str, float]:
     """Run the hot path of the code on sys.path; CPU per alert in ms."""
     from bench.api import prepare_gridwatch_db, start_server
+    from edge.config import ApiConfig
     from edge.outbox import Outbox
-    from edge.publisher import ApiConfig, Publisher
+    from edge.publisher import Publisher
     from gridwatch.contracts.alert import Alert, Evidence, EvidenceBox, Location
 
     jpegs = snapshots(count, noise)

@@ -64,15 +64,8 @@ def camera(clip: str, index: int, *, gate: bool, realtime: bool = False) -> Came
 
 def source(cam: CameraConfig) -> VideoSource:
     """The camera's video source at its detect rate."""
-    return VideoSource(
-        VideoSourceConfig(
-            id=cam.id,
-            url=cam.url,
-            detect_fps=cam.detect_fps,
-            realtime=cam.realtime,
-            decoder_threads=cam.decoder_threads,
-        )
-    )
+    assert cam.url is not None, "a bench camera reads a clip"
+    return VideoSource(VideoSourceConfig.of(cam.source, id=cam.id, url=cam.url))
 
 
 def frames_of(cam: CameraConfig) -> list[Frame]:

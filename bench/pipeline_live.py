@@ -78,7 +78,8 @@ def cameras(streams: int, mode: Mode) -> list[CameraConfig]:
     for k in range(streams):
         cam = camera(clips[k % 2], k, gate=True, realtime=True)
         detector = cam.detector.model_copy(update={"cpu_arena": mode.cpu_arena})
-        out.append(cam.model_copy(update={"decoder_threads": mode.decoder_threads, "detector": detector}))
+        source = cam.source.model_copy(update={"decoder_threads": mode.decoder_threads})
+        out.append(cam.model_copy(update={"source": source, "detector": detector}))
     return out
 
 

@@ -10,10 +10,8 @@ import typer
 from rich.table import Table
 
 from edge.centre_config import BoxSettings, CentreConfig
-from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
-from edge.health import HttpConfig
+from edge.config import ApiConfig, EdgeConfig, EdgeConfigError, HttpConfig, load_edge_config
 from edge.outbox_cli import app as outbox_app
-from edge.publisher import ApiConfig
 from edge.worker import EdgeWorker, RunSummary
 from gridwatch.clitools import err, fail
 from ingest.wvp import WvpError, resolve_credentials

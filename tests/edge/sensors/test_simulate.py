@@ -37,7 +37,7 @@ def write_config(folder: Path, port: int, sensors: list[dict[str, Any]]) -> Path
         "device_id": "edge-sim",
         "api": {"url": "http://127.0.0.1:9", "token": "not-a-real-token"},
         "data_dir": str(folder / "data"),
-        "mqtt": {"port": port, "client_id": "edge-sim", "reconnect_min_s": 0.2, "reconnect_max_s": 1},
+        "mqtt": {"port": port, "client_id": "edge-sim", "backoff": {"initial_s": 0.2, "max_s": 1}},
         "sensors": sensors,
     }
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
