@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("edge", ("edge",)),
     ("api", ("api",)),
     ("commands", ("gridwatch.cli", "gridwatch.demo", "gridwatch.demo_console", "gridwatch.doctor",
-                  "gridwatch.cameras", "gridwatch.fleet", "gridwatch.__main__")),
+                  "gridwatch.cameras", "gridwatch.fleet", "gridwatch.sensorsim", "gridwatch.__main__")),
 )  # fmt: skip
 """Lowest first; a module belongs to the layer of its longest matching prefix. A module may import its
 own layer and the layers before it, except that `edge` and `api` never import each other. The

@@ -4,7 +4,7 @@ Thresholds with hysteresis and a minimum duration, rate of rise, the device's al
 silence (→ device_offline); one alert when an episode starts and one when it clears. Their settings
 are `edge.config.SensorConfig`.
 ``SensorWorker`` (edge.sensors.worker) wires feed → rules → outbox; ``gridwatch sensors simulate``
-(edge.sensors.cli) publishes realistic readings.
+(gridwatch.sensorsim, a tool outside the box) publishes realistic readings.
 """
 
 from edge.sensors.engine import SensorEngine

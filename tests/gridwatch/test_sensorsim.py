@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,16 @@ from edge.config import load_edge_config
 from edge.outbox import Outbox
 from edge.sensors.worker import SensorWorker
 from tests.edge.sensors.builders import RIVER
-from tests.ingest.mqtt.broker import Mosquitto, wait_until
+from tests.ingest.mqtt.broker import Mosquitto, running_broker, wait_until
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A started broker with persistence in ``tmp_path``."""
+    with running_broker(tmp_path / "broker") as instance:
+        yield instance
 
 
 def simulate(config: Path, *options: str) -> subprocess.CompletedProcess[str]:
