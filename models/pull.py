@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -36,9 +37,28 @@ _PROGRESS = re.compile(r"^Progress (\d+) of (\d+)")
 
 
 def pull(entry: ModelEntry, *, step: Step = lambda _: None, transfer: Transfer = lambda _d, _t: None) -> bool:
-    """Make the model's ONNX file available; returns False when it was already cached."""
+    """Make the model's ONNX file available; returns False when it was already cached.
+
+    Processes pulling the same model at once (two boxes' services on one machine, parallel test
+    workers) take turns on a lock file in the model's cache folder: the first converts, the others
+    then find it cached."""
+    if _already_cached(entry):
+        return False
+    entry.cache_dir.mkdir(parents=True, exist_ok=True)
+    with (entry.cache_dir / ".pull.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _pull_locked(entry, step, transfer)
+
+
+def _already_cached(entry: ModelEntry) -> bool:
     if entry.is_cached():
         logger.info("model %s is already cached at %s", entry.manifest.name, entry.onnx_path)
+        return True
+    return False
+
+
+def _pull_locked(entry: ModelEntry, step: Step, transfer: Transfer) -> bool:
+    if _already_cached(entry):
         return False
     source = entry.manifest.source
     if not isinstance(source, PypiSdistSource):
