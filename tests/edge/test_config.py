@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from edge.config import BoxConfig, EdgeConfig, EdgeConfigError, load_edge_config, resolved
+from edge.config import ApiConfig, BoxConfig, EdgeConfig, EdgeConfigError, load_edge_config, resolved
 from edge.worker import EdgeWorker
 from ingest.backoff import BackoffConfig
 from ingest.config import is_stream_url
@@ -264,3 +264,14 @@ def test_source_settings_errors_name_them_where_they_were_written(
     camera(raw).update(settings)
     with pytest.raises(EdgeConfigError, match=re.escape(named)):
         load_edge_config(write(tmp_path, raw))
+
+
+def test_the_older_flat_spelling_of_the_api_backoffs_still_reads() -> None:
+    api = {"url": "http://127.0.0.1:9", "token": "a-device-token"}
+    old = ApiConfig.model_validate({**api, "backoff_initial_s": 0.1, "backoff_max_s": 2})
+    assert (old.backoff, old.alert_backoff) == (
+        BackoffConfig(initial_s=0.1, max_s=2),
+        BackoffConfig(initial_s=0.1, max_s=300),
+    )
+    assert ApiConfig.model_validate({**api, "alert_backoff_max_s": 60}).alert_backoff.max_s == 60
+    assert ApiConfig.model_validate(api) == ApiConfig.model_validate({**api, "backoff": {}})
