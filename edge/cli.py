@@ -9,6 +9,7 @@ from types import FrameType
 import typer
 from rich.table import Table
 
+from detectors.errors import DetectorError
 from edge.centre_config import BoxSettings, CentreConfig
 from edge.config import ApiConfig, EdgeConfig, EdgeConfigError, HttpConfig, load_edge_config
 from edge.outbox_cli import app as outbox_app
@@ -122,7 +123,7 @@ def _worker(settings: EdgeConfig, *, once: bool, centre: CentreConfig | None) ->
     try:
         ensure_models(settings)
         worker = EdgeWorker(settings, centre=centre)
-    except (EdgeConfigError, ModelError, WvpError) as exc:
+    except (EdgeConfigError, ModelError, DetectorError, WvpError) as exc:
         raise fail(str(exc)) from exc
     return worker
 
