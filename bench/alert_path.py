@@ -7,7 +7,8 @@ centre parses, digests and stores it (centre). CPU is process time: this process
 its threads), `/proc/<pid>/stat` of the server for the centre. A second figure is the CPU of one
 `Outbox.due(20)` over 20 pending alerts: what each publisher loop costs while alerts wait.
 
-Each checkout runs in its own child process (its own code on `PYTHONPATH`), twice, interleaved.
+Each checkout runs in its own child process, twice, interleaved: this file's child code on that
+checkout's packages (`bench.checkout.use_checkout`), so the baseline needs no copy of this bench.
 
     python bench/alert_path.py --baseline /path/to/old/checkout [--alerts 200] [--noise 12]
 
@@ -26,7 +27,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -35,10 +35,11 @@ from typing import Any
 import cv2
 import numpy as np
 
+from bench.checkout import commit_of, compared, process_cpu_s, run_json, use_checkout
+
 REPO = Path(__file__).resolve().parents[1]
 CLIP = Path(os.environ.get("GRIDWATCH_CLIPS", REPO.parent / "shared" / "clips")) / "car-detection.mp4"
 SIZE = (1920, 1080)
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def snapshots(count: int, noise: float) -> list[bytes]:
@@ -61,14 +62,9 @@ def snapshots(count: int, noise: float) -> list[bytes]:
     return [frames[k % len(frames)] for k in range(count)]
 
 
-def server_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def child(count: int, noise: float) -> dict[str, float]:
-    """Run the hot path of the code on sys.path; CPU per alert in ms."""
+def child(checkout: Path, count: int, noise: float) -> dict[str, float]:
+    """Run the hot path of `checkout`'s code; CPU per alert in ms."""
+    use_checkout(checkout)
     from bench.api import prepare_gridwatch_db, start_server
     from edge.config import ApiConfig
     from edge.outbox import Outbox
@@ -102,12 +98,12 @@ def child(count: int, noise: float) -> dict[str, float]:
             due = time.process_time() - start
             config = ApiConfig(url=f"http://127.0.0.1:{port}", token=token, timeout_s=30)
             publisher = Publisher(outbox, config, batch=20)
-            start, centre_start = time.process_time(), server_cpu_s(server.pid)
+            start, centre_start = time.process_time(), process_cpu_s(server.pid)
             publisher.start()
             publisher.notify()
             while outbox.depth():
                 time.sleep(0.01)
-            publish, centre = time.process_time() - start, server_cpu_s(server.pid) - centre_start
+            publish, centre = time.process_time() - start, process_cpu_s(server.pid) - centre_start
             publisher.stop(drain_timeout_s=0)
             if publisher.stats.sent != count:
                 raise SystemExit(f"only {publisher.stats.sent} of {count} alerts were delivered")
@@ -126,11 +122,9 @@ def child(count: int, noise: float) -> dict[str, float]:
 
 
 def run_child(checkout: Path, count: int, noise: float) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(checkout), "GRIDWATCH_CLIPS": str(CLIP.parent)}
-    script = checkout / "bench" / "alert_path.py"
-    command = [sys.executable, str(script), "--child", "--alerts", str(count), "--noise", str(noise)]
-    out = subprocess.run(command, cwd=checkout, env=env, check=True, capture_output=True, text=True)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    """This file's child on `checkout`'s code, in its own process."""
+    command = [sys.executable, __file__, "--child", str(checkout), "--alerts", str(count), f"--noise={noise}"]
+    return run_json(checkout, command, GRIDWATCH_CLIPS=str(CLIP.parent))
 
 
 def main() -> None:
@@ -139,10 +133,10 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--noise", type=float, default=0.0, help="sensor noise, grey levels (0: none)")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.alerts, args.noise)))
+        print(json.dumps(child(args.child, args.alerts, args.noise)))
         return
     if args.baseline is None:
         parser.error("--baseline is required")
@@ -152,10 +146,9 @@ def main() -> None:
             runs[name].append(run_child(checkout.resolve(), args.alerts, args.noise))
             print(name, json.dumps(runs[name][-1]), flush=True)
     result: dict[str, Any] = {"alerts": args.alerts, "noise": args.noise}
+    result["baseline_commit"] = commit_of(args.baseline)
     for key in runs["current"][0]:
-        old = statistics.median(r[key] for r in runs["baseline"])
-        new = statistics.median(r[key] for r in runs["current"])
-        result[key] = {"baseline": round(old, 3), "current": round(new, 3), "ratio": round(new / old, 3)}
+        result[key] = compared([r[key] for r in runs["baseline"]], [r[key] for r in runs["current"]])
     print(json.dumps(result))
 
 

@@ -10,8 +10,16 @@ For scale it also measures `ceiling_per_s`: the same server stack answering a Fa
 validates the same bodies and stores nothing, and `mean_batch`, the alerts per group commit that
 the GridWatch server reported in its /metrics.
 
-The last line printed is JSON with alerts_per_s, plain_per_s, ratio_vs_plain and lookups_per_s.
-Run `python bench/api.py` or `python -m bench.api` from the repository root.
+With `--baseline CHECKOUT` (another checkout, e.g. a git worktree of an older commit) the GridWatch
+server of that checkout is loaded too, in the same rounds with the same client load: its own code
+(`bench/api.py --serve gridwatch` there, its packages first on PYTHONPATH) on its own SQLite
+database prepared by its own `prepare_gridwatch_db`. For both servers it reports alerts/s and the
+server process's CPU per alert (`/proc/<pid>/stat` before and after the load), with the ratios
+current / baseline.
+
+The last line printed is JSON with alerts_per_s, plain_per_s, ratio_vs_plain and lookups_per_s
+(and with --baseline, `vs_baseline`). Run `python bench/api.py` or `python -m bench.api` from the
+repository root.
 """
 
 from __future__ import annotations
@@ -26,13 +34,13 @@ if __package__ in (None, ""):
 import argparse
 import asyncio
 import json
-import os
 import socket
 import statistics
 import subprocess
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,11 +61,39 @@ from api.services.grids import import_grids
 from api.services.inventory import import_sources
 from api.services.principals import create_device
 from api.settings import ApiSettings
+from bench.checkout import code_env, commit_of, compared, process_cpu_s, run_json
 from gridwatch.contracts.alert import Alert
 from tests.api.builders import demo_source_rows
 
 REPO = Path(__file__).resolve().parents[1]
 CENTRE = REPO / "configs" / "centre.example.yaml"
+KINDS = ("plain", "gridwatch", "ceiling")
+# Run in another checkout (both this and older versions of this file have `prepare_gridwatch_db`).
+PREPARE = (
+    "import json, sys; from bench.api import prepare_gridwatch_db as prepare; "
+    "print(json.dumps({'token': prepare(sys.argv[1])}))"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server to load: `name` in the results, the app `--serve` starts, from which checkout, its
+    database and the token its alerts carry."""
+
+    name: str
+    serve: str
+    url: str
+    token: str
+    checkout: Path = REPO
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One server's run: alerts/s accepted, its process's CPU ms per alert, mean alerts per commit."""
+
+    rate: float
+    cpu_ms: float
+    batch: float | None
 
 
 class PlainBase(DeclarativeBase):
@@ -130,6 +166,13 @@ def prepare_gridwatch_db(url: str) -> str:
     return token
 
 
+def prepare_in(checkout: Path, url: str) -> str:
+    """`prepare_gridwatch_db` of `checkout`'s own code (its migrations and set-up); its token."""
+    if checkout == REPO:
+        return prepare_gridwatch_db(url)
+    return str(run_json(checkout, [sys.executable, "-c", PREPARE, url])["token"])
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
@@ -137,11 +180,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(kind: str, url: str) -> tuple[subprocess.Popen[bytes], int]:
-    """Start a server process and wait until it accepts connections."""
+def start_server(kind: str, url: str, checkout: Path = REPO) -> tuple[subprocess.Popen[bytes], int]:
+    """Start a server process of `checkout`'s code and wait until it accepts connections."""
     port = free_port()
-    cmd = [sys.executable, __file__, "--serve", kind, "--url", url, "--port", str(port)]
-    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(REPO)})
+    script = checkout / "bench" / "api.py"
+    cmd = [sys.executable, str(script), "--serve", kind, "--url", url, "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=checkout, env=code_env(checkout))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -222,25 +266,63 @@ def mean_batch(port: int) -> float:
     return float(values["gridwatch_alert_batch_size_sum"]) / float(values["gridwatch_alert_batch_size_count"])
 
 
-def measure(
-    kind: str, url: str, token: str, count: int, concurrency: int, run: str
-) -> tuple[float, float | None]:
-    """Alerts per second accepted by one server kind (after a short warm-up), and for GridWatch the
-    mean batch; fresh alert ids per run."""
-    proc, port = start_server(kind, url)
+def measure(target: Target, count: int, concurrency: int, run: str) -> Measured:
+    """Alerts per second accepted by one server (after a short warm-up), its CPU per alert over the
+    same load, and for GridWatch the mean batch; fresh alert ids per run."""
+    proc, port = start_server(target.serve, target.url, target.checkout)
     try:
-        warm = [request_bytes(port, b, token) for b in alert_bodies(200, f"{run}-warm")]
+        warm = [request_bytes(port, b, target.token) for b in alert_bodies(200, f"{run}-warm")]
         asyncio.run(load(port, warm, concurrency))
-        requests = [request_bytes(port, b, token) for b in alert_bodies(count, run)]
+        requests = [request_bytes(port, b, target.token) for b in alert_bodies(count, run)]
+        cpu_s = process_cpu_s(proc.pid)
         seconds, statuses = asyncio.run(load(port, requests, concurrency))
-        batch = mean_batch(port) if kind == "gridwatch" else None
+        cpu_s = process_cpu_s(proc.pid) - cpu_s
+        batch = mean_batch(port) if target.serve == "gridwatch" else None
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     bad = [s for s in statuses if s != 201]
     if bad or len(statuses) != count:
-        raise RuntimeError(f"{kind}: {len(bad)} non-201 answers, {len(statuses)}/{count} answered")
-    return count / seconds, batch
+        raise RuntimeError(f"{target.name}: {len(bad)} non-201 answers, {len(statuses)}/{count} answered")
+    return Measured(rate=count / seconds, cpu_ms=cpu_s * 1000 / count, batch=batch)
+
+
+def targets(tmp: str, baseline: Path | None) -> list[Target]:
+    """The servers of one round, in order: plain, [baseline,] GridWatch, ceiling; databases in `tmp`."""
+    url = f"sqlite:///{tmp}/gridwatch.db"
+    token = prepare_gridwatch_db(url)
+    plain = Target("plain", "plain", f"sqlite:///{tmp}/plain.db", token)
+    ours = Target("gridwatch", "gridwatch", url, token)
+    ceiling = Target("ceiling", "ceiling", url, token)
+    if baseline is None:
+        return [plain, ours, ceiling]
+    old_url = f"sqlite:///{tmp}/baseline.db"
+    old = Target("baseline", "gridwatch", old_url, prepare_in(baseline, old_url), baseline)
+    return [plain, old, ours, ceiling]
+
+
+def rounds(servers: list[Target], args: argparse.Namespace) -> dict[str, list[Measured]]:
+    """Each server measured once per round, rounds interleaved so load from elsewhere hits all alike."""
+    runs: dict[str, list[Measured]] = {target.name: [] for target in servers}
+    for round_no in range(args.rounds):
+        for target in servers:
+            got = measure(target, args.alerts, args.concurrency, f"{target.name}-{round_no}")
+            runs[target.name].append(got)
+            cpu = f"server CPU {got.cpu_ms:.2f} ms/alert"
+            print(f"round {round_no + 1}: {target.name} {got.rate:.0f} alerts/s, {cpu}", file=sys.stderr)
+    return runs
+
+
+def vs_baseline(runs: dict[str, list[Measured]], baseline: Path) -> dict[str, Any]:
+    """Alerts/s and server CPU ms per alert of the baseline's GridWatch server and ours (medians), ratios
+    current / baseline."""
+    old, new = runs["baseline"], runs["gridwatch"]
+    return {
+        "checkout": str(baseline),
+        "commit": commit_of(baseline),
+        "alerts_per_s": compared([m.rate for m in old], [m.rate for m in new], digits=1),
+        "server_cpu_ms_per_alert": compared([m.cpu_ms for m in old], [m.cpu_ms for m in new]),
+    }
 
 
 def lookups_per_s(points: int) -> dict[str, float]:
@@ -273,6 +355,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="Concurrent keep-alive connections")
     parser.add_argument("--rounds", type=int, default=3, help="Interleaved rounds; medians are reported")
     parser.add_argument("--points", type=int, default=1_000_000, help="Points for the lookup benchmark")
+    parser.add_argument(
+        "--baseline", type=Path, metavar="CHECKOUT", help="Also load this checkout's server, compare"
+    )
     parser.add_argument("--serve", choices=["gridwatch", "plain", "ceiling"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -280,20 +365,11 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.url, args.port)
         return
+    baseline = args.baseline.resolve() if args.baseline else None
     with tempfile.TemporaryDirectory(prefix="gridwatch-bench-") as tmp:
-        url = f"sqlite:///{tmp}/gridwatch.db"
-        token = prepare_gridwatch_db(url)
-        urls = {"plain": f"sqlite:///{tmp}/plain.db", "gridwatch": url, "ceiling": url}
-        rates: dict[str, list[float]] = {kind: [] for kind in urls}
-        batches: list[float] = []
-        for round_no in range(args.rounds):  # interleaved, so load from elsewhere hits all kinds alike
-            for kind, kind_url in urls.items():
-                run = f"{kind}-{round_no}"
-                rate, batch = measure(kind, kind_url, token, args.alerts, args.concurrency, run)
-                rates[kind].append(rate)
-                batches += [batch] if batch is not None else []
-                print(f"round {round_no + 1}: {kind} {rate:.0f} alerts/s", file=sys.stderr)
-    plain, ours, ceiling = (statistics.median(rates[k]) for k in ("plain", "gridwatch", "ceiling"))
+        runs = rounds(targets(tmp, baseline), args)
+    plain, ours, ceiling = (statistics.median(m.rate for m in runs[k]) for k in KINDS)
+    batches = [m.batch for m in runs["gridwatch"] if m.batch is not None]
     lookups = lookups_per_s(args.points)
     print(f"lookups over {lookups['cells']} cells: single-point {lookups['single']:.0f}/s", file=sys.stderr)
     summary = {
@@ -309,6 +385,8 @@ def main() -> None:
         "rounds": args.rounds,
         "concurrency": args.concurrency,
     }
+    if baseline is not None:
+        summary["vs_baseline"] = vs_baseline(runs, baseline)
     print(json.dumps(summary))
 
 

@@ -144,7 +144,8 @@ class EdgeCollector(Collector):
             "frames_detected": "Frames sent to the detector",
             "frames_gated": "Frames skipped by the motion gate",
             "regions_detected": "Motion-region crops sent to the detector (besides whole frames)",
-            "frames_dropped": "Frames dropped because the pipeline was behind",
+            "frames_dropped": "Kept frames dropped unprocessed: a newer frame of the camera came before "
+            "the pipeline took them (newest wins)",
             "alerts_raised": "Alerts raised by the rules",
             "frame_errors": "Frames whose processing raised an error (logged, skipped)",
         }
@@ -189,6 +190,7 @@ def health_report(
                 "since": h.since.isoformat(),
                 "reconnects": h.reconnects,
                 "frames": h.frames_read,
+                "frames_dropped": h.frames_dropped,
                 "last_error": h.last_error,
             }
             for camera_id, h in cameras.items()

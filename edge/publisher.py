@@ -7,7 +7,7 @@ answer means decides who waits (`verdict`):
   answer at all, 502/503/504 (the centre is away or overloaded), 408/425/429 (slow down), 401 (the
   token is unknown) and 404/405 (the URL does not lead to the alert route): none of these is about
   one alert, so trying the next one would only add load;
-- **this alert waits** (its own exponential backoff up to `alert_backoff_max_s`, kept in the outbox;
+- **this alert waits** (its own exponential backoff, `api.alert_backoff`, kept in the outbox;
   the others go on): 500 and other 5xx (the centre failed on this alert), and 403 (this box may not
   post this alert now: a revoked token, a source the centre does not know; fixable at the centre
   without touching the alert, so it is retried by itself rather than parked);

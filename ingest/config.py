@@ -34,10 +34,20 @@ class SourceSettings(Strict):
         5.0, gt=0, description="Longest wait for the next frame before the source counts as stalled."
     )
     queue_size: int = Field(
-        4, ge=1, description="Frames buffered between the reader and the consumer (live: oldest dropped)."
+        4,
+        ge=1,
+        description="Frames buffered between the reader and a consumer when stale frames are kept "
+        "(drop_stale off): a file's reader waits for room, a live stream drops its oldest frame.",
     )
     realtime: bool = Field(
         False, description="Files only: deliver frames at the clip's own rate, like a camera would."
+    )
+    drop_stale: bool | None = Field(
+        None,
+        description="Newest frame wins: the consumer gets the latest kept frame, and one it has not "
+        "taken when the next arrives is dropped and counted (frames_dropped), so a slow consumer sees "
+        "recent frames and never a growing queue. None: on for live streams and realtime files, off "
+        "for files read as fast as the consumer goes (no frame lost).",
     )
     decoder_threads: int = Field(
         1,
@@ -75,6 +85,13 @@ class VideoSourceConfig(SourceSettings):
     def is_live(self) -> bool:
         """True for a network stream (reconnects), False for a file (read once to its end)."""
         return self.located or is_stream_url(self.url)
+
+    @property
+    def drops_stale(self) -> bool:
+        """True when only the newest frame is handed over (see ``drop_stale``)."""
+        if self.drop_stale is not None:
+            return self.drop_stale
+        return self.is_live or self.realtime
 
 
 def is_stream_url(url: str) -> bool:
