@@ -67,16 +67,9 @@ def camera(clip: str, index: int, *, gate: bool, realtime: bool = False) -> Came
 
 def source(cam: CameraConfig, *, drop_stale: bool | None = None) -> VideoSource:
     """The camera's video source at its detect rate (`drop_stale` None: newest wins when realtime)."""
-    return VideoSource(
-        VideoSourceConfig(
-            id=cam.id,
-            url=cam.url,
-            detect_fps=cam.detect_fps,
-            realtime=cam.realtime,
-            decoder_threads=cam.decoder_threads,
-            drop_stale=drop_stale,
-        )
-    )
+    assert cam.url is not None, "a bench camera reads a clip"
+    settings = cam.source.model_copy(update={"drop_stale": drop_stale})
+    return VideoSource(VideoSourceConfig.of(settings, id=cam.id, url=cam.url))
 
 
 def frames_of(cam: CameraConfig) -> list[Frame]:

@@ -38,11 +38,11 @@ from bench.pipeline import CAMERAS as CLIPS_RULES
 from bench.pipeline import camera, rss_mb, source
 from detectors import Detector
 from detectors.config import SchedulerConfig
-from edge.config import CameraConfig
+from edge.config import ApiConfig, CameraConfig
 from edge.memory import MemoryTrimmer
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline
-from edge.publisher import ApiConfig, Publisher
+from edge.publisher import Publisher
 from edge.scheduling import Schedulers
 from ingest import Frame
 
@@ -101,7 +101,8 @@ def cameras(streams: int, mode: Mode) -> list[CameraConfig]:
     for k in range(streams):
         cam = camera(clips[k % 2], k, gate=True, realtime=True)
         detector = cam.detector.model_copy(update={"cpu_arena": mode.cpu_arena})
-        out.append(cam.model_copy(update={"decoder_threads": mode.decoder_threads, "detector": detector}))
+        source = cam.source.model_copy(update={"decoder_threads": mode.decoder_threads})
+        out.append(cam.model_copy(update={"source": source, "detector": detector}))
     return out
 
 

@@ -16,22 +16,19 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from edge.config import HttpConfig as HttpConfig  # noqa: PLC0414 (re-exported: its old home)
+from edge.config import HttpConfig
 from edge.outbox import AlertState, Outbox
+from edge.pipeline import CameraPipeline
+from edge.publisher import Publisher
+from edge.sensors.worker import SensorWorker
 from edge.supervisor import Supervisor, ThreadHealth, ThreadState
-from ingest import SourceState
-
-if TYPE_CHECKING:
-    from edge.pipeline import CameraPipeline
-    from edge.publisher import Publisher
-    from edge.sensors.worker import SensorWorker
-    from ingest import VideoSource
+from ingest import SourceState, VideoSource
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from edge.sensors.config import SensorConfig
+from edge.config import SensorConfig
 from gridwatch.contracts.alert import (
     Alert,
     AlertKind,
