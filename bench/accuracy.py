@@ -43,7 +43,7 @@ from bench.accuracy_run import (
 )
 from bench.accuracy_score import FrameTally, exact
 from bench.accuracy_truth import ClipTruth, load_truths
-from edge.publisher import ApiConfig
+from edge.config import ApiConfig
 from models.pull import pull
 from models.registry import DEFAULT_MODEL, find_model
 

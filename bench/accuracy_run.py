@@ -24,10 +24,10 @@ from shapely.geometry import shape
 from bench.accuracy_score import FrameScorer, FrameTally, confirmed, counted
 from bench.accuracy_truth import ClipTruth, Scenario, Span
 from detectors import Detector
-from edge.config import CameraConfig
+from edge.config import ApiConfig, CameraConfig
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline
-from edge.publisher import ApiConfig, Publisher
+from edge.publisher import Publisher
 from gridwatch.contracts.alert import Location
 from ingest import Frame, VideoSource, VideoSourceConfig
 

@@ -66,8 +66,9 @@ def child(checkout: Path, count: int, noise: float) -> dict[str, float]:
     """Run the hot path of `checkout`'s code; CPU per alert in ms."""
     use_checkout(checkout)
     from bench.api import prepare_gridwatch_db, start_server
+    from edge.config import ApiConfig
     from edge.outbox import Outbox
-    from edge.publisher import ApiConfig, Publisher
+    from edge.publisher import Publisher
     from gridwatch.contracts.alert import Alert, Evidence, EvidenceBox, Location
 
     jpegs = snapshots(count, noise)

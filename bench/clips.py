@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from detectors import Detector
-from edge.clips.config import BufferKind, ClipsConfig
 from edge.clips.jobs import ClipFinisher, Finished, clip_info
 from edge.clips.queue import ClipQueue
 from edge.clips.recorder import CameraRecorder, FrameRecorder, PacketRecorder
-from edge.config import CameraConfig
+from edge.config import BufferKind, CameraConfig, ClipsConfig
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline
 from gridwatch.contracts import Alert

@@ -9,10 +9,13 @@ session), each N in a clean subprocess, N raised until the pipeline falls behind
 < 95 % of 5 fps, or a lag behind real time that is over 2 s and still growing between the middle and
 the end of the window); the behaviour before issue 20 and today's defaults (the MODES of
 bench/pipeline_capacity.py), trials interleaved, with marginal MB and threads per camera,
-frame → outbox latency p50/p99 and CPU per processed frame. Prints one JSON line at the end.
+frame → outbox latency p50/p99 and CPU per processed frame; `max_streams_5fps_p99_1s` is the most
+cameras that kept up with a p99 frame → outbox latency within 1 s. Last, each mode runs once more at its
+capacity with its alerts sent to a real centre (`gridwatch api serve` on 127.0.0.1, SQLite, started
+here) for frame → centre latency p50/p99 (`--no-centre` skips it). Prints one JSON line at the end.
 
     python -m bench.pipeline [--window 20] [--max-streams 40] [--modes before,on,off,on-notrim] \
-        [--memory-counts 1,8,16] [--skip-offline]
+        [--memory-counts 1,8,16] [--skip-offline] [--no-centre]
 """
 
 from __future__ import annotations
@@ -62,17 +65,11 @@ def camera(clip: str, index: int, *, gate: bool, realtime: bool = False) -> Came
     })  # fmt: skip
 
 
-def source(cam: CameraConfig) -> VideoSource:
-    """The camera's video source at its detect rate."""
-    return VideoSource(
-        VideoSourceConfig(
-            id=cam.id,
-            url=cam.url,
-            detect_fps=cam.detect_fps,
-            realtime=cam.realtime,
-            decoder_threads=cam.decoder_threads,
-        )
-    )
+def source(cam: CameraConfig, *, drop_stale: bool | None = None) -> VideoSource:
+    """The camera's video source at its detect rate (`drop_stale` None: newest wins when realtime)."""
+    assert cam.url is not None, "a bench camera reads a clip"
+    settings = cam.source.model_copy(update={"drop_stale": drop_stale})
+    return VideoSource(VideoSourceConfig.of(settings, id=cam.id, url=cam.url))
 
 
 def frames_of(cam: CameraConfig) -> list[Frame]:
@@ -133,6 +130,7 @@ def main() -> None:
         "--memory-counts", default="", help="camera counts to run besides the search, e.g. 1,8,16 (slopes)"
     )
     parser.add_argument("--skip-offline", action="store_true", help="only the capacity trials")
+    parser.add_argument("--no-centre", action="store_true", help="no frame → centre trials at capacity")
     args = parser.parse_args()
     modes = args.modes.split(",")
     if unknown := sorted(set(modes) - set(MODES)):
@@ -140,12 +138,20 @@ def main() -> None:
     pull(find_model(DEFAULT_MODEL))
     result: dict[str, object] = {} if args.skip_offline else offline_figures()
     extra = [int(n) for n in args.memory_counts.split(",") if n]
-    modes_result = capacity(modes, args.window, args.max_streams, extra)
+    with tempfile.TemporaryDirectory(prefix="gw-bench-centre-") as tmp:
+        centre = None if args.no_centre else Path(tmp)
+        modes_result = capacity(modes, args.window, args.max_streams, extra, centre)
     result["capacity"] = modes_result
     for mode, figures in modes_result.items():
         result[f"max_streams_5fps_{mode}"] = figures["max_streams_5fps"]
+        result[f"max_streams_5fps_p99_1s_{mode}"] = figures["max_streams_5fps_p99_1s"]
         result[f"mb_per_camera_{mode}"] = figures["mb_per_camera"]
+        result[f"threads_per_camera_{mode}"] = figures["threads_per_camera"]
+        result[f"cpu_ms_per_frame_at_max_{mode}"] = figures["cpu_ms_per_frame_at_max"]
         result[f"latency_p99_s_at_max_{mode}"] = figures["latency_p99_s_at_max"]
+        if at_max := figures.get("centre_at_max"):
+            result[f"centre_latency_p50_s_at_max_{mode}"] = at_max["centre_latency_p50_s"]
+            result[f"centre_latency_p99_s_at_max_{mode}"] = at_max["centre_latency_p99_s"]
     if "on" in modes_result:
         result["max_streams_5fps"] = modes_result["on"]["max_streams_5fps"]  # the key of earlier runs
     result["window_s"] = args.window

@@ -33,11 +33,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from edge.config import SensorConfig
 from edge.outbox import Outbox
-from edge.sensors.config import SensorConfig
 from edge.sensors.worker import SensorWorker
+from gridwatch.sensorsim import ReadingPublisher
 from ingest.mqtt import MqttConfig
-from ingest.mqtt.publish import ReadingPublisher
 from tests.ingest.mqtt.broker import Mosquitto
 
 SENSORS = 50

@@ -19,6 +19,7 @@ from rich.table import Table
 from detectors.config import DEFAULT_GROUPS, DetectorConfig
 from detectors.detector import Detector
 from detectors.draw import draw_detections
+from detectors.errors import DetectorError
 from detectors.tracking import ObjectTracker, TrackerConfig
 from gridwatch.clitools import err, fail
 from gridwatch.contracts import FrameRecord
@@ -138,7 +139,7 @@ def run_detection(
         entry = find_model(config.model)
         ensure_model(entry)
         detector = Detector(entry, config)
-    except ModelError as exc:
+    except (ModelError, DetectorError) as exc:
         raise fail(str(exc)) from exc
     if snapshots is not None:
         snapshots.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from gridwatch.strict import Strict
 
 Provider = Literal["cpu", "cuda", "tensorrt"]
 
@@ -14,7 +16,7 @@ DEFAULT_GROUPS: dict[str, list[str]] = {
 }
 
 
-class DetectorConfig(BaseModel):
+class DetectorConfig(Strict):
     """How one detector instance runs and what it reports.
 
     Example:
@@ -22,8 +24,6 @@ class DetectorConfig(BaseModel):
         >>> config.threshold_for("car", "vehicle")
         0.2
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: str = Field(default="yolov3-tiny-coco", description="Model name (or path to a manifest)")
     providers: list[Provider] = Field(
@@ -83,15 +83,13 @@ GPU_MAX_BATCH = 8
 """The default images per run with a GPU provider."""
 
 
-class SchedulerConfig(BaseModel):
+class SchedulerConfig(Strict):
     """The inference scheduler of an edge box: one per model, shared by every camera on that model.
 
     Example:
         >>> SchedulerConfig(max_concurrent=2).concurrency
         2
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = Field(
         default=True, description="Run every camera's inference through the scheduler (off: each camera runs"

@@ -17,13 +17,12 @@ from detectors.nms import class_aware_nms
 from detectors.preprocess import Placement, fit, to_tensor
 from detectors.runtime import open_session
 from detectors.tiles import Tile, to_frame
+from ingest.frame import Image
 from models.manifest import InputSpec
 from models.registry import ModelEntry, find_model
 from models.verify import check_file_digest
 
 logger = logging.getLogger(__name__)
-
-Frame = NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
@@ -92,12 +91,12 @@ class Detector:
         """Score threshold of each class, by class id (a detection at or above it counts)."""
         return self._thresholds.copy()
 
-    def detect(self, frame: Frame, *, low_ratio: float = 1.0) -> sv.Detections:
+    def detect(self, frame: Image, *, low_ratio: float = 1.0) -> sv.Detections:
         """Detections in one frame (see `detect_batch` for `low_ratio`)."""
         return self.detect_batch([frame], low_ratio=low_ratio)[0]
 
     def detect_batch(
-        self, frames: list[Frame], *, low_ratio: float = 1.0, square: bool = False
+        self, frames: list[Image], *, low_ratio: float = 1.0, square: bool = False
     ) -> list[sv.Detections]:
         """Detections in several frames with one model run (the batch dimension must be dynamic).
 
@@ -112,7 +111,7 @@ class Detector:
         outputs = self.session.run(None, {self.input_name: prepared.tensor})
         return self.decode(prepared, outputs, 0, low_ratio=low_ratio)
 
-    def prepare(self, frames: list[Frame], *, square: bool = False) -> Prepared | None:
+    def prepare(self, frames: list[Image], *, square: bool = False) -> Prepared | None:
         """The model input of `frames` (see `detect_batch`); None when their fitted shapes differ.
 
         `prepare` and `decode` are `detect_batch` in two halves, for a scheduler that runs the model on
@@ -136,7 +135,7 @@ class Detector:
             for k, placement in enumerate(prepared.placements)
         ]
 
-    def detect_tiles(self, frame: Frame, tiles: list[Tile], *, low_ratio: float = 1.0) -> list[sv.Detections]:
+    def detect_tiles(self, frame: Image, tiles: list[Tile], *, low_ratio: float = 1.0) -> list[sv.Detections]:
         """Detections in the whole frame (first) and in each tile of it (then, in order), in frame pixels.
 
         Each tile is cropped at native resolution and letterboxed to the model's input size; all tiles

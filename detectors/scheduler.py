@@ -28,9 +28,10 @@ import supervision as sv
 from numpy.typing import NDArray
 
 from detectors.config import SchedulerConfig
-from detectors.detector import Detector, Frame, Prepared
+from detectors.detector import Detector, Prepared
 from detectors.errors import DetectorError
 from detectors.tiles import Tile, to_frame
+from ingest.frame import Image
 
 logger = logging.getLogger(__name__)
 
@@ -281,7 +282,7 @@ class DetectorLane:
         self.scheduler = scheduler
         self.camera = camera
 
-    def detect_tiles(self, frame: Frame, tiles: list[Tile], *, low_ratio: float = 1.0) -> list[sv.Detections]:
+    def detect_tiles(self, frame: Image, tiles: list[Tile], *, low_ratio: float = 1.0) -> list[sv.Detections]:
         """Detections in the whole frame (first) and in each tile of it (see `Detector.detect_tiles`)."""
         whole = self.detector.prepare([frame])
         crops = self.detector.prepare([tile.crop(frame) for tile in tiles], square=True) if tiles else None

@@ -90,8 +90,9 @@ def start_camera(worker: RunningBox, camera: CameraConfig) -> None:
 def camera_spec(camera: CameraConfig) -> CameraSpec:
     """What the clips need to know of a camera."""
     return CameraSpec(
-        camera.id, camera.url, detect_fps=camera.detect_fps, open_timeout_s=camera.open_timeout_s,
-        read_timeout_s=camera.read_timeout_s, live=camera.is_live,
+        camera.id, camera.url, detect_fps=camera.source.detect_fps,
+        open_timeout_s=camera.source.open_timeout_s, read_timeout_s=camera.source.read_timeout_s,
+        live=camera.is_live,
     )  # fmt: skip
 
 

@@ -26,9 +26,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from edge.config import EdgeConfig, EdgeConfigError, resolved
-from edge.health import HttpConfig
-from edge.publisher import ApiConfig
+from edge.config import ApiConfig, EdgeConfig, EdgeConfigError, HttpConfig, resolved
 from gridwatch.yamlfile import problems
 
 logger = logging.getLogger(__name__)

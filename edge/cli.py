@@ -9,11 +9,10 @@ from types import FrameType
 import typer
 from rich.table import Table
 
+from detectors.errors import DetectorError
 from edge.centre_config import BoxSettings, CentreConfig
-from edge.config import EdgeConfig, EdgeConfigError, load_edge_config
-from edge.health import HttpConfig
+from edge.config import ApiConfig, EdgeConfig, EdgeConfigError, HttpConfig, load_edge_config
 from edge.outbox_cli import app as outbox_app
-from edge.publisher import ApiConfig
 from edge.worker import EdgeWorker, RunSummary
 from gridwatch.clitools import err, fail
 from ingest.wvp import WvpError, resolve_credentials
@@ -124,7 +123,7 @@ def _worker(settings: EdgeConfig, *, once: bool, centre: CentreConfig | None) ->
     try:
         ensure_models(settings)
         worker = EdgeWorker(settings, centre=centre)
-    except (EdgeConfigError, ModelError, WvpError) as exc:
+    except (EdgeConfigError, ModelError, DetectorError, WvpError) as exc:
         raise fail(str(exc)) from exc
     return worker
 

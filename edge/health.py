@@ -16,22 +16,19 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from edge.config import HttpConfig as HttpConfig  # noqa: PLC0414 (re-exported: its old home)
+from edge.config import HttpConfig
 from edge.outbox import AlertState, Outbox
+from edge.pipeline import CameraPipeline
+from edge.publisher import Publisher
+from edge.sensors.worker import SensorWorker
 from edge.supervisor import Supervisor, ThreadHealth, ThreadState
-from ingest import SourceState
-
-if TYPE_CHECKING:
-    from edge.pipeline import CameraPipeline
-    from edge.publisher import Publisher
-    from edge.sensors.worker import SensorWorker
-    from ingest import VideoSource
+from ingest import SourceState, VideoSource
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +144,8 @@ class EdgeCollector(Collector):
             "frames_detected": "Frames sent to the detector",
             "frames_gated": "Frames skipped by the motion gate",
             "regions_detected": "Motion-region crops sent to the detector (besides whole frames)",
-            "frames_dropped": "Frames dropped because the pipeline was behind",
+            "frames_dropped": "Kept frames dropped unprocessed: a newer frame of the camera came before "
+            "the pipeline took them (newest wins)",
             "alerts_raised": "Alerts raised by the rules",
             "frame_errors": "Frames whose processing raised an error (logged, skipped)",
         }
@@ -192,6 +190,7 @@ def health_report(
                 "since": h.since.isoformat(),
                 "reconnects": h.reconnects,
                 "frames": h.frames_read,
+                "frames_dropped": h.frames_dropped,
                 "last_error": h.last_error,
             }
             for camera_id, h in cameras.items()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from edge.publisher import ApiConfig
+from edge.config import ApiConfig
 from gridwatch import __version__
 from gridwatch.contracts.heartbeat import CameraStatus, Heartbeat, SensorStatus
 

@@ -39,7 +39,7 @@ class OfflineMonitor:
         silent = now - (health.last_frame_at or self.started)
         limit = timedelta(seconds=self.camera.offline_after_s)
         if health.last_frame_at is None:  # never streamed yet: the first open may take its whole timeout
-            limit += timedelta(seconds=self.camera.open_timeout_s)
+            limit += timedelta(seconds=self.camera.source.open_timeout_s)
         if not self.offline and health.state is not SourceState.STREAMING and silent >= limit:
             self.offline = True
             reason = health.last_error or health.state.value

@@ -26,29 +26,16 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
+from edge.config import OutboxConfig
 from edge.outbox_schema import migrate
 from gridwatch.contracts import Alert
-from gridwatch.strict import Strict
 
 logger = logging.getLogger(__name__)
 
 EVICTABLE = ("low", "medium")
 """Severities that may be dropped when the outbox is full; high and critical never are."""
-
-
-class OutboxConfig(Strict):
-    """How big the outbox may grow and how long delivered alerts are remembered."""
-
-    max_pending: int = Field(
-        default=50_000,
-        ge=1,
-        description="Undelivered alerts kept; beyond it the oldest low/medium one is dropped",
-    )
-    keep_delivered_s: float = Field(
-        default=7 * 86400, ge=0, description="Delivered alerts are kept this long (ids stay deduplicated)"
-    )
 
 
 class AlertState(StrEnum):

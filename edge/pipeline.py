@@ -87,7 +87,7 @@ class CameraPipeline:
         )  # fmt: skip
         self.filters = camera_filters(camera, detector)
         self.tracker = ObjectTracker(
-            camera.tracker, thresholds=self.filters.thresholds, frame_rate=camera.detect_fps
+            camera.tracker, thresholds=self.filters.thresholds, frame_rate=camera.source.detect_fps
         )
         self.rules: RuleSet = build_rules(camera.rules)
         self.stats = CameraStats()
@@ -103,7 +103,7 @@ class CameraPipeline:
         """Run one frame through the stages; returned alerts are already queued in the outbox."""
         self.stats.frames += 1
         motion = Motion() if self.regions is None else self.regions.find(frame.image)
-        if self.gate.check(frame.image, frame.pts, self._still).run:
+        if self.gate.check(frame.image, frame.pts, self._still):
             self._detect(frame, motion)
         else:
             self.stats.gated += 1

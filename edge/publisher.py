@@ -7,7 +7,7 @@ answer means decides who waits (`verdict`):
   answer at all, 502/503/504 (the centre is away or overloaded), 408/425/429 (slow down), 401 (the
   token is unknown) and 404/405 (the URL does not lead to the alert route): none of these is about
   one alert, so trying the next one would only add load;
-- **this alert waits** (its own exponential backoff up to `alert_backoff_max_s`, kept in the outbox;
+- **this alert waits** (its own exponential backoff, `api.alert_backoff`, kept in the outbox;
   the others go on): 500 and other 5xx (the centre failed on this alert), and 403 (this box may not
   post this alert now: a revoked token, a source the centre does not know; fixable at the centre
   without touching the alert, so it is retried by itself rather than parked);
@@ -24,41 +24,23 @@ from __future__ import annotations
 
 import enum
 import logging
-import random
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
-from pydantic import Field
 
+from edge.config import ApiConfig
 from edge.outbox import Outbox, Pending
 from edge.supervisor import Supervisor
-from gridwatch.strict import Strict
 from ingest.backoff import Backoff
-from ingest.config import BackoffConfig
 
 logger = logging.getLogger(__name__)
 
 THREAD = "publisher"
 BOX_WAITS = frozenset({401, 404, 405, 408, 425, 429, 502, 503, 504})
 ALERT_WAITS = frozenset({403})
-
-
-class ApiConfig(Strict):
-    """Where and how the edge box reaches the centre."""
-
-    url: str = Field(description="Base URL of the central API, e.g. http://centre:8000")
-    token: str = Field(min_length=8, description="This edge box's device token")
-    timeout_s: float = Field(default=10.0, gt=0, description="Connect/read timeout of one request")
-    backoff_initial_s: float = Field(default=0.5, gt=0, description="First retry delay")
-    backoff_max_s: float = Field(
-        default=30.0, gt=0, description="Longest pause of all sending while the centre is away"
-    )
-    alert_backoff_max_s: float = Field(
-        default=300.0, gt=0, description="Longest delay between two tries of one alert the centre failed on"
-    )
 
 
 class Verdict(enum.StrEnum):
@@ -115,7 +97,7 @@ class Publisher:
         self.supervisor = supervisor or Supervisor()
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._pause = Backoff(BackoffConfig(initial_s=config.backoff_initial_s, max_s=config.backoff_max_s))
+        self._pause = Backoff(config.backoff)
         self._paused_until = 0.0
         self._client = httpx.Client(
             base_url=config.url,
@@ -204,10 +186,7 @@ class Publisher:
         """Retry this alert alone, later; the others go on."""
         self.stats.retried += 1
         self._pause.reset()
-        delay = min(
-            self.config.alert_backoff_max_s, self.config.backoff_initial_s * 2 ** min(item.attempts, 30)
-        )
-        delay *= random.uniform(0.8, 1.2)  # jitter, not crypto
+        delay = self.config.alert_backoff.delay(item.attempts)
         self.outbox.failed(item.seq, error, retry_in_s=delay)
         logger.warning("alert %s not delivered (%s); retrying it in %.1f s", item.alert_id, error, delay)
 

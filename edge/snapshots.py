@@ -18,7 +18,7 @@ import httpx
 import numpy as np
 from numpy.typing import NDArray
 
-from edge.publisher import ApiConfig
+from edge.config import ApiConfig
 
 logger = logging.getLogger(__name__)
 

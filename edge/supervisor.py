@@ -25,8 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ingest.backoff import Backoff
-from ingest.config import BackoffConfig
+from ingest.backoff import Backoff, BackoffConfig
 
 logger = logging.getLogger(__name__)
 

@@ -59,7 +59,7 @@ def source_timeline(camera: CameraConfig, outbox: Outbox) -> SourceTimeline:
     path = Path(camera.url)
     stat = path.stat() if path.is_file() else None
     identity = f"file:{camera.url}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}"
-    first_read = time.time() - (0.0 if camera.realtime else file_duration(path))
+    first_read = time.time() - (0.0 if camera.source.realtime else file_duration(path))
     base = datetime.fromtimestamp(outbox.source_base(identity, first_read), UTC)
     logger.debug("camera %s: file time base %s", camera.id, base.isoformat())
     return SourceTimeline(f"{identity}@{base.isoformat()}", base)

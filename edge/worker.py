@@ -326,9 +326,5 @@ def _video_source(camera: CameraConfig, wvp: WvpClient | None) -> VideoSource:
         locator = WvpLocator(wvp, camera.wvp)
         url = locator.name
     assert url is not None, "the config validator guarantees url or wvp"
-    source_config = VideoSourceConfig(
-        id=camera.id, url=url, located=locator is not None, detect_fps=camera.detect_fps,
-        realtime=camera.realtime, open_timeout_s=camera.open_timeout_s, read_timeout_s=camera.read_timeout_s,
-        decoder_threads=camera.decoder_threads,
-    )  # fmt: skip
+    source_config = VideoSourceConfig.of(camera.source, id=camera.id, url=url, located=locator is not None)
     return VideoSource(source_config, locator)

@@ -19,10 +19,10 @@ def _register() -> None:
     from api.cli import app as api_app
     from detectors.cli import detect
     from edge.cli import app as edge_app
-    from edge.sensors.cli import app as sensors_app
     from gridwatch.cameras.cli import app as cameras_app
     from gridwatch.demo import demo
     from gridwatch.doctor.cli import doctor
+    from gridwatch.sensorsim.cli import app as sensors_app
     from models.cli import app as models_app
 
     app.add_typer(models_app, name="models")

@@ -23,13 +23,15 @@ Choices:
   platform to play the channel and opens the URL it gives; a platform error is an ``offline`` reason.
 """
 
-from ingest.config import BackoffConfig, VideoSourceConfig
+from ingest.backoff import Backoff, BackoffConfig
+from ingest.config import SourceSettings, VideoSourceConfig
 from ingest.errors import EndOfStreamError, FrameTimeoutError, IngestError, SourceError
 from ingest.frame import Frame
 from ingest.state import SourceHealth, SourceState, Transition
 from ingest.video import StreamLocator, VideoSource
 
 __all__ = [
+    "Backoff",
     "BackoffConfig",
     "EndOfStreamError",
     "Frame",
@@ -37,6 +39,7 @@ __all__ = [
     "IngestError",
     "SourceError",
     "SourceHealth",
+    "SourceSettings",
     "SourceState",
     "StreamLocator",
     "Transition",

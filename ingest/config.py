@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
+
+from gridwatch.strict import Strict
+from ingest.backoff import BackoffConfig
 
 STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "http", "https"})
 
 
-class BackoffConfig(BaseModel):
-    """How long a live source waits between reconnect attempts."""
+class SourceSettings(Strict):
+    """How to read a video source, whichever it is: frame rate kept, timeouts, buffering, reconnects.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    initial_s: float = Field(0.5, gt=0, description="Delay before the first reconnect attempt, seconds.")
-    max_s: float = Field(30.0, gt=0, description="Upper bound of the delay between attempts, seconds.")
-    factor: float = Field(2.0, ge=1, description="Multiplier applied to the delay after each failure.")
-    jitter: float = Field(
-        0.2, ge=0, le=1, description="Fraction of each delay drawn at random (0: none, 1: full jitter)."
-    )
-
-    @model_validator(mode="after")
-    def _max_not_below_initial(self) -> Self:
-        if self.max_s < self.initial_s:
-            msg = f"max_s ({self.max_s}) must not be below initial_s ({self.initial_s})"
-            raise ValueError(msg)
-        return self
-
-
-class VideoSourceConfig(BaseModel):
-    """A camera or clip: where to read it, how often to keep a frame, how long to wait for it.
+    The edge config nests these in each camera (`edge.config.CameraConfig.source`).
 
     Example:
-        >>> VideoSourceConfig(id="gate-1", url="rtsp://10.0.0.7:554/stream1", detect_fps=5)
+        >>> SourceSettings(detect_fps=5, backoff=BackoffConfig(max_s=10)).queue_size
+        4
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(min_length=1, description="Source id, copied into every frame (e.g. the camera id).")
-    url: str = Field(min_length=1, description="A video file path, or a stream URL such as rtsp://host/path.")
     detect_fps: float | None = Field(
         None, gt=0, description="Keep at most this many frames per second of stream time; None keeps all."
     )
@@ -53,10 +34,20 @@ class VideoSourceConfig(BaseModel):
         5.0, gt=0, description="Longest wait for the next frame before the source counts as stalled."
     )
     queue_size: int = Field(
-        4, ge=1, description="Frames buffered between the reader and the consumer (live: oldest dropped)."
+        4,
+        ge=1,
+        description="Frames buffered between the reader and a consumer when stale frames are kept "
+        "(drop_stale off): a file's reader waits for room, a live stream drops its oldest frame.",
     )
     realtime: bool = Field(
         False, description="Files only: deliver frames at the clip's own rate, like a camera would."
+    )
+    drop_stale: bool | None = Field(
+        None,
+        description="Newest frame wins: the consumer gets the latest kept frame, and one it has not "
+        "taken when the next arrives is dropped and counted (frames_dropped), so a slow consumer sees "
+        "recent frames and never a growing queue. None: on for live streams and realtime files, off "
+        "for files read as fast as the consumer goes (no frame lost).",
     )
     decoder_threads: int = Field(
         1,
@@ -68,16 +59,39 @@ class VideoSourceConfig(BaseModel):
     backoff: BackoffConfig = Field(
         default_factory=BackoffConfig, description="Delays between reconnect attempts of a live source."
     )
+
+
+class VideoSourceConfig(SourceSettings):
+    """A camera or clip: where to read it, and how (`SourceSettings`).
+
+    Example:
+        >>> VideoSourceConfig(id="gate-1", url="rtsp://10.0.0.7:554/stream1", detect_fps=5)
+    """
+
+    id: str = Field(min_length=1, description="Source id, copied into every frame (e.g. the camera id).")
+    url: str = Field(min_length=1, description="A video file path, or a stream URL such as rtsp://host/path.")
     located: bool = Field(
         False,
         description="The url only names the camera (e.g. wvp://host/device/channel); a StreamLocator "
         "gives the stream URL before every open.",
     )
 
+    @classmethod
+    def of(cls, settings: SourceSettings, *, id: str, url: str, located: bool = False) -> VideoSourceConfig:
+        """The source `id` at `url`, read as `settings` say."""
+        return cls(id=id, url=url, located=located, **dict(settings))
+
     @property
     def is_live(self) -> bool:
         """True for a network stream (reconnects), False for a file (read once to its end)."""
         return self.located or is_stream_url(self.url)
+
+    @property
+    def drops_stale(self) -> bool:
+        """True when only the newest frame is handed over (see ``drop_stale``)."""
+        if self.drop_stale is not None:
+            return self.drop_stale
+        return self.is_live or self.realtime
 
 
 def is_stream_url(url: str) -> bool:

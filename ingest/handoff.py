@@ -21,9 +21,10 @@ class _End:
 class FrameQueue:
     """Hand frames over from one producer thread to one consumer, with a policy for a slow consumer.
 
-    ``drop_oldest=True`` (live streams): a full queue discards its oldest frame, counted as dropped, so
-    the consumer always sees recent frames and the reader never falls behind the camera.
-    ``drop_oldest=False`` (files): the reader waits for room, so no frame of a file is lost.
+    ``drop_oldest=True`` (live streams, realtime files): a full queue discards its oldest frame, counted
+    as dropped, so the consumer always sees recent frames and the reader never falls behind the camera;
+    with ``size=1`` the newest frame wins. ``drop_oldest=False`` (files read as fast as the consumer
+    goes): the reader waits for room, so no frame of a file is lost.
 
     Example:
         >>> handoff = FrameQueue(4, drop_oldest=True, tracker=tracker, stop=threading.Event())

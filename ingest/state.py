@@ -59,7 +59,9 @@ class SourceHealth:
     frames_skipped: int = 0
     """Frames not decoded because of decimation."""
     frames_dropped: int = 0
-    """Decoded frames discarded because the consumer was slower than the stream (live sources)."""
+    """Kept frames discarded because the consumer was slower than the stream: a newer frame took their
+    place before the consumer took them (live streams, realtime files). Frames skipped by decimation are
+    ``frames_skipped``, not dropped."""
     last_frame_at: datetime | None = None
     last_error: str = ""
     transitions: tuple[Transition, ...] = field(default_factory=tuple)

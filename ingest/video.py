@@ -34,12 +34,14 @@ class VideoSource:
     """Frames from a file or an RTSP stream, read ahead on a thread into a small bounded queue.
 
     A file is opened at once (a missing or unreadable file raises ``SourceError`` naming it), read to its
-    end, and then the source is ``finished``; no frame of a file is dropped. A live stream is opened on the
-    reader thread; when it cannot be opened or stops delivering within the read timeout, the source goes
-    ``offline`` or ``stalled`` and reconnects with a jittered exponential backoff. When the consumer is
-    slower than a live stream, the oldest queued frame is dropped and counted. With a ``locator``
-    (``config.located``), every open first asks the locator for the stream URL; when it raises
-    ``SourceError`` the source goes ``offline`` with that reason and asks again after the backoff.
+    end, and then the source is ``finished``; no frame of a file read with ``realtime`` off is dropped.
+    A live stream is opened on the reader thread; when it cannot be opened or stops delivering within the
+    read timeout, the source goes ``offline`` or ``stalled`` and reconnects with a jittered exponential
+    backoff. A live stream or a realtime file hands over only its newest frame (``config.drops_stale``):
+    when the consumer is slower, a frame it has not taken when the next arrives is dropped and counted,
+    so what it gets is never more than one frame old. With a ``locator`` (``config.located``), every
+    open first asks the locator for the stream URL; when it raises ``SourceError`` the source goes
+    ``offline`` with that reason and asks again after the backoff.
 
     Example:
         >>> config = VideoSourceConfig(id="gate-1", url="rtsp://127.0.0.1:8554/cam", detect_fps=5)
@@ -56,9 +58,7 @@ class VideoSource:
         self._locator = locator
         self._tracker = HealthTracker(config.id)
         self._stop = threading.Event()
-        self._queue = FrameQueue(
-            config.queue_size, drop_oldest=config.is_live, tracker=self._tracker, stop=self._stop
-        )
+        self._queue = _handoff(config, self._tracker, self._stop)
         self._backoff = Backoff(config.backoff)
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
@@ -225,3 +225,11 @@ class VideoSource:
             f"no frame from source {self.config.id} ({redact(self.config.url)}) within {waited:g} s; "
             f"state {health.state.value} since {health.since.isoformat()}{detail}"
         )
+
+
+def _handoff(config: VideoSourceConfig, tracker: HealthTracker, stop: threading.Event) -> FrameQueue:
+    """Newest wins (one frame, a stale one dropped), or ``queue_size`` frames: a live stream drops its
+    oldest, a file's reader waits for room."""
+    if config.drops_stale:
+        return FrameQueue(1, drop_oldest=True, tracker=tracker, stop=stop)
+    return FrameQueue(config.queue_size, drop_oldest=config.is_live, tracker=tracker, stop=stop)

@@ -19,3 +19,7 @@ class FetchError(ModelError):
 
 class ConversionError(ModelError):
     """A source model could not be converted to ONNX."""
+
+
+class VerificationError(ModelError):
+    """A model does not run as its manifest says (`detectors.verify` ran it through the detector)."""

@@ -29,7 +29,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("edge", ("edge",)),
     ("api", ("api",)),
     ("commands", ("gridwatch.cli", "gridwatch.demo", "gridwatch.demo_console", "gridwatch.doctor",
-                  "gridwatch.cameras", "gridwatch.fleet", "gridwatch.gridgen", "gridwatch.__main__")),
+                  "gridwatch.cameras", "gridwatch.fleet", "gridwatch.gridgen", "gridwatch.sensorsim",
+                  "gridwatch.__main__")),
 )  # fmt: skip
 """Lowest first; a module belongs to the layer of its longest matching prefix. A module may import its
 own layer and the layers before it, except that `edge` and `api` never import each other. The
@@ -183,6 +184,21 @@ def test_each_module_imports_on_its_own(package: str) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == ""
+
+
+def test_the_edge_config_imports_no_runtime_module_of_the_edge() -> None:
+    """`edge.config` owns every section; runtime modules import it, never the reverse (only the rules'
+    own configs, in `edge.rules`, which imports nothing else of the edge, are taken from there)."""
+    config = {m for m in GRAPH if _under(m, "edge.config")}
+    rules = {m for m in GRAPH if _under(m, "edge.rules")}
+    wrong = sorted(
+        f"{source} imports {target}"
+        for source in config | rules
+        for target in GRAPH[source]
+        if _under(target, "edge") and target not in config | rules
+    )
+    assert wrong == []
+    assert not any(_under(target, "edge.config") for source in rules for target in GRAPH[source])
 
 
 API_TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (

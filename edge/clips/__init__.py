@@ -12,20 +12,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from edge.clips.config import BufferKind, ClipsConfig
 from edge.clips.jobs import ClipFinisher
 from edge.clips.media import PLAYABLE_CODECS
 from edge.clips.queue import ClipQueue, ClipState
 from edge.clips.recorder import CameraRecorder, FrameRecorder, PacketRecorder
 from edge.clips.sender import ClipSender
 from edge.clips.tap import probe_codec
-from edge.publisher import ApiConfig
+from edge.config import ApiConfig, BufferKind, ClipsConfig
 from edge.supervisor import Supervisor
 from ingest.config import is_stream_url
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BufferKind", "CameraSpec", "ClipQueue", "ClipState", "ClipsConfig", "EdgeClips"]
+__all__ = ["CameraSpec", "ClipQueue", "ClipState", "EdgeClips"]
 
 
 class CameraSpec:

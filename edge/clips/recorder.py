@@ -20,12 +20,12 @@ from pathlib import Path
 import cv2
 from av.video.stream import VideoStream
 
-from edge.clips.config import ClipsConfig
 from edge.clips.jobs import ClipFinisher, ClipJob, Finished
 from edge.clips.media import EncodedPacket, FrameWriter, PacketWriter
 from edge.clips.queue import ClipQueue
 from edge.clips.ring import PreRoll, Timed
 from edge.clips.tap import FileTap, LiveTap
+from edge.config import ClipsConfig
 from edge.supervisor import Supervisor
 from gridwatch.contracts import Alert
 from ingest import Frame

@@ -10,7 +10,6 @@ never wait for clips; clips wait for their alert). Runs on its own thread beside
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import httpx
 
 from edge.clips.queue import ClipQueue, ClipRecord
 from edge.clips.threads import SupervisedThread
-from edge.publisher import ApiConfig
+from edge.config import ApiConfig
 from edge.supervisor import Supervisor
 from gridwatch.contracts import ClipInfo, ClipUploadState
 
@@ -161,7 +160,7 @@ class ClipSender:
         if isinstance(exc, ClipRefusedError):
             self.stats.refused += 1
             refusals = self._refusals[record.alert_id] = self._refusals.get(record.alert_id, 0) + 1
-            delay = self.config.backoff_max_s
+            delay = self.config.backoff.max_s
             logger.error("centre refused the clip of alert %s: %s", record.alert_id, exc)
             if refusals >= MAX_REFUSALS:
                 self.clips.park(record.alert_id, f"refused {refusals} times: {exc}")
@@ -169,8 +168,7 @@ class ClipSender:
                 return
         else:
             self.stats.retried += 1
-            base = self.config.backoff_initial_s * 2 ** min(failures - 1, 16)
-            delay = min(self.config.backoff_max_s, base) * random.uniform(0.8, 1.2)  # jitter, not crypto
+            delay = self.config.backoff.delay(failures - 1)
             logger.warning(
                 "clip of alert %s not delivered (%s); retrying in %.1f s", record.alert_id, exc, delay
             )

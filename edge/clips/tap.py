@@ -23,9 +23,8 @@ from edge.clips.media import EncodedPacket
 from edge.clips.ring import Timed
 from edge.clips.threads import SupervisedThread
 from edge.supervisor import Supervisor
-from ingest.backoff import Backoff
+from ingest.backoff import Backoff, BackoffConfig
 from ingest.capture import redact
-from ingest.config import BackoffConfig
 
 logger = logging.getLogger(__name__)
 

@@ -111,10 +111,6 @@ class Zone:
             return np.zeros(0, dtype=bool)
         return np.asarray(shapely.intersects_xy(self._polygon, points[:, 0], points[:, 1]), dtype=bool)
 
-    def trigger(self, detections: sv.Detections, anchor: Anchor = Anchor.BOTTOM_CENTER) -> NDArray[np.bool_]:
-        """For each detection, whether its anchor point lies in the zone."""
-        return self.contains(anchor_points(detections, anchor))
-
 
 @dataclass(frozen=True, eq=False)
 class Line:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from edge.sensors.config import SensorConfig
+from edge.config import SensorConfig
 from gridwatch.contracts.alert import (
     Alert,
     AlertKind,

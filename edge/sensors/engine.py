@@ -7,8 +7,8 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
+from edge.config.sensors import FLAG_KINDS, SensorConfig
 from edge.sensors.alerts import EpisodeChange, make_alert
-from edge.sensors.config import FLAG_KINDS, SensorConfig
 from edge.sensors.rules import FlagRule, RateOfRiseRule, SilenceWatch, ThresholdRule
 from gridwatch.contracts.alert import Alert
 from ingest.mqtt.readings import SensorKind, SensorReading

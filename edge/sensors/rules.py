@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime, timedelta
 
+from edge.config import FlagConfig, RateOfRiseConfig, ThresholdConfig
 from edge.sensors.alerts import ALERT_KIND, EpisodeChange, evidence_of
-from edge.sensors.config import FlagConfig, RateOfRiseConfig, ThresholdConfig
 from edge.sensors.episode import Episode
 from gridwatch.contracts.alert import AlertKind, AlertPhase, Details, Reading, Severity
 from ingest.mqtt.readings import SensorKind, SensorReading

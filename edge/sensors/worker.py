@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge.config import SensorConfig
 from edge.outbox import Outbox
-from edge.sensors.config import SensorConfig
 from edge.sensors.engine import SensorEngine
 from edge.supervisor import Supervisor
 from gridwatch.contracts.alert import Alert

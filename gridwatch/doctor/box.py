@@ -35,7 +35,7 @@ def camera(index: int, camera: CameraConfig, *, config_path: Path, wvp: WvpConfi
     from ingest.capture import redact
 
     name = f"camera {camera.id}"
-    limit = camera.open_timeout_s + camera.read_timeout_s + 2.0
+    limit = camera.source.open_timeout_s + camera.source.read_timeout_s + 2.0
     where = (
         redact(camera.url)
         if camera.url is not None
@@ -121,12 +121,8 @@ def _first_frame(camera: CameraConfig, wvp: WvpConfig | None) -> str:
     from ingest.config import VideoSourceConfig
     from ingest.errors import SourceError
 
-    source = VideoSourceConfig(
-        id=camera.id,
-        url=_stream_url(camera, wvp),
-        open_timeout_s=camera.open_timeout_s,
-        read_timeout_s=camera.read_timeout_s,
-    )
+    url = _stream_url(camera, wvp)
+    source = VideoSourceConfig.of(camera.source, id=camera.id, url=url)
     started = time.monotonic()
     capture = open_capture(source)
     try:
@@ -135,7 +131,9 @@ def _first_frame(camera: CameraConfig, wvp: WvpConfig | None) -> str:
     finally:
         capture.release()
     if not ok or frame is None:
-        raise SourceError(f"opened, but no frame came within the read timeout ({camera.read_timeout_s:g} s)")
+        raise SourceError(
+            f"opened, but no frame came within the read timeout ({camera.source.read_timeout_s:g} s)"
+        )
     height, width = frame.shape[:2]
     return f"first frame {width}x{height} in {time.monotonic() - started:.1f} s ({fps:g} fps reported)"
 

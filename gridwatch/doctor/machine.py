@@ -134,7 +134,7 @@ def _verify(entry: ModelEntry) -> None:
             expected = source.sha256.get(role)
             if expected and path.is_file() and _sha256(path) != expected:
                 raise ManifestError(f"cached {role} {path} does not match the manifest's sha256 {expected}")
-    verify_onnx(entry)  # raises ModelLoadError naming the file when onnxruntime cannot run it
+    verify_onnx(entry)  # raises VerificationError naming the file when onnxruntime cannot run it
 
 
 def _sha256(path: Path) -> str:

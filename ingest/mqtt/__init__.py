@@ -15,7 +15,6 @@ from ingest.mqtt.deadletters import DeadLetter, DeadLetterStore
 from ingest.mqtt.errors import PayloadError, SensorFeedError
 from ingest.mqtt.feed import FeedStats, SensorFeed
 from ingest.mqtt.payload import PayloadParser
-from ingest.mqtt.publish import ReadingPublisher
 from ingest.mqtt.readings import (
     BatteryReading,
     DoorReading,
@@ -41,7 +40,6 @@ __all__ = [
     "MqttConfig",
     "PayloadError",
     "PayloadParser",
-    "ReadingPublisher",
     "SensorFeed",
     "SensorFeedError",
     "SensorKind",

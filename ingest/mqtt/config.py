@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
 from gridwatch.strict import Strict
+from ingest.backoff import BackoffConfig, flat_backoff
 
 
 class MqttConfig(Strict):
@@ -50,21 +51,23 @@ class MqttConfig(Strict):
         ge=0,
         description="MQTT 5: how long the broker keeps the session (and queued readings) while away",
     )
-    reconnect_min_s: float = Field(default=0.5, gt=0, description="First delay before reconnecting")
-    reconnect_max_s: float = Field(default=30.0, gt=0, description="Longest delay between reconnects")
+    backoff: BackoffConfig = Field(
+        default_factory=BackoffConfig, description="Delays between reconnect attempts to the broker"
+    )
     max_payload_bytes: int = Field(
         default=64 * 1024, ge=64, description="Larger payloads are dead-lettered unread"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_backoff(cls, value: Any) -> Any:
+        """`reconnect_min_s` / `reconnect_max_s`, the older spelling, still read (stored documents)."""
+        return flat_backoff(value, {"reconnect_min_s": "initial_s", "reconnect_max_s": "max_s"})
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.password is not None and self.username is None:
             raise ValueError("mqtt.password needs mqtt.username")
-        if self.reconnect_max_s < self.reconnect_min_s:
-            raise ValueError(
-                f"reconnect_max_s ({self.reconnect_max_s}) must not be below reconnect_min_s "
-                f"({self.reconnect_min_s})"
-            )
         if self.dead_letter_topic.startswith(self.topic_prefix.rstrip("/") + "/"):
             raise ValueError(f"dead_letter_topic {self.dead_letter_topic!r} must lie outside topic_prefix")
         return self

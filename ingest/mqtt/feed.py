@@ -30,6 +30,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from ingest.backoff import Backoff
 from ingest.mqtt.config import MqttConfig
 from ingest.mqtt.deadletters import DeadLetterStore, dead_letter
 from ingest.mqtt.errors import PayloadError, SensorFeedError
@@ -82,6 +83,7 @@ class SensorFeed:
         self._handler = handler
         self.dead_letters = dead_letters
         self._connected = threading.Event()
+        self._backoff = Backoff(config.backoff)
         self._client = self._new_client()
         self._started = False
         self._stopping = False
@@ -123,6 +125,7 @@ class SensorFeed:
         client = _client(self.config)
         client.on_connect = _logged(self._on_connect)
         client.on_disconnect = _logged(self._on_disconnect)
+        client.on_connect_fail = _logged(self._on_connect_fail)
         client.on_message = self._on_message  # guarded inside: it also dead-letters
         client.on_subscribe = _logged(self._on_subscribe)
         return client
@@ -167,6 +170,7 @@ class SensorFeed:
             logger.error("mqtt %s:%d refused the connection: %s", self.config.host, self.config.port, reason)
             return
         self.stats.connects += 1
+        self._backoff.reset()
         logger.info(
             "mqtt connected to %s:%d (session present: %s)",
             self.config.host,
@@ -174,6 +178,16 @@ class SensorFeed:
             flags.session_present,
         )
         client.subscribe(self.config.subscription, qos=QOS)
+
+    def _on_connect_fail(self, client: mqtt.Client, _userdata: Any) -> None:
+        logger.warning("mqtt %s:%d: cannot connect; retrying", self.config.host, self.config.port)
+        self._wait_next(client)
+
+    def _wait_next(self, client: mqtt.Client) -> None:
+        """Paho waits `min_delay` before its next attempt (it doubles it only while it stays unset):
+        set it to this feed's next backoff delay, so its reconnects follow `config.backoff`."""
+        delay = self._backoff.next_delay()
+        client.reconnect_delay_set(min_delay=delay, max_delay=delay)  # type: ignore[arg-type]
 
     def _on_subscribe(
         self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[ReasonCode], _props: Any
@@ -187,9 +201,10 @@ class SensorFeed:
         self._connected.set()
 
     def _on_disconnect(
-        self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
+        self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
     ) -> None:
         self._connected.clear()
+        self._wait_next(client)
         self.stats.disconnects += 1
         logger.log(
             logging.INFO if self._stopping else logging.WARNING,
@@ -264,7 +279,8 @@ def _client(config: MqttConfig) -> mqtt.Client:
         clean_session=None if v5 else False,
     )
     client.connect_timeout = config.connect_timeout_s
-    client.reconnect_delay_set(min_delay=config.reconnect_min_s, max_delay=config.reconnect_max_s)  # type: ignore[arg-type]
+    first = config.backoff.initial_s
+    client.reconnect_delay_set(min_delay=first, max_delay=first)  # type: ignore[arg-type]
     client.max_queued_messages_set(10_000)  # dead letters waiting while the broker is away
     client.suppress_exceptions = True  # callbacks are guarded (logged); a raise must never end the thread
     if config.username is not None:

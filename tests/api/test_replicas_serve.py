@@ -18,9 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from edge.config import ApiConfig
 from edge.outbox import Outbox
-from edge.publisher import ApiConfig, Publisher
+from edge.publisher import Publisher
 from gridwatch.contracts.alert import Alert
+from ingest.backoff import BackoffConfig
 from tests.api.builders import cell_center, cell_code, make_alert
 from tests.support.centre import wait_for
 from tests.support.cluster import PASSWORD, Cluster, Replica
@@ -88,7 +90,7 @@ def test_a_storm_survives_a_replica_killed_and_restarted(cluster: Cluster, tmp_p
         for alert in _storm(box):
             assert outbox.put(alert)
         config = ApiConfig(url=cluster.balancer.url, token=cluster.database.device_tokens[box],
-                           timeout_s=15, backoff_initial_s=0.2, backoff_max_s=2)  # fmt: skip
+                           timeout_s=15, backoff=BackoffConfig(initial_s=0.2, max_s=2))  # fmt: skip
         publisher = Publisher(outbox, config)
         publisher._client.event_hooks["response"].append(lambda r: statuses.append(r.status_code))
         publishers.append(publisher)

@@ -1,4 +1,4 @@
-"""Browser tests of the console: one Chromium per session, one served centre per module."""
+"""Browser tests of the console: one Chromium and one served centre per module."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from tests.console.centre import ConsoleCentre
 from tests.support.browser import DESK, chromium
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
+    """Debian's Chromium, headless, per module: Playwright's sync API keeps an event loop running in
+    the thread while it is open, so it must be closed before a worker (pytest-xdist) goes on to
+    other modules' tests that run asyncio."""
     with chromium() as launched:
         yield launched
 

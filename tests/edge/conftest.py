@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from edge.config import ApiConfig
 from edge.outbox import Outbox
-from edge.publisher import ApiConfig, Publisher
+from edge.publisher import Publisher
+from ingest.backoff import BackoffConfig
 from tests.support.centre import CentreApi, Seeded, seed
 
 
@@ -45,7 +47,7 @@ def make_publisher(outbox: Outbox) -> Iterator[MakePublisher]:
     started: list[Publisher] = []
 
     def make(url: str, token: str, *, batch: int = 20) -> Publisher:
-        config = ApiConfig(url=url, token=token, timeout_s=5, backoff_initial_s=0.1, backoff_max_s=0.5)
+        config = ApiConfig(url=url, token=token, timeout_s=5, backoff=BackoffConfig(initial_s=0.1, max_s=0.5))
         started.append(Publisher(outbox, config, batch=batch))
         started[-1].start()
         return started[-1]

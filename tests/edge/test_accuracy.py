@@ -27,8 +27,8 @@ from bench.accuracy_run import (
 from bench.accuracy_score import exact
 from bench.accuracy_truth import ClipTruth, Scenario, load_truths
 from detectors import Detector
+from edge.config import ApiConfig
 from edge.pipeline import CameraPipeline
-from edge.publisher import ApiConfig
 from edge.rules.base import candidates
 from edge.rules.geometry import Anchor, anchor_points
 from edge.rules.presence import Presence

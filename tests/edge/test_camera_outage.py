@@ -53,7 +53,7 @@ def test_camera_outage_is_reported_and_recovered(
     port = free_port()
     config = {
         "device_id": "edge-test",
-        "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff_max_s": 2},
+        "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff": {"max_s": 2}},
         "data_dir": str(tmp_path / "edge"), "drain_timeout_s": 60, "http": {"port": port},
         "cameras": [{
             "id": "cam-rtsp", "url": rtsp_server.url, "location": {"lon": 118.702, "lat": 32.002},

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from edge.centre_config import BoxSettings, CentreConfig, Version
-from edge.health import HttpConfig
-from edge.publisher import ApiConfig
+from edge.config import ApiConfig, HttpConfig
 from tests.support.centre import REPO, free_port
 
 

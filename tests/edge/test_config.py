@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
-from edge.config import BoxConfig, EdgeConfig, EdgeConfigError, load_edge_config, resolved
+from edge.config import ApiConfig, BoxConfig, EdgeConfig, EdgeConfigError, load_edge_config, resolved
+from edge.worker import EdgeWorker
+from ingest.backoff import BackoffConfig
 from ingest.config import is_stream_url
+from tests.support.models import CAR_CLIP, default_model
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "configs" / "edge.example.yaml"
@@ -215,3 +219,59 @@ def test_the_box_settings_are_not_part_of_a_centre_document() -> None:
         BoxConfig.model_validate(raw)
     del raw["device_id"], raw["api"]
     assert [camera.id for camera in BoxConfig.model_validate(raw).cameras] == ["cam-1"]
+
+
+def test_a_cameras_source_settings_from_yaml_reach_its_running_source(tmp_path: Path) -> None:
+    """queue_size and backoff (and the other source settings) are written at the camera's level."""
+    default_model()
+    raw = valid_config()
+    camera(raw).update(
+        url=str(CAR_CLIP), detect_fps=2, queue_size=9, backoff={"initial_s": 0.25, "max_s": 4, "jitter": 0}
+    )
+    raw["data_dir"] = str(tmp_path / "edge")
+    raw["http"] = {"port": 0}
+    worker = EdgeWorker(load_edge_config(write(tmp_path, raw)))
+    try:
+        source = worker.sources["cam-1"].config
+        assert (source.queue_size, source.detect_fps) == (9, 2)
+        assert source.backoff == BackoffConfig(initial_s=0.25, max_s=4, jitter=0)
+    finally:
+        worker.outbox.close()
+
+
+def test_source_settings_dump_where_they_were_written() -> None:
+    raw = valid_config()
+    camera(raw).update(queue_size=3, backoff={"max_s": 9})
+    config = EdgeConfig.model_validate(raw)
+    dumped = config.model_dump(mode="json")["cameras"][0]
+    assert (dumped["queue_size"], dumped["backoff"]["max_s"], "source" in dumped) == (3, 9, False)
+    assert EdgeConfig.model_validate(config.model_dump(mode="json")) == config
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"queue_size": 0}, "cameras.0.queue_size"),
+        ({"backoff": {"initial_s": 5, "max_s": 1}}, "cameras.0.backoff"),
+        ({"detect_fps": 100}, "cameras.0.detect_fps"),
+    ],
+    ids=["queue size 0", "backoff cap below its start", "detect_fps above 60"],
+)
+def test_source_settings_errors_name_them_where_they_were_written(
+    tmp_path: Path, settings: Raw, named: str
+) -> None:
+    raw = valid_config()
+    camera(raw).update(settings)
+    with pytest.raises(EdgeConfigError, match=re.escape(named)):
+        load_edge_config(write(tmp_path, raw))
+
+
+def test_the_older_flat_spelling_of_the_api_backoffs_still_reads() -> None:
+    api = {"url": "http://127.0.0.1:9", "token": "a-device-token"}
+    old = ApiConfig.model_validate({**api, "backoff_initial_s": 0.1, "backoff_max_s": 2})
+    assert (old.backoff, old.alert_backoff) == (
+        BackoffConfig(initial_s=0.1, max_s=2),
+        BackoffConfig(initial_s=0.1, max_s=300),
+    )
+    assert ApiConfig.model_validate({**api, "alert_backoff_max_s": 60}).alert_backoff.max_s == 60
+    assert ApiConfig.model_validate(api) == ApiConfig.model_validate({**api, "backoff": {}})

@@ -11,12 +11,12 @@ from prometheus_client import CollectorRegistry, generate_latest
 from pydantic import ValidationError
 
 from detectors import Detector
-from edge.config import CameraConfig, EdgeConfigError
-from edge.filters import FilterError, ObjectFilter, ObjectFilters
+from edge.config import ApiConfig, CameraConfig, EdgeConfigError, ObjectFilter
+from edge.filters import FilterError, ObjectFilters
 from edge.health import EdgeCollector
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline
-from edge.publisher import ApiConfig, Publisher
+from edge.publisher import Publisher
 from edge.rules.geometry import Anchor, Zone, ZoneConfig, anchor_points
 from edge.supervisor import Supervisor
 from ingest import VideoSource, VideoSourceConfig

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from edge.outbox import Outbox, OutboxConfig
+from edge.config import OutboxConfig
+from edge.outbox import Outbox
 from gridwatch.contracts import Alert, Severity
 from tests.edge.builders import make_alert
 

@@ -60,7 +60,8 @@ def run_clip(camera: CameraConfig, outbox: Outbox) -> tuple[CameraPipeline, list
         camera, Detector.from_config(camera.detector), device_id="edge-test", outbox=outbox
     )
     alerts: list[Alert] = []
-    with VideoSource(VideoSourceConfig(id=camera.id, url=camera.url, detect_fps=camera.detect_fps)) as source:
+    assert camera.url is not None
+    with VideoSource(VideoSourceConfig.of(camera.source, id=camera.id, url=camera.url)) as source:
         for frame in source.frames():
             alerts += pipeline.process(frame)
     return pipeline, alerts

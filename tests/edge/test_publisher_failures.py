@@ -12,8 +12,9 @@ import sqlite3
 import httpx
 import pytest
 
+from edge.config import ApiConfig
 from edge.outbox import AlertState, Outbox
-from edge.publisher import ApiConfig, Publisher
+from edge.publisher import Publisher
 from tests.edge.builders import make_alert, put
 from tests.edge.conftest import MakePublisher
 from tests.support.centre import CentreApi, Seeded, wait_for

@@ -7,7 +7,8 @@ import pytest
 import supervision as sv
 
 from detectors.tiles import Tile
-from edge.regions import Motion, MotionRegions, RegionsConfig
+from edge.config import RegionsConfig
+from edge.regions import Motion, MotionRegions
 
 W, H = 1280, 720
 

@@ -26,7 +26,7 @@ PEOPLE = 6  # see tests/edge/test_pipeline.py: six people walk in, each leaves a
 def edge_config(tmp_path: Path, centre: CentreApi, seeded: Seeded) -> Path:
     config = {
         "device_id": "edge-test",
-        "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff_max_s": 2},
+        "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff": {"max_s": 2}},
         "data_dir": str(tmp_path / "edge"),
         "drain_timeout_s": 240,
         "http": {"port": 0},

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 def write_config(folder: Path, data_dir: str, centre: CentreApi, seeded: Seeded) -> Path:
     config = {
         "device_id": "edge-test",
-        "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff_max_s": 1},
+        "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff": {"max_s": 1}},
         "data_dir": data_dir,
         "drain_timeout_s": 20,
         "http": {"port": 0},

@@ -62,7 +62,7 @@ def run_camera(camera: CameraConfig, outbox: Outbox, schedulers: Schedulers | No
     pipeline = CameraPipeline(camera, detector, device_id="edge-test", outbox=outbox, lane=lane)
     alerts: list[Alert] = []
     assert camera.url is not None
-    with VideoSource(VideoSourceConfig(id=camera.id, url=camera.url, detect_fps=camera.detect_fps)) as source:
+    with VideoSource(VideoSourceConfig.of(camera.source, id=camera.id, url=camera.url)) as source:
         for frame in source.frames():
             alerts += pipeline.process(frame)
     assert pipeline.stats.dropped == pipeline.stats.errors == 0

@@ -12,7 +12,7 @@ from edge.config import EdgeConfig
 from edge.supervisor import Supervisor, ThreadState
 from edge.worker import EdgeWorker
 from ingest import Frame
-from ingest.config import BackoffConfig
+from ingest.backoff import BackoffConfig
 from tests.ingest.mqtt.broker import wait_until
 from tests.support.models import PERSON_CLIP, default_model
 

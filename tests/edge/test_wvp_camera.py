@@ -63,7 +63,7 @@ def test_a_wvp_camera_is_played_dropped_and_played_again_with_its_gb_id_at_the_c
     config = tmp_path / "edge.yaml"
     config.write_text(yaml.safe_dump({
         "device_id": "edge-test", "data_dir": str(tmp_path / "edge"), "drain_timeout_s": 60,
-        "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff_max_s": 2},
+        "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff": {"max_s": 2}},
         "http": {"port": port}, "cameras": [],
     }), "utf-8")  # fmt: skip
     import_camera(fake_wvp, config)

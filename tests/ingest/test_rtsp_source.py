@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest import Frame, FrameTimeoutError, SourceState, VideoSource, VideoSourceConfig
-from ingest.config import BackoffConfig
+from ingest.backoff import BackoffConfig
 from tests.conftest import clip
 from tests.ingest.conftest import PERSON_CLIP
 from tests.support.rtsp import RtspServer, RtspServerError, free_port

@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.clips.config import BufferKind, ClipsConfig
 from edge.clips.jobs import ClipFinisher
 from edge.clips.queue import ClipQueue, ClipState
 from edge.clips.recorder import PacketRecorder
+from edge.config import BufferKind, ClipsConfig
 from gridwatch.contracts import Alert
 from ingest import VideoSource
 from tests.conftest import clip as shared_clip

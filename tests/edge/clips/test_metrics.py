@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from edge.clips import CameraSpec, ClipsConfig, EdgeClips
+from edge.clips import CameraSpec, EdgeClips
 from edge.clips.metrics import ClipsCollector
-from edge.publisher import ApiConfig
+from edge.config import ApiConfig, ClipsConfig
 from ingest import VideoSource, VideoSourceConfig
 from tests.support.models import PERSON_CLIP
 

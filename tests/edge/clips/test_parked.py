@@ -12,7 +12,8 @@ import yaml
 
 from edge.clips.queue import ClipQueue, ClipState
 from edge.clips.sender import ClipSender
-from edge.publisher import ApiConfig
+from edge.config import ApiConfig
+from ingest.backoff import BackoffConfig
 from tests.api.builders import make_alert
 from tests.edge.test_outbox_cli import outbox_cli
 from tests.support.centre import DEVICE, CentreApi, Seeded, wait_for
@@ -46,7 +47,10 @@ def test_a_refused_clip_is_parked_listed_and_retried(tmp_path: Path, seeded: See
         )
         clips.ready("big-1", info)
         api = ApiConfig(
-            url=small.url, token=seeded.device_token, timeout_s=5, backoff_initial_s=0.1, backoff_max_s=0.3
+            url=small.url,
+            token=seeded.device_token,
+            timeout_s=5,
+            backoff=BackoffConfig(initial_s=0.1, max_s=0.3),
         )
         sender = ClipSender(clips, api, chunk_bytes=1 << 20, keep_sent_s=3600)
         sender.start()

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from detectors import Detector
-from edge.clips.config import BufferKind, ClipsConfig
 from edge.clips.jobs import ClipFinisher
 from edge.clips.queue import ClipQueue, ClipRecord, ClipState
 from edge.clips.recorder import CameraRecorder, FrameRecorder, PacketRecorder
+from edge.config import BufferKind, ClipsConfig
 from edge.outbox import Outbox
 from edge.pipeline import CameraPipeline
 from ingest import VideoSource, VideoSourceConfig

@@ -12,7 +12,8 @@ import pytest
 
 from edge.clips.queue import ClipQueue, ClipRecord, ClipState
 from edge.clips.sender import ClipSender
-from edge.publisher import ApiConfig
+from edge.config import ApiConfig
+from ingest.backoff import BackoffConfig
 from tests.api.builders import make_alert
 from tests.support.centre import DEVICE, CentreApi, Seeded, wait_for
 from tests.support.clips import cut_clip
@@ -44,7 +45,7 @@ def test_an_upload_cut_by_an_outage_resumes_from_the_centre_offset(
     )
     clips.ready("resume-1", info)
     api = ApiConfig(
-        url=centre.url, token=seeded.device_token, timeout_s=5, backoff_initial_s=0.2, backoff_max_s=1
+        url=centre.url, token=seeded.device_token, timeout_s=5, backoff=BackoffConfig(initial_s=0.2, max_s=1)
     )
     sender = ClipSender(clips, api, chunk_bytes=CHUNK, keep_sent_s=3600)
     sender.start()

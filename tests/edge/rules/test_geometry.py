@@ -42,12 +42,12 @@ def test_anchor_points(anchor: Anchor, expected: list[list[float]]) -> None:
     assert anchor_points(dets, anchor).tolist() == expected
 
 
-def test_trigger_uses_the_anchor() -> None:
+def test_a_zone_holds_a_box_by_its_anchor() -> None:
     # box from y=60 to y=120: bottom centre (200, 120) inside, centre (200, 90) outside
     dets = make_detections([(190, 60, 210, 120)], ["person"], [1])
-    assert ZONE.trigger(dets, Anchor.BOTTOM_CENTER).tolist() == [True]
-    assert ZONE.trigger(dets, Anchor.CENTER).tolist() == [False]
-    assert ZONE.trigger(frame(), Anchor.CENTER).tolist() == []
+    assert ZONE.contains(anchor_points(dets, Anchor.BOTTOM_CENTER)).tolist() == [True]
+    assert ZONE.contains(anchor_points(dets, Anchor.CENTER)).tolist() == [False]
+    assert ZONE.contains(anchor_points(frame(), Anchor.CENTER)).tolist() == []
 
 
 def test_side_a_is_left_walking_start_to_end() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from edge.sensors.config import SensorConfig
+from edge.config import SensorConfig
 from ingest.mqtt import MqttConfig, SmokeReading, WaterLevelReading
 
 T0 = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)
@@ -46,7 +46,6 @@ def mqtt_config(port: int, client_id: str = "edge-test-sensors", protocol: str =
             "port": port,
             "client_id": client_id,
             "protocol": protocol,
-            "reconnect_min_s": 0.2,
-            "reconnect_max_s": 1,
+            "backoff": {"initial_s": 0.2, "max_s": 1},
         }
     )

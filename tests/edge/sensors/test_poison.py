@@ -25,7 +25,7 @@ from paho.mqtt.properties import Properties
 from edge.config import EdgeConfig
 from edge.supervisor import Supervisor
 from edge.worker import EdgeWorker, RunSummary
-from ingest.config import BackoffConfig
+from ingest.backoff import BackoffConfig
 from tests.edge.sensors.builders import mqtt_config
 from tests.ingest.mqtt.broker import Mosquitto, publish_all, wait_until
 from tests.support.centre import CentreApi, Seeded, free_port, wait_for
@@ -47,7 +47,7 @@ def config(tmp_path: Path, broker: Mosquitto, centre: CentreApi, seeded: Seeded)
     return EdgeConfig.model_validate(
         {
             "device_id": "edge-test",
-            "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff_max_s": 1},
+            "api": {"url": centre.url, "token": seeded.device_token, "timeout_s": 5, "backoff": {"max_s": 1}},
             "data_dir": tmp_path / "edge",
             "http": {"port": free_port()},
             "drain_timeout_s": 30,

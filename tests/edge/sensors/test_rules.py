@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from edge.sensors import SensorConfig, SensorEngine
+from edge.config import SensorConfig
+from edge.sensors import SensorEngine
 from gridwatch.contracts.alert import Alert, AlertKind, AlertPhase, Severity, SourceKind
 from ingest.mqtt import BatteryReading, DoorReading, SensorReading
 from tests.edge.sensors.builders import RIVER, T0, at, level, smoke, water_sensor

@@ -11,9 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.config import EdgeConfig
+from edge.config import EdgeConfig, SensorConfig
 from edge.outbox import Outbox
-from edge.sensors.config import SensorConfig
 from edge.sensors.worker import SensorWorker
 from edge.worker import EdgeWorker
 from gridwatch.contracts.alert import Alert, AlertKind, AlertPhase, SourceKind

@@ -11,6 +11,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from ingest.backoff import BackoffConfig
 from ingest.mqtt import DeadLetterStore, MqttConfig, PayloadParser, SensorFeed, SensorKind, SensorReading
 from tests.ingest.mqtt.broker import Mosquitto, running_broker, wait_until
 
@@ -51,7 +52,7 @@ def secure_broker(tmp_path: Path) -> Iterator[Mosquitto]:
 def feed_for(broker: Mosquitto, tmp_path: Path, password: str, readings: list[SensorReading]) -> SensorFeed:
     config = MqttConfig(
         port=broker.port, client_id="secure-feed", username="edge", password=password,
-        tls_ca_file=tmp_path / "certs" / "ca.pem", reconnect_min_s=0.2, reconnect_max_s=1,
+        tls_ca_file=tmp_path / "certs" / "ca.pem", backoff=BackoffConfig(initial_s=0.2, max_s=1),
     )  # fmt: skip
     parser = PayloadParser({"gas-1": SensorKind.GAS}, topic_prefix=config.topic_prefix)
     store = DeadLetterStore(tmp_path / f"dead-{password}.jsonl")

@@ -11,6 +11,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from ingest.backoff import BackoffConfig
 from ingest.mqtt import DeadLetterStore, MqttConfig, PayloadParser, SensorFeed, SensorKind, SensorReading
 from tests.ingest.mqtt.broker import Mosquitto, publish_all, wait_until
 
@@ -36,7 +37,7 @@ class Collector:
 
 
 def make_feed(port: int, data: Path, handler: Collector) -> SensorFeed:
-    config = MqttConfig(port=port, client_id="feed-test", reconnect_min_s=0.2, reconnect_max_s=1)
+    config = MqttConfig(port=port, client_id="feed-test", backoff=BackoffConfig(initial_s=0.2, max_s=1))
     parser = PayloadParser({"wl-1": SensorKind.WATER_LEVEL}, topic_prefix=PREFIX)
     return SensorFeed(config, parser, handler=handler, dead_letters=DeadLetterStore(data / "dead.jsonl"))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest import SourceError, SourceState, VideoSource, VideoSourceConfig
-from ingest.config import BackoffConfig
+from ingest.backoff import BackoffConfig
 from ingest.wvp import WvpChannelRef, WvpClient, WvpConfig, WvpCredentials, WvpLocator
 from tests.conftest import PERSON_CLIP, clip
 from tests.ingest.test_rtsp_source import MARGIN_S, OPEN_TIMEOUT_S, READ_TIMEOUT_S, drain, wait_until

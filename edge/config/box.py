@@ -1,4 +1,5 @@
-"""The edge box's configuration, read once from YAML and validated whole.
+"""The edge box's whole configuration (`EdgeConfig`) and what the centre manages of it (`BoxConfig`),
+read once from YAML and validated whole.
 
 Example (configs/edge.example.yaml has a full one):
 
@@ -23,120 +24,25 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from detectors.config import DetectorConfig, SchedulerConfig
-from detectors.tracking import TrackerConfig
-from edge.clips.config import ClipsConfig
-from edge.filters import ObjectFilter
-from edge.gate import GateConfig
-from edge.outbox import OutboxConfig
-from edge.publisher import ApiConfig
-from edge.regions import RegionsConfig
-from edge.rules import RulesConfig
-from edge.sensors.config import SensorConfig
-from gridwatch.contracts.alert import Identifier, Location
+from detectors.config import SchedulerConfig
+from edge.config.api import ApiConfig
+from edge.config.camera import CameraConfig
+from edge.config.clips import ClipsConfig
+from edge.config.errors import EdgeConfigError
+from edge.config.http import HttpConfig
+from edge.config.outbox import OutboxConfig
+from edge.config.sensors import SensorConfig
+from gridwatch.contracts.alert import Identifier
+from gridwatch.strict import Strict
 from gridwatch.yamlfile import load_yaml_model
 from ingest.config import is_stream_url
-from ingest.gb28181 import GbIdText
 from ingest.mqtt.config import MqttConfig
-from ingest.wvp.config import WvpChannelRef, WvpConfig
-
-
-class EdgeConfigError(ValueError):
-    """The edge configuration is missing, malformed or inconsistent; the message names the field."""
-
-
-class HttpConfig(BaseModel):
-    """Where the worker serves /healthz and /metrics."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    host: str = Field(default="127.0.0.1", description="Address to listen on")
-    port: int = Field(default=9108, ge=0, le=65535, description="Port; 0 turns the endpoint off")
-
-
-class CameraOrigin(BaseModel):
-    """Where an imported camera entry came from; `gridwatch cameras import-wvp` writes and updates it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    system: Literal["wvp"] = Field(default="wvp", description="The catalogue it was imported from")
-    url: str = Field(min_length=1, description="Base URL of that catalogue (wvp's API)")
-    api: Literal["device", "common"] = Field(description="wvp API the channel was listed by")
-    code: GbIdText = Field(description="The channel's GB/T 28181 id in the catalogue")
-    civil_code: str | None = Field(default=None, description="Civil code (行政区划) the catalogue gives")
-    online: bool = Field(description="Whether the catalogue held the channel as online at the last import")
-    at: datetime = Field(description="When the entry was last imported or updated from the catalogue")
-
-
-class CameraConfig(BaseModel):
-    """One camera: where to read it, where it is, how often to detect, and its rules."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: Identifier = Field(description="Camera id, sent with every alert (a GB/T 28181 id when imported)")
-    name: str | None = Field(default=None, max_length=200, description="Human-readable name")
-    url: str | None = Field(
-        default=None, min_length=1, description="rtsp://... or a video file (relative to the config file)"
-    )
-    wvp: WvpChannelRef | None = Field(
-        default=None, description="Read the camera through wvp-GB28181-pro (needs the top-level wvp section)"
-    )
-    imported: CameraOrigin | None = Field(default=None, description="Set by `gridwatch cameras import-wvp`")
-    location: Location = Field(description="Where the camera is (WGS-84); alerts are placed there")
-    detect_fps: float = Field(default=5.0, gt=0, le=60, description="Frames per second looked at")
-    realtime: bool = Field(default=False, description="Files only: replay at the clip's own rate")
-    open_timeout_s: float = Field(default=10.0, gt=0, description="Longest wait to open the stream")
-    read_timeout_s: float = Field(default=5.0, gt=0, description="Longest wait for a frame")
-    decoder_threads: int = Field(
-        default=1, ge=0, le=32,
-        description="FFmpeg decoder threads for this camera (1: on its reader thread; 0: FFmpeg's default, "
-        "about one per core)",
-    )  # fmt: skip
-    offline_after_s: float = Field(
-        default=60.0, gt=0, description="A live camera with no frame for this long raises device_offline"
-    )
-    detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Model and thresholds")
-    motion: GateConfig = Field(default_factory=GateConfig, description="Motion gate in front of the detector")
-    tracker: TrackerConfig = Field(
-        default_factory=TrackerConfig, description="Tracking; activation follows the class thresholds"
-    )
-    regions: RegionsConfig = Field(
-        default_factory=RegionsConfig, description="Motion regions: crops of moving areas detected up close"
-    )
-    filters: dict[str, ObjectFilter] = Field(
-        default_factory=dict,
-        description="Per class or group: min/max area and ratio, min_score, masks; applied before tracking",
-    )
-    rules: RulesConfig = Field(default_factory=RulesConfig, description="Zones, lines and rules")
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_is_text(cls, value: Any) -> Any:
-        if isinstance(value, int | float):
-            raise ValueError(f"camera id {value!r} was read as a number; write it in quotes so YAML keeps it")
-        return value
-
-    @model_validator(mode="after")
-    def _one_source(self) -> Self:
-        if (self.url is None) == (self.wvp is None):
-            raise ValueError(
-                f"camera {self.id}: give url (a stream or a file) or wvp (a wvp channel), one of them"
-            )
-        if self.url is not None and self.url.lower().startswith("wvp:"):
-            raise ValueError(f"camera {self.id}: a wvp channel goes in a wvp: block, not in url")
-        return self
-
-    @property
-    def is_live(self) -> bool:
-        """True for a stream or a wvp channel (reconnects, offline alerts), False for a file."""
-        return self.wvp is not None or (self.url is not None and is_stream_url(self.url))
-
+from ingest.wvp.config import WvpConfig
 
 BOX_FIELDS = (
     "device_id", "api", "data_dir", "drain_timeout_s", "http", "outbox", "clips", "malloc_trim_s",
@@ -145,13 +51,11 @@ BOX_FIELDS = (
 """The box's own settings: never part of a configuration kept at the centre (`BoxConfig`)."""
 
 
-class BoxConfig(BaseModel):
+class BoxConfig(Strict):
     """What the centre can manage for a box: its cameras (detector settings, zones, lines, rules),
     its sensors, their broker and wvp. `PUT /v1/devices/{box}/config` validates with this model;
     `gridwatch edge run --centre` runs it with the box's own settings (`EdgeConfig`).
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     cameras: list[CameraConfig] = Field(
         default_factory=list, description="Cameras handled by this box (may be empty when sensors are given)"
@@ -190,8 +94,6 @@ class BoxConfig(BaseModel):
 
 class EdgeConfig(BoxConfig):
     """The whole edge box: its own settings and what the centre can manage (`BoxConfig`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     device_id: Identifier = Field(description="This edge box's id, as registered at the centre")
     api: ApiConfig = Field(description="The central API")

@@ -9,10 +9,9 @@ from pathlib import Path
 import typer
 
 from edge.config import EdgeConfigError, load_edge_config
-from edge.sensors.simulate import Scenario, Simulator
 from gridwatch.clitools import err, fail
+from gridwatch.sensorsim import ReadingPublisher, Scenario, Simulator
 from ingest.mqtt.errors import SensorFeedError
-from ingest.mqtt.publish import ReadingPublisher
 
 app = typer.Typer(help="MQTT sensors: simulate readings for the demo and tests.", no_args_is_help=True)
 

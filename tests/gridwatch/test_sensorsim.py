@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,16 @@ from edge.config import load_edge_config
 from edge.outbox import Outbox
 from edge.sensors.worker import SensorWorker
 from tests.edge.sensors.builders import RIVER
-from tests.ingest.mqtt.broker import Mosquitto, wait_until
+from tests.ingest.mqtt.broker import Mosquitto, running_broker, wait_until
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A started broker with persistence in ``tmp_path``."""
+    with running_broker(tmp_path / "broker") as instance:
+        yield instance
 
 
 def simulate(config: Path, *options: str) -> subprocess.CompletedProcess[str]:
@@ -37,7 +45,7 @@ def write_config(folder: Path, port: int, sensors: list[dict[str, Any]]) -> Path
         "device_id": "edge-sim",
         "api": {"url": "http://127.0.0.1:9", "token": "not-a-real-token"},
         "data_dir": str(folder / "data"),
-        "mqtt": {"port": port, "client_id": "edge-sim", "reconnect_min_s": 0.2, "reconnect_max_s": 1},
+        "mqtt": {"port": port, "client_id": "edge-sim", "backoff": {"initial_s": 0.2, "max_s": 1}},
         "sensors": sensors,
     }
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")

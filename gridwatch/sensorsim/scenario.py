@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from edge.sensors.config import SensorConfig
+from edge.config import SensorConfig
 from ingest.mqtt.readings import SensorKind
 
 Message = tuple[str, bytes]
