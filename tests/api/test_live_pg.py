@@ -55,11 +55,14 @@ async def _next(sub: Subscription) -> EventChange | None:
     raise AssertionError("the stream ended")
 
 
-def _terminate_listeners(origin_count: int) -> None:
+def _terminate_listeners(database: str | None, origin_count: int) -> None:
+    """End the live feed's listening connections to this test's database (only those: other tests,
+    in other workers or sessions, listen on the same server under the same application name)."""
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         ended = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-            (APPLICATION,),
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = %s AND datname = %s",
+            (APPLICATION, database),
         ).fetchall()
     assert len(ended) == origin_count
 
@@ -80,7 +83,7 @@ def test_a_change_on_one_replica_reaches_the_pages_of_another_once(engine: Engin
                     await asyncio.sleep(0.5)
                     assert on_b.queue.empty(), "its own NOTIFY is not delivered a second time"
                     assert elsewhere.queue.empty(), "pages outside the event's scope hear nothing"
-                _terminate_listeners(2)
+                _terminate_listeners(engine.url.database, 2)
                 assert await _next(on_a) is None, "after a reconnect the page is told to refresh"
                 await _until(lambda: a.listening and b.listening, "both listeners back")
                 joined = EventChange("DX-20261128-INTRUSION-0001", T2, "joined")
