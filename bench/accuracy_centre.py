@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.processes import stop_process
+
 REPO = Path(__file__).resolve().parents[1]
 CENTRE_CONFIG = REPO / "configs" / "centre.example.yaml"
 GRIDS = REPO / "configs" / "demo-county-grids.geojson"
@@ -81,11 +83,4 @@ class Centre:
     def stop(self) -> None:
         """Stop the API process."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop_process(process, grace_s=20)

@@ -23,6 +23,8 @@ from typing import Self
 import httpx
 import yaml
 
+from tests.support.processes import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 CENTRE_CONFIG = ROOT / "configs" / "centre.example.yaml"
 GRIDS = ROOT / "configs" / "demo-county-grids.geojson"
@@ -102,14 +104,7 @@ class Centre:
     def stop(self) -> None:
         """Terminate the server (kill it if it does not go within 20 s)."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop_process(process, grace_s=20)
 
     def __enter__(self) -> Self:
         self.prepare()

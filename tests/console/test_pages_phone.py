@@ -75,19 +75,14 @@ def test_the_newer_pages_fit_a_phone_in_both_languages(
     try:
         page = phone.new_page()
         log_in(page, centre.url, "sup", PASSWORD)
-        _speak(page, "zh-CN")
-        for name, path in pages.items():
-            _visit(page, centre, path)
-            expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-            page.screenshot(path=screens / f"{name}-zh-phone.png", full_page=True)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= PHONE["width"], f"{path} is {width} px wide on a {PHONE['width']} px phone"
-        _speak(page, "en")
-        for name, path in pages.items():
-            _visit(page, centre, path)
-            page.screenshot(path=screens / f"{name}-en-phone.png", full_page=True)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= PHONE["width"], f"{path} (en) is {width} px wide on a phone"
+        for locale in ("zh-CN", "en"):
+            _speak(page, locale)
+            for name, path in pages.items():
+                _visit(page, centre, path)
+                expect(page.locator("html")).to_have_attribute("lang", locale)
+                page.screenshot(path=screens / f"{name}-{locale}-phone.png", full_page=True)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= PHONE["width"], f"{path} ({locale}) is {width} px wide on a phone"
     finally:
         phone.close()
 

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from api.cli import app as api_cli
 from tests.api.builders import demo_source_rows
+from tests.support.processes import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 CENTRE = REPO / "configs" / "centre.example.yaml"
@@ -139,14 +140,7 @@ class CentreApi:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop_process(process, grace_s=20)
 
     def revoke(self, device_id: str) -> None:
         api_admin("revoke-device", device_id, database=self.database)

@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 from api.cli import app as api_cli
 from tests.api.builders import demo_source_rows
 from tests.support.centre import CENTRE, GRIDS, REPO, free_port, wait_for
+from tests.support.processes import stop_process
 
 HAPROXY = Path("/usr/sbin/haproxy")
 HAPROXY_CFG = REPO / "deploy" / "haproxy.cfg"
@@ -157,14 +158,7 @@ class Replica:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process, grace_s=30)
 
     def cpu_s(self) -> float:
         """CPU seconds the process has used so far (user + system, from /proc)."""
@@ -241,14 +235,7 @@ class Balancer:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process, grace_s=10)
 
 
 class Cluster:
