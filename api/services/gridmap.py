@@ -1,7 +1,8 @@
 """The grid map of a scope: which node is shown, its cached shapes, open/overdue events per cell (SQL
 GROUP BY over the scope) and the camera/sensor markers.
 
-Markers come from one function, `map_markers`: boxes with a registered lon/lat, and the sources seen in
+Markers come from one function, `map_markers`: boxes with a registered lon/lat under the shown node and
+in the user's scope (the devices page's rule, `inventory.visible`), and the sources seen in the user's
 alerts, drawn at their registered location (the fleet inventory) where they have one.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.errors import NotFoundError
@@ -21,6 +22,7 @@ from api.orm import AlertRow, Device, Event, Grid
 from api.services.events import overdue_clause, scoped
 from api.services.gridmap_layer import Layer, layer_for
 from api.services.grids import grid_revision
+from api.services.inventory import visible
 from api.services.principals import Principal
 
 
@@ -97,7 +99,8 @@ def cell_loads(*, session: Session, principal: Principal, path: str, now: dateti
 
 
 def map_markers(*, session: Session, principal: Principal, path: str, frame: Frame) -> list[Marker]:
-    """Cameras and sensors under `path`: registered devices with a location, and alert sources."""
+    """Cameras and sensors under `path`: registered devices with a location in the principal's scope,
+    and alert sources (of scoped events)."""
     events = scoped(principal).where(Event.grid_path.startswith(path, autoescape=True)).subquery()
     is_open = events.c.status.in_(OPEN_STATUSES)
     query = (
@@ -110,7 +113,7 @@ def map_markers(*, session: Session, principal: Principal, path: str, frame: Fra
         (d, s): Marker(d, s, "alerting" if busy else "quiet", *frame.xy(float(lon), float(lat)))
         for d, s, lon, lat, busy in session.execute(query)
     }
-    for device in session.scalars(select(Device).where(Device.lon.is_not(None), Device.lat.is_not(None))):
+    for device in session.scalars(_located_devices(principal, path)):
         x, y = frame.xy(float(device.lon or 0), float(device.lat or 0))
         box = device.parent_device_id
         key = (box, device.device_id) if box else (device.device_id, "")
@@ -122,6 +125,13 @@ def map_markers(*, session: Session, principal: Principal, path: str, frame: Fra
             state = "revoked" if device.revoked_at else "quiet"
             found[key] = Marker(device.device_id, "", state, x, y)
     return sorted(found.values(), key=lambda m: (m.device_id, m.source_id))
+
+
+def _located_devices(principal: Principal, path: str) -> Select[Device]:
+    """Devices with a lon/lat that the principal may see (the devices page's rule) and that lie under
+    `path`; a device outside every cell only for a global scope, which the devices page shows it to."""
+    under = or_(Device.grid_path.startswith(path, autoescape=True), Device.grid_path.is_(None))
+    return select(Device).where(Device.lon.is_not(None), Device.lat.is_not(None), visible(principal), under)
 
 
 def _trail(session: Session, node: Grid | None, scope_path: str) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from api.errors import BadInputError, ConflictError, NotFoundError
@@ -157,7 +157,10 @@ def import_sources(
 
 
 def visible(principal: Principal) -> ColumnElement[bool]:
-    """Devices a user may see: inside their subtree (the same prefix rule as events)."""
+    """Devices a user may see by their own location: inside their subtree (the same prefix rule as
+    events); a global scope sees every device, located in a cell or not."""
+    if principal.scope_path == "/":
+        return true()
     return Device.grid_path.startswith(principal.scope_path, autoescape=True)
 
 
