@@ -21,10 +21,9 @@ from api.logic.mapgeom import Frame
 from api.orm import Grid
 
 CACHE_SIZE = 32
-UP_LEVELS = (2, 3)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Shape:
     """One drawn node: its code, name, level, SVG path data and where its label goes."""
 
@@ -33,8 +32,6 @@ class Shape:
     level: int
     d: str
     label: tuple[int, int]
-    up: tuple[str, ...] = ()
-    """Codes of the 乡 and 村 above a cell (for the queue link), outermost first."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,7 @@ class Layer:
         self.plain.extend(f'<path d="{c.d}" data-cell="{escape(c.code)}"/>' for c in self.cells)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     id: int
     code: str
@@ -114,17 +111,6 @@ def _shape(frame: Frame, node: _Node, geom: BaseGeometry) -> Shape:
     return Shape(node.code, node.name, node.level, frame.path(geom), frame.xy(point.x, point.y))
 
 
-def _up(node: _Node, by_id: dict[int, _Node]) -> tuple[str, ...]:
-    """Codes of the township and village above `node` that lie inside the loaded subtree."""
-    found: dict[int, str] = {}
-    parent = by_id.get(node.parent_id) if node.parent_id is not None else None
-    while parent is not None:
-        if parent.level in UP_LEVELS:
-            found[parent.level] = parent.code
-        parent = by_id.get(parent.parent_id) if parent.parent_id is not None else None
-    return tuple(found[level] for level in sorted(found))
-
-
 def _build(session: Session, path: str, node_id: int | None) -> Layer:
     nodes = _load(session, path)
     by_id = {n.id: n for n in nodes}
@@ -144,8 +130,7 @@ def _build(session: Session, path: str, node_id: int | None) -> Layer:
     return Layer(
         frame=frame,
         cells=[
-            Shape(c.code, c.name, c.level, d, (0, 0), _up(c, by_id))
-            for c, d in zip(cells, frame.paths(geoms), strict=True)
+            Shape(c.code, c.name, c.level, d, (0, 0)) for c, d in zip(cells, frame.paths(geoms), strict=True)
         ],
         children=children,
         child_of=_child_of(cells, kids, by_id),
