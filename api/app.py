@@ -30,6 +30,7 @@ from api.errors import ApiError, BadInputError, ConfigError, ConflictError
 from api.jobs import fleet as fleet_jobs
 from api.jobs import units as jobs
 from api.jobs.dispatcher import WebhookDispatcher
+from api.jobs.map_warm import keep_map_warm
 from api.jobs.periodic import every
 from api.leader import Leadership
 from api.live import ChangeFeed, LocalFeed
@@ -148,6 +149,8 @@ def _start_loops(ctx: ApiContext, committer: GroupCommitter[Any, Any]) -> None:
             ctx.sessions, policy, ctx.resolver, ctx.metrics, interval_s=ctx.settings.webhook_interval_s
         )
         ctx.supervisor.start("webhooks", dispatcher.run)
+    if ctx.settings.map_warm_views > 0:
+        ctx.supervisor.start("map warm-up", partial(keep_map_warm, ctx))
     for interval_s, job, name in _periodic(ctx):
         if interval_s > 0:
             on_error = ctx.metrics.job_failures.labels(name).inc

@@ -14,6 +14,7 @@ from api.logic.gridstate import GridState
 from api.metrics import ApiMetrics
 from api.services.box_config import BoxCheck, no_box_check
 from api.services.device_tokens import DeviceTokens
+from api.services.gridmap_layer import LayerCache
 from api.services.webhook_net import Resolver, system_resolver
 from api.settings import ApiSettings
 from api.storage import ObjectStore, open_store
@@ -31,6 +32,8 @@ class ApiContext:
     metrics: ApiMetrics
     grids: GridState = field(default_factory=GridState)
     live: ChangeFeed = field(default_factory=LocalFeed)
+    map_layers: LayerCache = field(default_factory=LayerCache)
+    """The grid map's built shapes, per grid revision and shown node (`api.jobs.map_warm` fills it)."""
     _store: ObjectStore | None = None
 
     def evidence_store(self) -> ObjectStore:

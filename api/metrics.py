@@ -79,6 +79,12 @@ class ApiMetrics:
             "Times the listener for other replicas' live changes connected again (pages were refreshed)",
             registry=self.registry,
         )
+        self.map_warm_revision = Gauge(
+            "gridwatch_map_warm_revision",
+            "Grid revision whose default map views are built (-1 before the first warm-up)",
+            registry=self.registry,
+        )
+        self.map_warm_revision.set(-1)
         self.leader = Gauge(
             "gridwatch_leader",
             "1 while this replica leads the job (advisory lock held), else 0",

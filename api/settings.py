@@ -142,6 +142,14 @@ class ApiSettings(BaseSettings):
     escalation_interval_s: float = period(60.0, "escalation sweeps")
     webhook_interval_s: float = period(1.0, "looks for due webhook deliveries when idle", off="the sender")
     grid_refresh_s: float = period(5.0, "checks for grids imported elsewhere", off="it")
+    map_warm_views: int = Field(
+        default=8,
+        ge=0,
+        le=16,
+        description="Map views whose shapes are built in the background at start and after each grid "
+        "change, before anyone asks: the whole area's and the widest users' scopes' (0: each view is "
+        "built by its first request)",
+    )
     webhook_max_attempts: int = Field(default=8, ge=1, description="Attempts before a delivery fails")
     webhook_backoff_s: float = Field(default=2.0, gt=0, description="First retry delay; doubles each time")
     webhook_timeout_s: float = Field(

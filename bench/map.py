@@ -2,11 +2,14 @@
 `python bench/map.py` (not part of the tests).
 
 A real `gridwatch api serve` on SQLite with `--events` open events (a tenth overdue) spread over the
-cells. Measured: the county view `/map` — server time cold (the layer cache empty: geometry loaded,
-simplified and cached) and warm (median of repeats), page weight raw and gzip; a township view; the
-queue page `/` of the same server as the baseline of a console page (ratio); and in Chromium the
-time until the 42,700 cells are laid out (`load` event). For scale, `naive_bytes` is what the cells'
-paths weigh written with the imported coordinates unsimplified (7 decimals, absolute).
+cells. Measured: the first county view `/map` after a start, three ways on three fresh starts of the
+server — without the background warm-up (`map_warm_views=0`: the request builds the shapes; the
+baseline), with it and the request sent as soon as `/healthz` answers (it waits for the warm-up's
+build in flight), and with it once the warm-up is done (`gridwatch_map_warm_revision` in /metrics;
+`warmup_s` from `/healthz` answering) — then warm (median of repeats), page weight raw and gzip; a
+township view; the queue page `/` of the same server as the baseline of a console page (ratio); and
+in Chromium the time until the 42,700 cells are laid out (`load` event). For scale, `naive_bytes` is
+what the cells' paths weigh written with the imported coordinates unsimplified (7 decimals, absolute).
 The last line printed is JSON.
 """
 
@@ -21,7 +24,9 @@ if __package__ in (None, ""):
 import argparse
 import gzip
 import json
+import os
 import random
+import re
 import statistics
 import subprocess
 import tempfile
@@ -107,12 +112,15 @@ def _browser(base: str, cookie: str) -> float:
     return float(statistics.median(times))
 
 
-def _serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+def _serve(url: str, folder: Path, warm_views: int | None = None) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     command = [sys.executable, "-m", "gridwatch", "api", "serve", "--port", str(port),
                "--database-url", url, "--centre-config", str(CENTRE)]  # fmt: skip
-    with (folder / "api.log").open("w") as log:
-        server = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    env = dict(os.environ)
+    if warm_views is not None:
+        env["GRIDWATCH_API_MAP_WARM_VIEWS"] = str(warm_views)
+    with (folder / "api.log").open("a") as log:
+        server = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -122,10 +130,45 @@ def _serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError(f"the API did not start (see {folder / 'api.log'})")
 
 
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def _warmed_up(port: int) -> bool:
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    found = re.search(r"^gridwatch_map_warm_revision (\S+)$", metrics, re.MULTILINE)
+    return found is not None and float(found[1]) >= 0
+
+
+def _first_maps(url: str, folder: Path, cookie: str) -> dict[str, Any]:
+    """ms of the first `/map` after a start: without the warm-up, with it at once, with it done."""
+    plain = {"Cookie": f"gw_session={cookie}"}
+    found: dict[str, Any] = {}
+    for name, views in (("first_no_warmup_ms", 0), ("first_at_start_ms", None)):
+        server, port = _serve(url, folder, views)
+        try:
+            found[name] = round(_timed_get(port, "/map", plain)[1], 1)
+        finally:
+            _stop(server)
+    server, port = _serve(url, folder)
+    try:
+        up = time.perf_counter()
+        while not _warmed_up(port):
+            time.sleep(0.05)
+        found["warmup_s"] = round(time.perf_counter() - up, 2)
+        found["first_after_warmup_ms"] = round(_timed_get(port, "/map", plain)[1], 1)
+    finally:
+        _stop(server)
+    found["ratio_first_no_warmup_vs_after_warmup"] = round(
+        found["first_no_warmup_ms"] / found["first_after_warmup_ms"], 2
+    )
+    return found
+
+
 def _measure(port: int, cookie: str) -> dict[str, Any]:
     plain = {"Cookie": f"gw_session={cookie}"}
     zipped = plain | {"Accept-Encoding": "gzip"}
-    _, cold = _timed_get(port, "/map", plain)
     warm = statistics.median(_timed_get(port, "/map", plain)[1] for _ in range(REPEATS))
     body = httpx.get(f"http://127.0.0.1:{port}/map", headers=plain, timeout=120).content
     wire = httpx.get(f"http://127.0.0.1:{port}/map", headers=zipped, timeout=120)
@@ -134,7 +177,7 @@ def _measure(port: int, cookie: str) -> dict[str, Any]:
     _timed_get(port, "/", plain)
     queue = statistics.median(_timed_get(port, "/", plain)[1] for _ in range(REPEATS))
     assert body.count(b"data-cell=") == CELLS
-    return {"cold_ms": round(cold, 1), "warm_ms": round(warm, 1), "township_warm_ms": round(township, 1),
+    return {"warm_ms": round(warm, 1), "township_warm_ms": round(township, 1),
             "queue_ms": round(queue, 1), "ratio_map_warm_vs_queue": round(warm / queue, 2),
             "page_bytes": len(body), "page_gzip_bytes": len(gzip.compress(body, 5)),
             "wire_bytes": int(wire.headers.get("content-length", len(wire.content))),
@@ -156,11 +199,15 @@ def main() -> None:
         server, port = _serve(url, folder)
         try:
             cookie = _session_cookie(f"http://127.0.0.1:{port}")
-            result = {"cells": CELLS, "events": args.events} | _measure(port, cookie)
+        finally:
+            _stop(server)
+        result = {"cells": CELLS, "events": args.events} | _first_maps(url, folder, cookie)
+        server, port = _serve(url, folder)
+        try:
+            result |= _measure(port, cookie)
             result["browser_load_ms"] = round(_browser(f"http://127.0.0.1:{port}", cookie), 1)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            _stop(server)
     naive = _naive_bytes(GRID)
     result |= {"naive_bytes": naive, "ratio_naive_vs_page": round(naive / result["page_bytes"], 2)}
     print(json.dumps(result))

@@ -28,7 +28,8 @@ def map_page(request: Request, ctx: CtxDep, page: PageDep, grid: str | None = No
     """The map of `grid` (default: the user's area), with every cell under it."""
     assert page.login is not None
     with ctx.sessions() as session:
-        view = grid_map(session=session, principal=page.login.principal, code=grid, now=datetime.now(UTC))
+        principal, now = page.login.principal, datetime.now(UTC)
+        view = grid_map(session=session, layers=ctx.map_layers, principal=principal, code=grid, now=now)
     response = page.render("map.html", view=view, cells=cells_svg(view, page.t))
     if len(response.body) > GZIP_OVER and "gzip" in request.headers.get("accept-encoding", ""):
         response.body = gzip.compress(bytes(response.body), compresslevel=5)

@@ -18,9 +18,9 @@ from api.errors import NotFoundError
 from api.logic.geojson import CELL_LEVEL
 from api.logic.lifecycle import OPEN_STATUSES
 from api.logic.mapgeom import Frame
-from api.orm import AlertRow, Device, Event, Grid
+from api.orm import AlertRow, Device, Event, Grid, User
 from api.services.events import overdue_clause, scoped
-from api.services.gridmap_layer import Layer, layer_for
+from api.services.gridmap_layer import Layer, LayerCache
 from api.services.grids import grid_revision
 from api.services.inventory import visible
 from api.services.principals import Principal
@@ -69,14 +69,19 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def pick_node(*, session: Session, principal: Principal, code: str | None) -> Grid | None:
-    """The node to show: `code` (404 outside the scope) or, without one, the scope's node, descended
-    while it has a single child above the cells (the city of one county opens on that county)."""
+    """The node to show: `code` (404 outside the scope) or, without one, the scope's default node."""
     if code:
         node = session.scalar(select(Grid).where(Grid.code == code))
         if node is None or not node.path.startswith(principal.scope_path):
             raise NotFoundError(f"grid {code!r} is not in your area")
         return node
-    node = session.scalar(select(Grid).where(Grid.path == principal.scope_path))
+    return default_node(session=session, scope_path=principal.scope_path)
+
+
+def default_node(*, session: Session, scope_path: str) -> Grid | None:
+    """The node a scope's map opens on: the scope's node, descended while it has a single child above
+    the cells (the city of one county opens on that county); None: the top of the hierarchy."""
+    node = session.scalar(select(Grid).where(Grid.path == scope_path))
     while True:
         below = session.scalars(
             select(Grid).where(Grid.parent_id == (node.id if node else None)).limit(2)
@@ -143,13 +148,14 @@ def _trail(session: Session, node: Grid | None, scope_path: str) -> list[tuple[s
     return [(c, found[c]) for c in codes if c in found]
 
 
-def grid_map(*, session: Session, principal: Principal, code: str | None, now: datetime) -> GridMap:
-    """The map view of `code` (or the default node) for `principal`."""
+def grid_map(
+    *, session: Session, layers: LayerCache, principal: Principal, code: str | None, now: datetime
+) -> GridMap:
+    """The map view of `code` (or the default node) for `principal`; shapes from `layers`."""
     node = pick_node(session=session, principal=principal, code=code)
     path = node.path if node else principal.scope_path
-    layer = layer_for(
-        session=session, revision=grid_revision(session=session), path=path, node_id=node.id if node else None
-    )
+    revision = grid_revision(session=session)
+    layer = layers.get(session=session, revision=revision, path=path, node_id=node.id if node else None)
     cells = cell_loads(session=session, principal=principal, path=path, now=now)
     children: dict[str, list[int]] = {}
     for cell, load in cells.items():
@@ -167,3 +173,26 @@ def grid_map(*, session: Session, principal: Principal, code: str | None, now: d
         children={k: Load(o, d) for k, (o, d) in children.items()},
         markers=map_markers(session=session, principal=principal, path=path, frame=layer.frame),
     )
+
+
+def warm_layers(*, session: Session, layers: LayerCache, scopes: int) -> list[str]:
+    """Build, unless cached, the layers of the default views of the whole hierarchy and of the widest
+    users' scopes, `scopes` views in all; returns the paths of the views now cached."""
+    if scopes <= 0:
+        return []
+    revision = grid_revision(session=session)
+    held = (
+        select(User.scope_path)
+        .where(User.disabled_at.is_(None), User.scope_path != "/")
+        .group_by(User.scope_path)
+        .order_by(func.length(User.scope_path), User.scope_path)
+        .limit(scopes - 1)
+    )
+    shown: list[str] = []
+    for scope in ["/", *session.scalars(held)]:
+        node = default_node(session=session, scope_path=scope)
+        path = node.path if node else scope
+        if path not in shown:
+            layers.get(session=session, revision=revision, path=path, node_id=node.id if node else None)
+            shown.append(path)
+    return shown

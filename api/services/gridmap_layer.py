@@ -1,12 +1,14 @@
 """The drawn shapes of one map view (a grid node): every cell under it and its children's outlines,
-simplified for the view's zoom level, cached per grid revision (shapes change only on an import).
+simplified for the view's zoom level, cached per grid revision (shapes change only on an import) in
+the instance's `LayerCache`, which `api.jobs.map_warm` fills with the default views before anyone asks.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import shapely
@@ -64,23 +66,77 @@ class _Node:
         return None if self.text is None else shapely.from_geojson(self.text)
 
 
-_cache: OrderedDict[tuple[int, str], Layer] = OrderedDict()
-_lock = threading.Lock()
+Key = tuple[int, str]
+"""(grid revision, path of the shown node)."""
+Builder = Callable[[Session, str, int | None], Layer]
 
 
-def layer_for(*, session: Session, revision: int, path: str, node_id: int | None) -> Layer:
-    """The layer of the node at `path` (`node_id` None: the top of the hierarchy), from the cache."""
-    key = (revision, path)
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    built = _build(session, path, node_id)
-    with _lock:
-        _cache[key] = built
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return built
+class LayerCache:
+    """Built layers by (grid revision, path): the newest revision's only, at most `size`, least
+    recently used dropped first. A key is built once at a time: whoever asks while it is being built
+    (a request while the start-up warm-up builds it) waits for that build.
+
+    Example:
+        >>> layers = LayerCache()
+        >>> layers.get(session=session, revision=3, path="/DXC/DX/", node_id=2)  # doctest: +SKIP
+    """
+
+    def __init__(self, size: int = CACHE_SIZE, build: Builder | None = None) -> None:
+        self._size = size
+        self._build = build or build_layer
+        self._layers: OrderedDict[Key, Layer] = OrderedDict()
+        self._building: dict[Key, Future[Layer]] = {}
+        self._lock = threading.Lock()
+        self.builds = 0
+        """Layers built so far (not served from the cache or from another caller's build)."""
+
+    def get(self, *, session: Session, revision: int, path: str, node_id: int | None) -> Layer:
+        """The layer of the node at `path` (`node_id` None: the top of the hierarchy)."""
+        key = (revision, path)
+        while True:
+            with self._lock:
+                if (layer := self._layers.get(key)) is not None:
+                    self._layers.move_to_end(key)
+                    return layer
+                pending = self._building.get(key)
+                if pending is None:
+                    pending = self._building[key] = Future()
+                    break
+            try:
+                return pending.result()
+            except Exception:  # that build failed (its caller got the error): build it here
+                continue
+        return self._build_once(session, key, node_id, pending)
+
+    def _build_once(self, session: Session, key: Key, node_id: int | None, pending: Future[Layer]) -> Layer:
+        try:
+            layer = self._build(session, key[1], node_id)
+        except BaseException as exc:
+            with self._lock:
+                del self._building[key]
+            pending.set_exception(exc)
+            raise
+        with self._lock:
+            del self._building[key]
+            self.builds += 1
+            self._keep(key, layer)
+        pending.set_result(layer)
+        return layer
+
+    def _keep(self, key: Key, layer: Layer) -> None:
+        """Cache `layer` unless a newer revision is cached; drop every older revision's layers."""
+        if any(revision > key[0] for revision, _ in self._layers):
+            return
+        for old in [k for k in self._layers if k[0] < key[0]]:
+            del self._layers[old]
+        self._layers[key] = layer
+        while len(self._layers) > self._size:
+            self._layers.popitem(last=False)
+
+    def cached(self) -> list[Key]:
+        """The cached keys, least recently used first."""
+        with self._lock:
+            return list(self._layers)
 
 
 def _load(session: Session, path: str) -> list[_Node]:
@@ -111,7 +167,8 @@ def _shape(frame: Frame, node: _Node, geom: BaseGeometry) -> Shape:
     return Shape(node.code, node.name, node.level, frame.path(geom), frame.xy(point.x, point.y))
 
 
-def _build(session: Session, path: str, node_id: int | None) -> Layer:
+def build_layer(session: Session, path: str, node_id: int | None) -> Layer:
+    """The layer of the node at `path` (`node_id` None: the top of the hierarchy), from the database."""
     nodes = _load(session, path)
     by_id = {n.id: n for n in nodes}
     by_parent: dict[int | None, list[_Node]] = {}
@@ -148,15 +205,3 @@ def _child_of(cells: Sequence[_Node], kids: Sequence[_Node], by_id: dict[int, _N
         if node is not None:
             found[cell.code] = node.code
     return found
-
-
-def clear_cache() -> None:
-    """Forget every cached layer (benchmarks measure a cold start with it)."""
-    with _lock:
-        _cache.clear()
-
-
-def cached_layers() -> list[tuple[int, str]]:
-    """The cached (revision, path) keys, oldest first."""
-    with _lock:
-        return list(_cache)

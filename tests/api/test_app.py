@@ -40,6 +40,7 @@ def test_fresh_sqlite_is_migrated_on_start_in_wal_mode(tmp_path: Path) -> None:
             "retention": "running",
             "fleet": "running",
             "heartbeat-writer": "running",
+            "map warm-up": "running",
         }
     engine = make_engine(url)
     assert is_current(engine)

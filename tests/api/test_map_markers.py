@@ -39,7 +39,8 @@ def _markers(world: World, user: str, grid: str) -> set[str]:
     """The boxes drawn on `user`'s map of `grid`; every box of PLACES lies inside that map's frame."""
     with world.ctx.sessions() as session:
         principal = principal_for_token(session=session, token=world.tokens[user])
-        view = grid_map(session=session, principal=principal, code=grid, now=datetime.now(UTC))
+        layers, now = world.ctx.map_layers, datetime.now(UTC)
+        view = grid_map(session=session, layers=layers, principal=principal, code=grid, now=now)
     frame = view.layer.frame
     for lon, lat in PLACES.values():
         x, y = frame.xy(lon, lat)
