@@ -88,13 +88,13 @@ class FrameReader:
             )
 
     def _retrieve(self, pts: float) -> Frame:
+        captured_at = self._grabbed_at
+        if self._config.realtime and not self._config.is_live:  # paced before the image exists, not after
+            self._pace(pts)
+            captured_at = datetime.now(UTC)
         ok, image = self._capture.retrieve()
         if not ok or image is None:
             raise SourceError(f"cannot decode frame {self.next_index - 1} of {redact(self._config.url)}")
-        captured_at = self._grabbed_at
-        if self._config.realtime and not self._config.is_live:
-            self._pace(pts)
-            captured_at = datetime.now(UTC)
         return Frame(
             source_id=self._config.id,
             index=self.next_index - 1,
