@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from gridwatch.strict import Strict
 from ingest.backoff import BackoffConfig
@@ -42,6 +43,12 @@ class SourceSettings(Strict):
     realtime: bool = Field(
         False, description="Files only: deliver frames at the clip's own rate, like a camera would."
     )
+    start_s: float = Field(
+        0.0,
+        ge=0,
+        description="Files only: begin this many seconds into the file (a long recording replayed from "
+        "a point, or replayed cameras not all in step); the file must be longer than that.",
+    )
     drop_stale: bool | None = Field(
         None,
         description="Newest frame wins: the consumer gets the latest kept frame, and one it has not "
@@ -75,6 +82,12 @@ class VideoSourceConfig(SourceSettings):
         description="The url only names the camera (e.g. wvp://host/device/channel); a StreamLocator "
         "gives the stream URL before every open.",
     )
+
+    @model_validator(mode="after")
+    def _start_in_files_only(self) -> Self:
+        if self.start_s and self.is_live:
+            raise ValueError(f"source {self.id}: start_s applies to video files, not to a live stream")
+        return self
 
     @classmethod
     def of(cls, settings: SourceSettings, *, id: str, url: str, located: bool = False) -> VideoSourceConfig:

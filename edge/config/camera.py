@@ -130,6 +130,8 @@ class CameraConfig(Strict):
             )
         if self.url is not None and self.url.lower().startswith("wvp:"):
             raise ValueError(f"camera {self.id}: a wvp channel goes in a wvp: block, not in url")
+        if self.source.start_s and self.is_live:
+            raise ValueError(f"camera {self.id}: start_s applies to video files, not to a live camera")
         return self
 
     @model_serializer(mode="wrap")

@@ -114,6 +114,10 @@ def duplicate_camera(raw: Raw) -> None:
     raw["cameras"].append(copy.deepcopy(camera(raw)))
 
 
+def live_camera_with_a_start_point(raw: Raw) -> None:
+    camera(raw).update(url="rtsp://127.0.0.1:8554/cam", start_s=5)
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [
@@ -138,6 +142,7 @@ def duplicate_camera(raw: Raw) -> None:
         (set_at({"person": {"masks": [BOWTIE]}}, camera, "filters"), ["filters.person", "invalid polygon"]),
         (set_at({"enabled": True, "max_regions": 0}, camera, "regions"), ["cameras.0.regions.max_regions"]),
         (set_at({"input_size": 16}, camera, "detector"), ["cameras.0.detector.input_size", "16"]),
+        (live_camera_with_a_start_point, ["cam-1", "start_s applies to video files"]),
     ],
     ids=[
         "unknown top-level key", "unknown camera key", "unknown rule key", "unknown zone key",
@@ -145,6 +150,7 @@ def duplicate_camera(raw: Raw) -> None:
         "unknown rule type", "duplicate camera ids", "longitude out of range", "latitude out of range",
         "short token", "no cameras", "camera id with a space", "lost track time 0", "low ratio above 1",
         "unknown filter key", "self-intersecting mask", "no regions", "tiny input size",
+        "start point of a live camera",
     ],
 )  # fmt: skip
 def test_mistakes_are_refused_naming_them(

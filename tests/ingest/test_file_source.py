@@ -121,3 +121,39 @@ def test_a_truncated_file_fails_naming_where_it_ends(tmp_path: Path) -> None:
     assert 0 < read < 1394
     assert health.state is SourceState.FAILED
     assert f"video file {truncated} ends after frame {read} of the 1394 it declares" in health.last_error
+
+
+def test_a_file_started_part_way_begins_at_that_frame_and_reads_to_its_end() -> None:
+    start = VideoSourceConfig(id="car", url=str(clip(CAR_CLIP)), start_s=12.0)
+    with VideoSource(start) as source:
+        frames = list(source.frames())
+        health = source.health()
+    with VideoSource(VideoSourceConfig(id="car", url=str(clip(CAR_CLIP)))) as whole:
+        same = next(frame for frame in whole.frames() if frame.index == frames[0].index)
+    assert (frames[0].index, round(frames[0].pts, 3)) == (150, 12.0)
+    assert np.array_equal(frames[0].image, same.image)  # that very frame, not the keyframe before it
+    assert (len(frames), frames[-1].index) == (377 - 150, 376)
+    assert health.state is SourceState.FINISHED  # not taken for a truncated file
+
+
+def test_a_replayed_file_started_part_way_is_paced_from_its_first_frame() -> None:
+    config = VideoSourceConfig(id="car", url=str(clip(CAR_CLIP)), detect_fps=5, realtime=True, start_s=20.0)
+    with VideoSource(config) as source:
+        frames = [source.read(timeout=5) for _ in range(6)]
+    elapsed = (frames[-1].captured_at - frames[0].captured_at).total_seconds()
+    assert frames[-1].pts - frames[0].pts == pytest.approx(1.04, abs=0.09)
+    assert elapsed >= frames[-1].pts - frames[0].pts - 0.05
+
+
+def test_a_start_past_the_end_of_the_file_fails_naming_the_file_and_its_length() -> None:
+    config = VideoSourceConfig(id="car", url=str(clip(CAR_CLIP)), start_s=31.0)
+    source = VideoSource(config)
+    with pytest.raises(SourceError, match=re.escape(f"video file {clip(CAR_CLIP)} is 30.2 s long: cannot start")):
+        source.open()
+    assert source.health().state is SourceState.FAILED
+    source.close()
+
+
+def test_a_start_point_is_refused_for_a_live_stream() -> None:
+    with pytest.raises(ValueError, match="start_s applies to video files, not to a live stream"):
+        VideoSourceConfig(id="cam", url="rtsp://127.0.0.1:8554/cam", start_s=5.0)
