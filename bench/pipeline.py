@@ -5,7 +5,8 @@
 Each runs both clips at 5 detect-fps as fast as it can; frames/s, detector calls and alert counts
 are printed. Then the capacity (`bench/pipeline_capacity.py`): N cameras replaying the clips at
 their real rate in parallel (5 detect-fps each, one thread per camera, one shared onnxruntime
-session), each N in a clean subprocess, N raised until the pipeline falls behind (processed rate
+session; the cameras of a clip start at points spread over it, `--in-step` all at its beginning),
+each N in a clean subprocess, N raised until the pipeline falls behind (processed rate
 < 95 % of 5 fps, or a lag behind real time that is over 2 s and still growing between the middle and
 the end of the window); the behaviour before issue 20 and today's defaults (the MODES of
 bench/pipeline_capacity.py), trials interleaved, with marginal MB and threads per camera,
@@ -15,7 +16,7 @@ capacity with its alerts sent to a real centre (`gridwatch api serve` on 127.0.0
 here) for frame → centre latency p50/p99 (`--no-centre` skips it). Prints one JSON line at the end.
 
     python -m bench.pipeline [--window 20] [--max-streams 40] [--modes before,on,off,on-notrim] \
-        [--memory-counts 1,8,16] [--skip-offline] [--no-centre]
+        [--memory-counts 1,8,16] [--skip-offline] [--no-centre] [--in-step]
 """
 
 from __future__ import annotations
@@ -131,6 +132,9 @@ def main() -> None:
     )
     parser.add_argument("--skip-offline", action="store_true", help="only the capacity trials")
     parser.add_argument("--no-centre", action="store_true", help="no frame → centre trials at capacity")
+    parser.add_argument(
+        "--in-step", action="store_true", help="capacity cameras all start at their clip's beginning"
+    )
     args = parser.parse_args()
     modes = args.modes.split(",")
     if unknown := sorted(set(modes) - set(MODES)):
@@ -140,7 +144,7 @@ def main() -> None:
     extra = [int(n) for n in args.memory_counts.split(",") if n]
     with tempfile.TemporaryDirectory(prefix="gw-bench-centre-") as tmp:
         centre = None if args.no_centre else Path(tmp)
-        modes_result = capacity(modes, args.window, args.max_streams, extra, centre)
+        modes_result = capacity(modes, args.window, args.max_streams, extra, centre, in_step=args.in_step)
     result["capacity"] = modes_result
     for mode, figures in modes_result.items():
         result[f"max_streams_5fps_{mode}"] = figures["max_streams_5fps"]
@@ -154,7 +158,7 @@ def main() -> None:
             result[f"centre_latency_p99_s_at_max_{mode}"] = at_max["centre_latency_p99_s"]
     if "on" in modes_result:
         result["max_streams_5fps"] = modes_result["on"]["max_streams_5fps"]  # the key of earlier runs
-    result["window_s"] = args.window
+    result["window_s"], result["in_step"] = args.window, args.in_step
     print(json.dumps(result))
 
 

@@ -38,8 +38,8 @@ frames queued for the camera loop); `on` today's defaults (scheduler, one decode
 malloc_trim every 5 s, newest frame wins); `off` today's defaults with the scheduler off; `on-notrim`
 today's defaults without trimming; `on-queued` today's defaults with the frames queued as before."""
 TRIAL_KEYS = (
-    "streams", "kept_up", "fps_per_stream", "rss_mb", "threads", "latency_p50_s", "latency_p99_s",
-    "cpu_ms_per_frame", "cpu_cores", "dropped", "stale_dropped",
+    "streams", "kept_up", "fps_per_stream", "rss_mb", "rss_peak_mb", "threads", "latency_p50_s",
+    "latency_p99_s", "cpu_ms_per_frame", "cpu_cores", "dropped", "stale_dropped",
 )  # fmt: skip
 LATENCY_TARGET_S = 1.0
 """Issue 20's target for the p99 frame → outbox latency at capacity: `max_streams_5fps_p99_1s` is the
@@ -50,11 +50,14 @@ CENTRE_KEYS = (
 )  # fmt: skip
 
 
-def run_trial(streams: int, mode: str, window_s: float, centre: Centre | None = None) -> dict[str, Any]:
-    """One trial in a fresh interpreter (sending its alerts to `centre`, if given); its JSON line."""
+def run_trial(
+    streams: int, mode: str, window_s: float, centre: Centre | None = None, *, in_step: bool = False
+) -> dict[str, Any]:
+    """One trial in a fresh interpreter (sending its alerts to `centre`, if given; every camera at its
+    clip's beginning with `in_step`); its JSON line."""
     command = [
         sys.executable, "-m", "bench.pipeline_live", "--streams", str(streams), "--window", str(window_s),
-        *MODES[mode],
+        *MODES[mode], *(["--in-step"] if in_step else []),
     ]  # fmt: skip
     if centre is not None:
         command += ["--centre", centre.url, "--token", centre.token]
@@ -124,7 +127,13 @@ def summary(search: Search) -> dict[str, Any]:
 
 
 def capacity(
-    modes: list[str], window_s: float, most: int, extra_counts: list[int], centre: Path | None = None
+    modes: list[str],
+    window_s: float,
+    most: int,
+    extra_counts: list[int],
+    centre: Path | None = None,
+    *,
+    in_step: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Every mode's search, trials interleaved, then trials at `extra_counts` not tried yet (for the
     memory and thread slopes over a wider range, whether they keep up or not); the summary of each.
@@ -134,25 +143,27 @@ def capacity(
     while any(s.next_n is not None for s in searches):
         for search in searches:
             if search.next_n is not None:
-                search.record(run_trial(search.next_n, search.mode, window_s))
+                search.record(run_trial(search.next_n, search.mode, window_s, in_step=in_step))
     for n in extra_counts:
         for search in searches:
             if n not in {t["streams"] for t in search.trials}:
-                search.trials.append(run_trial(n, search.mode, window_s))
+                search.trials.append(run_trial(n, search.mode, window_s, in_step=in_step))
     summaries = {search.mode: summary(search) for search in searches}
     if centre is not None:
         at_max = {mode: figures["max_streams_5fps"] or 1 for mode, figures in summaries.items()}
-        for mode, figures in centre_trials(at_max, window_s, centre).items():
+        for mode, figures in centre_trials(at_max, window_s, centre, in_step=in_step).items():
             summaries[mode]["centre_at_max"] = figures
     return summaries
 
 
-def centre_trials(counts: dict[str, int], window_s: float, folder: Path) -> dict[str, dict[str, Any]]:
+def centre_trials(
+    counts: dict[str, int], window_s: float, folder: Path, *, in_step: bool = False
+) -> dict[str, dict[str, Any]]:
     """One trial per mode at its camera count, its alerts sent to one real centre."""
     folder.mkdir(parents=True, exist_ok=True)
     figures: dict[str, dict[str, Any]] = {}
     with Centre(folder, cameras=max(counts.values())) as centre:
         for mode, n in counts.items():
-            result = run_trial(n, mode, window_s, centre)
+            result = run_trial(n, mode, window_s, centre, in_step=in_step)
             figures[mode] = {key: result.get(key) for key in CENTRE_KEYS}
     return figures

@@ -2,9 +2,11 @@
 
 Each camera runs gate → detector → tracker → rules → outbox on its own thread at 5 detect-fps, all
 on one shared onnxruntime session, with the inference scheduler on or off (`off`: every camera runs
-the model itself, the behaviour before the scheduler). `bench/pipeline.py` starts one of these per
-camera count and mode, so that no trial inherits another's heap. Prints one JSON line: whether the
-cameras kept up, processed fps per camera, RSS and threads at the end of the window, frame → outbox
+the model itself, the behaviour before the scheduler). The cameras of a clip start at points spread
+over it (`--in-step`: all at its beginning, so that every detector is busy at the same moments).
+`bench/pipeline.py` starts one of these per camera count and mode, so that no trial inherits
+another's heap. Prints one JSON line: whether the cameras kept up, processed fps per camera, RSS
+(median and peak over the window's second half) and threads, frame → outbox
 latency percentiles (from the moment the camera delivered the frame to the moment its alerts would
 be in the outbox: the end of `process`), process CPU per processed frame, scheduler drops, and the
 stale frames each source dropped (newest wins, `--drop-stale`). With `--centre`, a real `Publisher`
@@ -13,7 +15,7 @@ delivery to the centre's acknowledgement that the alert is stored (its 2xx; `del
 outbox), over every alert raised in the window.
 
     python -m bench.pipeline_live --streams 8 --scheduler on [--window 20] [--trim-s 0] \
-        [--decoder-threads 1] [--cpu-arena off] [--drop-stale auto] [--centre URL --token TOKEN]
+        [--decoder-threads 1] [--cpu-arena off] [--drop-stale auto] [--in-step] [--centre URL --token TOKEN]
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from bench.pipeline import CAMERAS as CLIPS_RULES
@@ -94,23 +97,51 @@ class CentreTarget:
     token: str
 
 
-def cameras(streams: int, mode: Mode) -> list[CameraConfig]:
-    """N cameras on the two clips, alternately, with the mode's decoder threads and arena setting."""
+START_MARGIN_S = 5.0
+"""Seconds of a clip left after the window, beyond the start-up, when choosing start points."""
+
+
+def cameras(streams: int, mode: Mode, window_s: float, *, in_step: bool = False) -> list[CameraConfig]:
+    """N cameras on the two clips, alternately, with the mode's decoder threads and arena setting.
+
+    The cameras of a clip start at points spread evenly over its first `length - window - margin`
+    seconds, as the cameras of a cluster do not all see motion at the same moment; `in_step` starts
+    them all at the clip's beginning (every camera's detector busy at once, then all idle)."""
     clips = list(CLIPS_RULES)
+    per_clip = [len(range(c, streams, len(clips))) for c in range(len(clips))]
     out = []
     for k in range(streams):
-        cam = camera(clips[k % 2], k, gate=True, realtime=True)
+        clip, nth = k % len(clips), k // len(clips)
+        cam = camera(clips[clip], k, gate=True, realtime=True)
+        room = 0.0 if in_step else max(0.0, clip_seconds(cam.url) - window_s - START_MARGIN_S)
         detector = cam.detector.model_copy(update={"cpu_arena": mode.cpu_arena})
-        source = cam.source.model_copy(update={"decoder_threads": mode.decoder_threads})
+        source = cam.source.model_copy(
+            update={"decoder_threads": mode.decoder_threads, "start_s": round(room * nth / per_clip[clip], 2)}
+        )
         out.append(cam.model_copy(update={"source": source, "detector": detector}))
     return out
 
 
+def clip_seconds(path: str | None) -> float:
+    """Length of a video file in seconds."""
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        return float(capture.get(cv2.CAP_PROP_FRAME_COUNT) / (capture.get(cv2.CAP_PROP_FPS) or 25.0))
+    finally:
+        capture.release()
+
+
 def trial(
-    streams: int, window_s: float, mode: Mode, outdir: Path, centre: CentreTarget | None = None
+    streams: int,
+    window_s: float,
+    mode: Mode,
+    outdir: Path,
+    centre: CentreTarget | None = None,
+    *,
+    in_step: bool = False,
 ) -> dict[str, object]:
     """Run N cameras for `window_s` and measure them."""
-    cams = cameras(streams, mode)
+    cams = cameras(streams, mode, window_s, in_step=in_step)
     outbox = Outbox(outdir / "outbox.db")
     schedulers = Schedulers(
         SchedulerConfig(enabled=mode.scheduler, max_batch=mode.max_batch, max_concurrent=mode.max_concurrent)
@@ -137,8 +168,8 @@ def trial(
     threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(streams)]
     for thread in threads:
         thread.start()
-    watch(results, window_s, MemoryTrimmer(mode.trim_s))
-    rss, threads_used, cpu = rss_mb(), threads_now() - base_threads, cpu_s() - cpu_start
+    rss_samples = watch(results, window_s, MemoryTrimmer(mode.trim_s))
+    threads_used, cpu = threads_now() - base_threads, cpu_s() - cpu_start
     processed = sum(r.processed for r in results)
     stop.set()
     for thread in threads:
@@ -152,7 +183,8 @@ def trial(
     drops = sum(p.stats.dropped for p in pipelines)
     return {
         "streams": streams, **vars(mode), "kept_up": rate_ok and lag_ok,
-        "fps_per_stream": round(sum(fps) / len(fps), 2), "rss_mb": round(rss, 1), "threads": threads_used,
+        "fps_per_stream": round(sum(fps) / len(fps), 2), "rss_mb": round(float(np.median(rss_samples)), 1),
+        "rss_peak_mb": round(max(rss_samples), 1), "threads": threads_used, "in_step": in_step,
         "latency_p50_s": percentile(latencies, 50), "latency_p99_s": percentile(latencies, 99),
         "cpu_ms_per_frame": round(1000 * cpu / max(1, processed), 2), "cpu_cores": round(cpu / window_s, 2),
         "dropped": drops, "stale_dropped": sum(r.stale_dropped for r in results), **centre_figures,
@@ -176,19 +208,31 @@ def replay(
         if alerts and publisher is not None:
             result.alerts.update((alert.alert_id, frame.captured_at.timestamp()) for alert in alerts)
             publisher.notify()
+        del frame  # as the edge worker's camera loop: not held while waiting for the next frame
         if stop.is_set():
             return
 
 
-def watch(results: list[StreamResult], window_s: float, trimmer: MemoryTrimmer) -> None:
-    """Wait out the window: note every camera's lag at its middle, trim memory as configured."""
+RSS_EVERY_S = 0.5
+
+
+def watch(results: list[StreamResult], window_s: float, trimmer: MemoryTrimmer) -> list[float]:
+    """Wait out the window: note every camera's lag at its middle, trim memory as configured; the
+    process's RSS (MB) every `RSS_EVERY_S` over the window's second half (one reading would land at
+    any point of the trimming cycle: the median of these is the trial's RSS)."""
     started = time.monotonic()
+    samples: list[float] = []
+    next_sample = started + window_s / 2
     while time.monotonic() - started < window_s:
         if time.monotonic() - started >= window_s / 2 and results[0].lag_mid_s == 0.0:
             for result in results:
                 result.lag_mid_s = result.lag_s
         trimmer.maybe_trim()
+        if time.monotonic() >= next_sample:
+            samples.append(rss_mb())
+            next_sample += RSS_EVERY_S
         time.sleep(0.1)
+    return samples or [rss_mb()]
 
 
 DRAIN_S = 60.0
@@ -228,6 +272,9 @@ def main() -> None:
         "--drop-stale", choices=["auto", "on", "off"], default="auto",
         help="newest frame wins between reader and camera loop (auto: the default, on for replayed files)",
     )  # fmt: skip
+    parser.add_argument(
+        "--in-step", action="store_true", help="start every camera at its clip's beginning (default: spread)"
+    )
     parser.add_argument("--centre", default=None, help="base URL of a centre to send the alerts to")
     parser.add_argument("--token", default="", help="the bench box's device token at that centre")
     args = parser.parse_args()
@@ -237,7 +284,7 @@ def main() -> None:
     )  # fmt: skip
     centre = None if args.centre is None else CentreTarget(args.centre, args.token)
     with tempfile.TemporaryDirectory() as tmp:
-        result = trial(args.streams, args.window, mode, Path(tmp), centre)
+        result = trial(args.streams, args.window, mode, Path(tmp), centre, in_step=args.in_step)
     print(json.dumps(result))
 
 
