@@ -148,7 +148,8 @@ def test_a_replayed_file_started_part_way_is_paced_from_its_first_frame() -> Non
 def test_a_start_past_the_end_of_the_file_fails_naming_the_file_and_its_length() -> None:
     config = VideoSourceConfig(id="car", url=str(clip(CAR_CLIP)), start_s=31.0)
     source = VideoSource(config)
-    with pytest.raises(SourceError, match=re.escape(f"video file {clip(CAR_CLIP)} is 30.2 s long: cannot start")):
+    named = f"video file {clip(CAR_CLIP)} is 30.2 s long: cannot start at 31 s"
+    with pytest.raises(SourceError, match=re.escape(named)):
         source.open()
     assert source.health().state is SourceState.FAILED
     source.close()
