@@ -59,8 +59,14 @@ def fit(frame: NDArray[np.uint8], spec: InputSpec) -> tuple[NDArray[np.uint8], P
 def to_tensor(images: list[NDArray[np.uint8]], spec: InputSpec) -> NDArray[np.float32] | NDArray[np.uint8]:
     """Stack fitted BGR images into the model's input tensor (layout, colour order, dtype, scale)."""
     if spec.dtype == "float32" and spec.layout == "nchw":
-        blob = cv2.dnn.blobFromImages(images, scalefactor=spec.scale, swapRB=spec.rgb)
-        return np.asarray(blob, dtype=np.float32)
+        # Written in place, channel by channel: the same values as cv2.dnn.blobFromImages, whose
+        # intermediate float images stayed in each camera thread's heap (+2.4 MB per camera, measured)
+        height, width = images[0].shape[:2]
+        blob = np.empty((len(images), 3, height, width), dtype=np.float32)
+        for k, image in enumerate(images):
+            source = image[..., ::-1] if spec.rgb else image
+            np.multiply(source.transpose(2, 0, 1), np.float32(spec.scale), out=blob[k], casting="unsafe")
+        return blob
     batch: NDArray[np.uint8] = np.stack(
         [cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if spec.rgb else img for img in images]
     ).astype(np.uint8)
