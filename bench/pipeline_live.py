@@ -48,6 +48,7 @@ from edge.pipeline import CameraPipeline
 from edge.publisher import Publisher
 from edge.scheduling import Schedulers
 from ingest import Frame
+from ingest.capture import file_seconds
 
 
 @dataclass
@@ -126,7 +127,7 @@ def clip_seconds(path: str | None) -> float:
     """Length of a video file in seconds."""
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     try:
-        return float(capture.get(cv2.CAP_PROP_FRAME_COUNT) / (capture.get(cv2.CAP_PROP_FPS) or 25.0))
+        return file_seconds(capture)
     finally:
         capture.release()
 

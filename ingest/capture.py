@@ -53,15 +53,20 @@ def open_capture(config: VideoSourceConfig) -> cv2.VideoCapture:
 def seek(capture: cv2.VideoCapture, config: VideoSourceConfig) -> int:
     """Move an open file to `config.start_s`; the index of the frame read next. Raises `SourceError`
     naming the file and its length when it is not longer than that (the capture is released)."""
-    fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
-    frames = capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0
-    length_s = frames / fps if fps > 0 else 0.0
+    length_s = file_seconds(capture)
     if length_s <= config.start_s or not capture.set(cv2.CAP_PROP_POS_MSEC, config.start_s * 1000.0):
         capture.release()
         raise SourceError(
             f"video file {config.url} is {length_s:.1f} s long: cannot start at {config.start_s:g} s"
         )
     return round(capture.get(cv2.CAP_PROP_POS_FRAMES))
+
+
+def file_seconds(capture: cv2.VideoCapture) -> float:
+    """Length of an open video file in seconds, from its declared frame count and rate (0: unknown)."""
+    fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
+    frames = capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0
+    return float(frames / fps) if fps > 0 else 0.0
 
 
 DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "rtmp": 1935, "http": 80, "https": 443}
